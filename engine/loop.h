@@ -1,0 +1,216 @@
+// The event loop of one worker thread: one io_uring ring, completion-driven.
+//
+// net/ and js/ see only the operations below (accept, recv, send, close, timers, wakeups,
+// the per-drain hook); every io_uring detail stays in engine/, so that a second backend
+// (epoll, where io_uring is blocked) can be added without touching them.
+//
+// Each turn: submit what the previous turn produced and wait; drain the whole completion
+// queue, dispatching each completion to its Operation; expire due timers; run the drain
+// hooks once (js/ starts requests and runs one microtask checkpoint there).
+//
+// Thread: a Loop is created, run and destroyed on its worker thread. Only post() and stop()
+// may be called from other threads.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace torus::engine {
+
+class Loop;
+
+// What one completion reports. result: >= 0 success value (a new fd, a byte count), < 0 a
+// -errno. more: the operation stays armed (multishot) and will complete again.
+struct Completion {
+  int32_t result;
+  bool more;
+  // recv only: the received bytes, valid during the callback only (the buffer goes back to
+  // the kernel right after it returns).
+  std::span<const char> data;
+};
+
+// The object an operation's completions go to. Must stay alive while pending(): for a
+// multishot operation until the completion with more == false, after a cancel until its
+// final completion. One Operation has at most one request in flight.
+class Operation {
+ public:
+  using Fn = void (*)(Operation* op, const Completion& c);
+  explicit Operation(Fn fn) : fn_(fn) {}
+  Operation(const Operation&) = delete;
+  Operation& operator=(const Operation&) = delete;
+  bool pending() const { return pending_; }
+
+ private:
+  friend class Loop;
+  Fn fn_;
+  bool pending_ = false;
+};
+
+// An Operation that calls Owner::*method. Members of a connection use this: no allocation,
+// no virtual call.
+template <typename Owner, void (Owner::*method)(const Completion&)>
+class MemberOperation : public Operation {
+ public:
+  explicit MemberOperation(Owner* owner)
+      : Operation([](Operation* op, const Completion& c) {
+          auto* self = static_cast<MemberOperation*>(op);
+          (self->owner_->*method)(c);
+        }),
+        owner_(owner) {}
+
+ private:
+  Owner* owner_;
+};
+
+// A one-shot timer. Fires at most once per arm(); re-arming moves it. Must be cancelled (or
+// have fired) before it is destroyed; the destructor cancels if armed.
+class Timer {
+ public:
+  using Fn = void (*)(Timer* timer);
+  Timer(Loop& loop, Fn fn) : loop_(&loop), fn_(fn) {}
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+  // Fires after delayMs (measured from the loop's cached time of this turn).
+  void arm(uint64_t delayMs);
+  void cancel();
+  bool armed() const { return index_ != kNotArmed; }
+
+ private:
+  friend class Loop;
+  static constexpr size_t kNotArmed = ~size_t{0};
+  Loop* loop_;
+  Fn fn_;
+  uint64_t deadlineMs_ = 0;
+  uint64_t seq_ = 0;
+  size_t index_ = kNotArmed;
+};
+
+template <typename Owner, void (Owner::*method)()>
+class MemberTimer : public Timer {
+ public:
+  MemberTimer(Loop& loop, Owner* owner)
+      : Timer(loop,
+              [](Timer* t) {
+                auto* self = static_cast<MemberTimer*>(t);
+                (self->owner_->*method)();
+              }),
+        owner_(owner) {}
+
+ private:
+  Owner* owner_;
+};
+
+struct LoopOptions {
+  unsigned ringEntries = 1024;       // SQ size; the CQ is 4x
+  unsigned recvBufferCount = 512;    // provided buffers for multishot recv (power of two)
+  unsigned recvBufferSize = 16384;   // bytes each
+};
+
+// Counters, read by the stats endpoint and the benchmarks.
+struct LoopStats {
+  uint64_t turns = 0;        // submit-and-wait rounds
+  uint64_t completions = 0;  // CQEs dispatched
+  uint64_t drainsWithWork = 0;
+};
+
+class Loop {
+ public:
+  // Creates the ring. On failure the message names the cause (ENOSYS, EPERM,
+  // kernel.io_uring_disabled, RLIMIT_MEMLOCK) and the fix.
+  static Result<std::unique_ptr<Loop>> create(const LoopOptions& options);
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // Runs until stop(). Returns when the loop has been asked to stop.
+  void run();
+  // Asks run() to return after the current turn. Thread-safe.
+  void stop();
+  // Runs one turn (wait at most timeoutMs for a completion; 0 = don't wait). For tests.
+  void runOnce(int timeoutMs);
+
+  // Multishot accept on a listening socket: completes with a new fd per connection (or
+  // -errno). Re-armed by the caller when a completion says more == false.
+  void accept(int listenFd, Operation* op);
+  // Multishot recv into the provided-buffer ring: completes with byte counts and data;
+  // 0 = peer closed; -ENOBUFS = out of buffers (more == false, the caller re-arms).
+  void recv(int fd, Operation* op);
+  // Sends the iovecs with sendmsg. The iovecs (not only the bytes) must stay valid until the
+  // completion. A short send completes with the count sent: the caller resumes.
+  void send(int fd, const iovec* iov, size_t iovCount, Operation* op);
+  // Cancels a pending operation; its final completion still arrives (-ECANCELED or a result).
+  void cancel(Operation* op);
+  // Closes fd on the ring; nothing is reported.
+  void close(int fd);
+
+  // Called once at the end of every turn that dispatched at least one completion or timer,
+  // in registration order.
+  void addDrainHook(std::function<void()> hook);
+
+  // Runs fn on this loop's thread at its next turn. Thread-safe: the one way other threads
+  // talk to a worker (control messages: stop, reload).
+  void post(std::function<void()> fn);
+
+  // Milliseconds of CLOCK_MONOTONIC, cached once per turn.
+  uint64_t nowMs() const { return nowMs_; }
+  // Seconds since the epoch (CLOCK_REALTIME), cached once per turn (for the Date header).
+  int64_t wallSeconds() const { return wallSeconds_; }
+
+  const LoopStats& stats() const { return stats_; }
+  // One line naming the ring features in use, for the startup log.
+  const std::string& features() const { return features_; }
+  // Pending operations (accept, recv, send...) and armed timers: the loop is idle when both
+  // are zero and no post() is waiting.
+  size_t pendingOperations() const { return pendingOps_ - (wakeOp_.pending() ? 1 : 0); }
+  size_t armedTimers() const { return timers_.size(); }
+
+ private:
+  friend class Timer;
+  struct Ring;
+  Loop();
+
+  void armTimer(Timer* t, uint64_t deadlineMs);
+  void disarmTimer(Timer* t);
+  void siftUp(size_t i);
+  void siftDown(size_t i);
+  void placeTimer(size_t i, Timer* t);
+  bool expireTimers();
+  void updateClock();
+  void dispatch(uint64_t userData, int32_t res, uint32_t flags);
+  void armWakeup();
+  void onWakeup(const Completion& c);
+  void submitOp(Operation* op);
+
+  std::unique_ptr<Ring> ring_;
+  std::vector<std::function<void()>> drainHooks_;
+  std::vector<Timer*> timers_;  // binary min-heap on (deadline, seq)
+  uint64_t timerSeq_ = 0;
+  uint64_t nowMs_ = 0;
+  int64_t wallSeconds_ = 0;
+  size_t pendingOps_ = 0;
+  LoopStats stats_;
+  std::string features_;
+
+  // Cross-thread mailbox, woken through an eventfd read on the ring.
+  int wakeFd_ = -1;
+  uint64_t wakeValue_ = 0;
+  MemberOperation<Loop, &Loop::onWakeup> wakeOp_{this};
+  std::mutex mailboxMutex_;
+  std::vector<std::function<void()>> mailbox_;
+  std::atomic<bool> stopRequested_{false};
+};
+
+}  // namespace torus::engine
