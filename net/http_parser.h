@@ -73,6 +73,9 @@ class HttpParser {
   // (kHeadersComplete) and right after a complete message (kMessageComplete), so the caller
   // may act (100-continue, dispatch, backpressure) and then feed the rest. Input bytes need
   // not outlive the call: everything kept is copied into the heap.
+  // kNeedMore always means all len bytes were used. After kHeadersComplete call feed() again
+  // even when no input is left (len 0, data may be null): a message without a body then
+  // completes at once with *consumed == 0.
   Status feed(const char* data, size_t len, size_t* consumed);
 
   // True between the first byte of a message and its completion (for idle vs header timeouts

@@ -1,0 +1,606 @@
+#include "net/http_server.h"
+
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "base/check.h"
+#include "base/log.h"
+
+namespace torus::net {
+
+// One client connection: its parser, its queue of exchanges in request order, and the one
+// send in flight. Owned by the server's list; freed once no ring operation is pending.
+class Connection {
+ public:
+  Connection(HttpServer& server, int fd)
+      : server_(server), loop_(server.loop_), fd_(fd), parser_(server.options_.limits) {}
+
+  void start() {
+    loop_.recv(fd_, &recvOp_);
+    armTimer(server_.options_.keepAliveTimeoutMs);
+  }
+  // Closes now: aborts what is in flight, frees once the ring has let go of everything.
+  void close();
+  // Closes once every queued response is sent (graceful stop, or Connection: close).
+  void closeWhenIdle() {
+    endInput();
+    if (!head_) close();
+  }
+  bool idle() const { return !head_ && !parser_.inMessage(); }
+  void flush();
+
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  friend class HttpServer;
+  void onRecv(const engine::Completion& c);
+  void onSend(const engine::Completion& c);
+  void onTimeout() {
+    LOG_DEBUG("connection %d: timeout", fd_);
+    close();
+  }
+  void feed(const char* data, size_t len);
+  void enqueue(Exchange* ex);
+  void fail(const HttpError& err);
+  // No request after this one will be parsed (error, Connection: close, graceful stop).
+  void endInput() {
+    inputDone_ = true;
+    loop_.cancel(&recvOp_);
+  }
+  bool receiving() const { return !inputDone_ && !peerClosed_ && !paused_ && !closing_; }
+  void rearmRecv() {
+    if (receiving() && !recvOp_.pending()) loop_.recv(fd_, &recvOp_);
+  }
+  // Closes once nothing more can come and every answer is out.
+  bool finishIfDone() {
+    if (head_ || closing_) return closing_;
+    if (inputDone_ || (peerClosed_ && pendingInput_.empty())) {
+      close();
+      return true;
+    }
+    return false;
+  }
+  void armTimer(uint32_t ms) { timer_.arm(ms); }
+  void updateReadTimer();
+  void maybeFree();
+  void serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
+                 std::span<const char> body);
+
+  HttpServer& server_;
+  engine::Loop& loop_;
+  int fd_;
+  HttpParser parser_;
+  Exchange* parsing_ = nullptr;  // the request being parsed, before it joins the queue
+  Exchange* head_ = nullptr;     // oldest queued exchange (next response to send)
+  Exchange* tail_ = nullptr;
+  size_t queued_ = 0;
+  std::string pendingInput_;  // bytes received while the pipeline was full
+  bool inputDone_ = false;
+  bool peerClosed_ = false;
+  bool paused_ = false;  // recv cancelled until the pipeline drains
+  bool closing_ = false;
+  bool inHeaderPhase_ = false;
+  // The gather list of the send in flight, and the exchanges it covers.
+  std::vector<iovec> sendIov_;
+  size_t sendSkip_ = 0;  // bytes of sendIov_ already sent (partial sends)
+  engine::MemberOperation<Connection, &Connection::onRecv> recvOp_{this};
+  engine::MemberOperation<Connection, &Connection::onSend> sendOp_{this};
+  engine::MemberTimer<Connection, &Connection::onTimeout> timer_{loop_, this};
+
+  friend class Exchange;
+};
+
+// ---- Exchange ----
+
+void Exchange::reset() {
+  heap_.release();
+  request_ = HttpRequest{};
+  conn_ = nullptr;
+  next_ = nullptr;
+  state_ = State::kParsing;
+  wantsContinue_ = continueSent_ = closeAfter_ = inQueue_ = false;
+  iovCount_ = 0;
+  unsentBytes_ = 0;
+  userData = nullptr;
+}
+
+void Exchange::respond(int status, std::span<const HttpHeader> headers,
+                       std::span<const char> body) {
+  TORUS_CHECK_MSG(state_ == State::kDispatched, "respond() once, on a dispatched exchange");
+  conn_->serialize(this, status, headers, body);
+  conn_->flush();
+}
+
+// ---- Connection ----
+
+namespace {
+
+bool isFramingHeader(std::string_view name) {
+  auto eq = [&](std::string_view want) {
+    return name.size() == want.size() && strncasecmp(name.data(), want.data(), want.size()) == 0;
+  };
+  return eq("content-length") || eq("transfer-encoding") || eq("connection") || eq("date") ||
+         eq("keep-alive");
+}
+
+char* append(char* p, std::string_view s) {
+  memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Bodies up to this size are copied next to the head: one iovec, one send() per response.
+constexpr size_t kInlineBody = 4096;
+
+}  // namespace
+
+void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
+                           std::span<const char> body) {
+  const HttpRequest& req = ex->request_;
+  bool noBody = req.method == "HEAD" || (status >= 100 && status < 200) || status == 204 ||
+                status == 304;
+  bool keepAlive = req.keepAlive && !ex->closeAfter_ && !inputDone_ && !server_.stopping_;
+  if (!keepAlive) ex->closeAfter_ = true;
+  std::string_view reason = statusReason(status);
+  std::string_view date = server_.date();
+
+  size_t size = 64 + reason.size() + date.size();
+  for (const HttpHeader& h : headers) size += h.name.size() + h.value.size() + 4;
+  bool inlineBody = !noBody && body.size() <= kInlineBody;
+  if (inlineBody) size += body.size();
+  char* start = static_cast<char*>(ex->heap_.allocate(size, 1));
+  char* p = start;
+  p += snprintf(p, 32, "HTTP/1.1 %03d ", status);
+  p = append(p, reason);
+  p = append(p, "\r\n");
+  for (const HttpHeader& h : headers) {
+    if (isFramingHeader(h.name)) continue;
+    p = append(p, h.name);
+    p = append(p, ": ");
+    p = append(p, h.value);
+    p = append(p, "\r\n");
+  }
+  p = append(p, "Date: ");
+  p = append(p, date);
+  p = append(p, "\r\n");
+  if (status >= 200 && status != 204 && status != 304) {
+    p += snprintf(p, 40, "Content-Length: %zu\r\n", body.size());
+  }
+  if (ex->closeAfter_) {
+    p = append(p, "Connection: close\r\n");
+  } else if (req.versionMinor == 0) {
+    p = append(p, "Connection: keep-alive\r\n");
+  }
+  p = append(p, "\r\n");
+  if (inlineBody) p = append(p, {body.data(), body.size()});
+  TORUS_CHECK(size_t(p - start) <= size);
+
+  ex->iovCount_ = 0;
+  if (ex->wantsContinue_ && !ex->continueSent_) {
+    // The body was never read (answered early): the interim response is moot.
+    ex->wantsContinue_ = false;
+  }
+  ex->iov_[ex->iovCount_++] = {start, size_t(p - start)};
+  if (!inlineBody && !noBody && !body.empty()) {
+    ex->iov_[ex->iovCount_++] = {const_cast<char*>(body.data()), body.size()};
+  }
+  ex->state_ = Exchange::State::kResponded;
+  ++server_.stats_.responses;
+}
+
+void Connection::enqueue(Exchange* ex) {
+  ex->inQueue_ = true;
+  if (tail_) {
+    tail_->next_ = ex;
+  } else {
+    head_ = ex;
+  }
+  tail_ = ex;
+  ++queued_;
+}
+
+void Connection::fail(const HttpError& err) {
+  // The request being parsed gets the error response, after every earlier response.
+  Exchange* ex = parsing_ ? parsing_ : server_.newExchange(this);
+  parsing_ = nullptr;
+  if (!ex->inQueue_) enqueue(ex);
+  ex->closeAfter_ = true;
+  ex->state_ = Exchange::State::kDispatched;
+  ++server_.stats_.errors;
+  LOG_DEBUG("connection %d: %d %s", fd_, err.status, err.reason);
+  // A short plain-text reason, never internals.
+  size_t len = strlen(err.reason);
+  char* body = static_cast<char*>(ex->heap_.allocate(len + 1, 1));
+  memcpy(body, err.reason, len);
+  body[len] = '\n';
+  static const HttpHeader kText[] = {{"Content-Type", "text/plain; charset=utf-8"}};
+  endInput();
+  serialize(ex, err.status, kText, {body, len + 1});
+  flush();
+}
+
+void Connection::onRecv(const engine::Completion& c) {
+  if (closing_) {
+    maybeFree();
+    return;
+  }
+  if (c.result > 0) {
+    if (inputDone_) return;  // after an error or Connection: close, input is ignored
+    if (!pendingInput_.empty() || queued_ >= server_.options_.maxPipelined) {
+      pendingInput_.append(c.data.data(), c.data.size());
+      // Bound what a client may push ahead of its responses: stop reading until they drain.
+      if (pendingInput_.size() > server_.options_.limits.maxHeadBytes && !paused_) {
+        paused_ = true;
+        loop_.cancel(&recvOp_);
+      }
+    } else {
+      feed(c.data.data(), c.data.size());
+    }
+    if (!c.more) rearmRecv();
+    return;
+  }
+  if (c.result == -ENOBUFS) {
+    rearmRecv();  // the provided-buffer ring ran dry this turn; buffers are back by the next
+    return;
+  }
+  if (c.result == -ECANCELED) {
+    rearmRecv();  // cancelled for backpressure or end of input: rearms only if resumed since
+    return;
+  }
+  if (c.result == 0 && !parser_.inMessage()) {
+    // Half-close: answer the complete requests, then close.
+    peerClosed_ = true;
+    timer_.cancel();
+    finishIfDone();
+    return;
+  }
+  close();  // reset, another error, or EOF in the middle of a request
+}
+
+void Connection::feed(const char* data, size_t len) {
+  // After a head, feed again even with no bytes left: a body-less request completes there.
+  while ((len > 0 || (parsing_ && parser_.headComplete())) && !inputDone_ && !closing_) {
+    if (queued_ >= server_.options_.maxPipelined) {
+      pendingInput_.append(data, len);  // resumed from flush() as responses drain
+      return;
+    }
+    if (!parsing_) {
+      parsing_ = server_.newExchange(this);
+      parser_.reset(parsing_->heap_);
+    }
+    size_t used = 0;
+    HttpParser::Status st = parser_.feed(data, len, &used);
+    data += used;
+    len -= used;
+    switch (st) {
+      case HttpParser::Status::kNeedMore:
+        len = 0;  // all input used
+        break;
+      case HttpParser::Status::kHeadersComplete: {
+        Exchange* ex = parsing_;
+        ex->request_ = parser_.request();
+        ex->wantsContinue_ = ex->request_.expectContinue && ex->request_.versionMinor >= 1;
+        enqueue(ex);
+        if (ex->wantsContinue_) flush();
+        break;
+      }
+      case HttpParser::Status::kMessageComplete: {
+        Exchange* ex = parsing_;
+        parsing_ = nullptr;
+        ex->request_ = parser_.request();
+        if (!ex->request_.keepAlive) {
+          ex->closeAfter_ = true;
+          endInput();  // nothing after this request is read
+        }
+        ex->state_ = Exchange::State::kDispatched;
+        ++server_.stats_.requests;
+        server_.handler_.onRequest(ex);
+        break;
+      }
+      case HttpParser::Status::kError:
+        fail(parser_.error());
+        return;
+    }
+  }
+  if (!closing_) updateReadTimer();
+}
+
+void Connection::updateReadTimer() {
+  if (!receiving() && !paused_) return;
+  if (parser_.inMessage()) {
+    if (!parser_.headComplete()) {
+      // The header timeout runs from a request's first byte and is not extended.
+      if (!inHeaderPhase_) {
+        inHeaderPhase_ = true;
+        armTimer(server_.options_.headerTimeoutMs);
+      }
+      return;
+    }
+    inHeaderPhase_ = false;
+    armTimer(server_.options_.bodyTimeoutMs);
+    return;
+  }
+  inHeaderPhase_ = false;
+  if (!head_) {
+    armTimer(server_.options_.keepAliveTimeoutMs);
+  } else if (!sendOp_.pending()) {
+    timer_.cancel();  // the handler is working: no read deadline meanwhile
+  }
+}
+
+void Connection::flush() {
+  if (closing_ || sendOp_.pending()) return;
+  sendIov_.clear();
+  sendSkip_ = 0;
+  for (Exchange* ex = head_; ex && sendIov_.size() < IOV_MAX - 4; ex = ex->next_) {
+    if (ex->wantsContinue_ && !ex->continueSent_) {
+      ex->continueSent_ = true;
+      sendIov_.push_back({const_cast<char*>(kContinue.data()), kContinue.size()});
+    }
+    if (ex->state_ != Exchange::State::kResponded) break;
+    ex->state_ = Exchange::State::kSending;
+    for (int i = 0; i < ex->iovCount_; ++i) sendIov_.push_back(ex->iov_[i]);
+    if (ex->closeAfter_) break;
+  }
+  if (sendIov_.empty()) return;
+  loop_.send(fd_, sendIov_.data(), sendIov_.size(), &sendOp_);
+  armTimer(server_.options_.sendTimeoutMs);
+}
+
+void Connection::onSend(const engine::Completion& c) {
+  if (closing_) {
+    maybeFree();
+    return;
+  }
+  if (c.result <= 0) {
+    close();
+    return;
+  }
+  // Drop what was sent from the gather list.
+  size_t sent = size_t(c.result);
+  size_t i = 0;
+  while (i < sendIov_.size() && sent >= sendIov_[i].iov_len) sent -= sendIov_[i++].iov_len;
+  bool partial = i < sendIov_.size();
+  if (partial) {
+    sendIov_[i].iov_base = static_cast<char*>(sendIov_[i].iov_base) + sent;
+    sendIov_[i].iov_len -= sent;
+  }
+  // Retire exchanges whose every byte is out: all those in kSending before the first
+  // iovec still pending.
+  const char* firstPending = partial ? static_cast<const char*>(sendIov_[i].iov_base) : nullptr;
+  while (head_ && head_->state_ == Exchange::State::kSending) {
+    Exchange* ex = head_;
+    bool fullySent = true;
+    if (partial) {
+      for (int k = 0; k < ex->iovCount_; ++k) {
+        const char* b = static_cast<const char*>(ex->iov_[k].iov_base);
+        if (firstPending >= b && firstPending <= b + ex->iov_[k].iov_len) fullySent = false;
+      }
+    }
+    if (!fullySent) break;
+    head_ = ex->next_;
+    if (!head_) tail_ = nullptr;
+    --queued_;
+    bool closeAfter = ex->closeAfter_;
+    server_.handler_.onDone(ex);
+    server_.recycle(ex);
+    if (closeAfter) {
+      close();
+      return;
+    }
+  }
+  if (partial) {
+    sendIov_.erase(sendIov_.begin(), sendIov_.begin() + i);
+    loop_.send(fd_, sendIov_.data(), sendIov_.size(), &sendOp_);
+    armTimer(server_.options_.sendTimeoutMs);
+    return;
+  }
+  // Requests held back by a full pipeline can be parsed now.
+  if (!pendingInput_.empty() && queued_ < server_.options_.maxPipelined) {
+    std::string input;
+    input.swap(pendingInput_);
+    feed(input.data(), input.size());
+    if (closing_) return;
+    if (paused_ && pendingInput_.empty()) {
+      paused_ = false;
+      rearmRecv();
+    }
+  }
+  if (finishIfDone()) return;
+  flush();
+  if (!sendOp_.pending()) updateReadTimer();
+}
+
+void Connection::close() {
+  if (closing_) return;
+  closing_ = true;
+  timer_.cancel();
+  loop_.cancel(&recvOp_);
+  loop_.cancel(&sendOp_);
+  // Exchanges the handler holds are aborted now: it must let go of them at once.
+  for (Exchange* ex = head_; ex; ex = ex->next_) {
+    if (ex->state_ != Exchange::State::kParsing) server_.handler_.onAbort(ex);
+  }
+  maybeFree();
+}
+
+void Connection::maybeFree() {
+  if (recvOp_.pending() || sendOp_.pending()) return;  // the kernel may still use our memory
+  while (head_) {
+    Exchange* ex = head_;
+    head_ = ex->next_;
+    server_.recycle(ex);
+  }
+  if (parsing_ && !parsing_->inQueue_) server_.recycle(parsing_);
+  parsing_ = nullptr;
+  loop_.close(fd_);
+  server_.connectionClosed(this);
+}
+
+// ---- HttpServer ----
+
+HttpServer::HttpServer(engine::Loop& loop, const ServerOptions& options,
+                       RequestHandler& handler)
+    : loop_(loop), options_(options), handler_(handler) {}
+
+HttpServer::~HttpServer() {
+  while (connections_) {
+    Connection* c = connections_;
+    connections_ = c->next;
+    delete c;
+  }
+  for (Exchange* ex : freeExchanges_) delete ex;
+}
+
+void HttpServer::start(int listenFd) {
+  listenFd_ = listenFd;
+  stopping_ = false;
+  loop_.accept(listenFd_, &acceptOp_);
+}
+
+void HttpServer::onAccept(const engine::Completion& c) {
+  if (c.result >= 0) {
+    int fd = c.result;
+    if (stopping_ || connectionCount_ >= options_.maxConnections) {
+      ++stats_.rejected;
+      loop_.close(fd);
+    } else {
+      ++stats_.accepted;
+      auto* conn = new Connection(*this, fd);
+      conn->next = connections_;
+      if (connections_) connections_->prev = conn;
+      connections_ = conn;
+      ++connectionCount_;
+      conn->start();
+    }
+  } else if (c.result != -ECANCELED) {
+    LOG_WARN("accept: %s", strerror(-c.result));  // EMFILE and friends: keep going
+  }
+  if (!c.more && !stopping_) loop_.accept(listenFd_, &acceptOp_);
+}
+
+void HttpServer::stopAccepting() {
+  stopping_ = true;
+  loop_.cancel(&acceptOp_);
+  for (Connection* c = connections_; c;) {
+    Connection* next = c->next;
+    if (c->idle()) {
+      c->close();
+    } else {
+      c->closeWhenIdle();
+    }
+    c = next;
+  }
+}
+
+void HttpServer::closeAll() {
+  for (Connection* c = connections_; c;) {
+    Connection* next = c->next;
+    c->close();
+    c = next;
+  }
+}
+
+void HttpServer::connectionClosed(Connection* conn) {
+  if (conn->prev) conn->prev->next = conn->next;
+  if (conn->next) conn->next->prev = conn->prev;
+  if (connections_ == conn) connections_ = conn->next;
+  --connectionCount_;
+  delete conn;
+}
+
+Exchange* HttpServer::newExchange(Connection* conn) {
+  Exchange* ex;
+  if (freeExchanges_.empty()) {
+    ex = new Exchange(blocks_);
+  } else {
+    ex = freeExchanges_.back();
+    freeExchanges_.pop_back();
+  }
+  ex->conn_ = conn;
+  return ex;
+}
+
+void HttpServer::recycle(Exchange* ex) {
+  ex->reset();
+  // Keep enough for every connection's usual one request; free the rest.
+  if (freeExchanges_.size() < options_.maxConnections) {
+    freeExchanges_.push_back(ex);
+  } else {
+    delete ex;
+  }
+}
+
+std::string_view HttpServer::date() {
+  int64_t now = loop_.wallSeconds();
+  if (now != dateSecond_) {
+    dateSecond_ = now;
+    time_t t = now;
+    tm g;
+    gmtime_r(&t, &g);
+    strftime(date_, sizeof date_, "%a, %d %b %Y %H:%M:%S GMT", &g);
+  }
+  return date_;
+}
+
+std::string_view statusReason(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "";
+  }
+}
+
+}  // namespace torus::net
