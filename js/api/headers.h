@@ -1,0 +1,97 @@
+// WHATWG Fetch `Headers` (https://fetch.spec.whatwg.org/#headers-class).
+//
+// The header list is a vector of (lowercase name, value) entries in insertion order, scanned
+// linearly: real header counts are small. Names and values are bytes (WebIDL ByteString: one
+// byte per code unit, Latin-1 when shown to JS), exactly as they go on the wire.
+//
+// Ownership: create() returns a native owned by the caller until wrap<Headers>(realm, h)
+// hands it to a JS wrapper (then the wrapper owns it, see Wrappable). A Headers built by
+// `new Headers()` in JS is owned by its wrapper from the start.
+//
+// Thread: the isolate's.
+#pragma once
+
+#include <v8.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "js/binding.h"
+
+namespace torus::js {
+
+class Headers : public Wrappable {
+ public:
+  static constexpr WrapperType kType{"Headers"};
+  static void describe(ClassBuilder<Headers>& c);
+
+  // https://fetch.spec.whatwg.org/#concept-headers-guard (only the two torus needs: request
+  // and response headers are either free to edit or frozen).
+  enum class Guard { kNone, kImmutable };
+
+  struct Entry {
+    std::string name;  // lowercase
+    std::string value;
+  };
+
+  // A new, empty Headers owned by the caller until wrap<Headers>(realm, h) gives it to a
+  // JS wrapper (or the caller deletes it).
+  static Headers* create(Guard g = Guard::kNone);
+
+  // https://fetch.spec.whatwg.org/#concept-headers-fill: init is a Headers, a sequence of
+  // [name, value] sequences, or a record<ByteString, ByteString>. Validates like append();
+  // ignores the guard (fill runs while an object is being built). On a JS exception thrown
+  // by init's iterators or getters the error is JsError::pending().
+  JsResult<void> fill(Realm& realm, v8::Local<v8::Value> init);
+
+  // Already-validated bytes (e.g. from the HTTP parser): no checks, no guard. The name is
+  // lowercased here.
+  void appendTrusted(std::string_view name, std::string_view value);
+  // Replaces every value of the name with one value (or appends it). No checks, no guard.
+  void setTrusted(std::string_view lowercaseName, std::string_view value);
+  // The values of the name combined with ", ", or nullopt if absent.
+  std::optional<std::string> get(std::string_view lowercaseName) const;
+  bool has(std::string_view lowercaseName) const;
+
+  Guard guard() const { return guard_; }
+  void setGuard(Guard g) { guard_ = g; }
+
+  // The raw header list, for serialization: lowercase names, insertion order, one entry per
+  // appended value (set-cookie never combined).
+  const std::vector<Entry>& list() const { return list_; }
+  // https://fetch.spec.whatwg.org/#concept-header-list-sort-and-combine: what JS iterates
+  // (names sorted, values of a name combined with ", ", set-cookie values kept apart).
+  // Cached; the reference is valid until the next mutation.
+  const std::vector<Entry>& sortedAndCombined() const;
+
+ private:
+  friend class ClassBuilder<Headers>;
+  explicit Headers(Guard g) : guard_(g) {}
+
+  // ---- the JS surface (C++ names follow JS where they do not clash with the API above) ----
+  static JsResult<Headers*> construct(Realm& realm, Optional<v8::Local<v8::Value>> init);
+  JsResult<void> append(Realm& realm, ByteString name, ByteString value);
+  JsResult<void> jsDelete(Realm& realm, ByteString name);
+  JsResult<v8::Local<v8::Value>> jsGet(Realm& realm, ByteString name);
+  v8::Local<v8::Value> getSetCookie(Realm& realm);
+  JsResult<bool> jsHas(Realm& realm, ByteString name);
+  JsResult<void> jsSet(Realm& realm, ByteString name, ByteString value);
+  JsResult<void> forEach(Realm& realm, v8::Local<v8::Value> callback, v8::Local<v8::Value> thisArg);
+  v8::Local<v8::Value> entries(Realm& realm);
+  v8::Local<v8::Value> keys(Realm& realm);
+  v8::Local<v8::Value> values(Realm& realm);
+
+  // Validates and normalizes (name, value) for `member` and checks the guard.
+  JsResult<void> appendChecked(const char* member, std::string_view name, std::string_view value);
+  void remove(std::string_view lowercaseName);
+  void changed() { sortedValid_ = false; }
+
+  std::vector<Entry> list_;
+  mutable std::vector<Entry> sorted_;
+  mutable bool sortedValid_ = false;
+  Guard guard_;
+};
+
+}  // namespace torus::js

@@ -1,0 +1,174 @@
+#include "js/http_app.h"
+
+#include "base/log.h"
+#include "js/api/response.h"
+#include "js/binding.h"
+
+namespace torus::js {
+
+Result<std::unique_ptr<HttpApp>> HttpApp::create(Runtime& runtime, v8::Local<v8::Module> module,
+                                                 const std::string& entry) {
+  Realm& realm = runtime.realm();
+  v8::Isolate* iso = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  auto ns = module->GetModuleNamespace().As<v8::Object>();
+  v8::Local<v8::Value> def;
+  if (!ns->Get(ctx, realm.internalized("default")).ToLocal(&def) || !def->IsObject()) {
+    return makeError(entry + ": the module has no default export; expected "
+                             "`export default { fetch(request, env, ctx) { ... } }`");
+  }
+  v8::Local<v8::Value> fetch;
+  if (!def.As<v8::Object>()->Get(ctx, realm.internalized("fetch")).ToLocal(&fetch) ||
+      !fetch->IsFunction()) {
+    return makeError(entry + ": the default export has no fetch(request, env, ctx) method");
+  }
+  std::unique_ptr<HttpApp> app(new HttpApp(runtime));
+  app->handler_.Reset(iso, def.As<v8::Object>());
+  app->fetch_.Reset(iso, fetch.As<v8::Function>());
+  app->env_.Reset(iso, v8::Object::New(iso));
+  runtime.setParticipant(app.get());
+  return app;
+}
+
+HttpApp::~HttpApp() { runtime_.setParticipant(nullptr); }
+
+bool HttpApp::beforeCheckpoint() {
+  if (ready_.empty()) return false;
+  starting_.swap(ready_);  // fetch() may not add to ready_, but keep both capacities
+  for (net::Exchange* ex : starting_) start(ex);
+  starting_.clear();
+  return true;
+}
+
+void HttpApp::start(net::Exchange* ex) {
+  v8::Isolate* iso = realm_.isolate();
+  v8::Local<v8::Context> ctx = realm_.context();
+  ++stats_.started;
+  ++inFlight_;
+  auto* ec = new ExecutionContext(ex);
+  v8::Local<v8::Object> ctxObj = wrap(realm_, ec);
+  ec->setStrong(true);  // until the exchange ends: net holds it through userData
+  ex->userData = ec;
+  v8::Local<v8::Object> reqObj = wrap(realm_, Request::incoming(realm_, ec, ctxObj));
+  v8::Local<v8::Value> args[] = {reqObj, env_.Get(iso), ctxObj};
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Value> result;
+  if (!fetch_.Get(iso)->Call(ctx, handler_.Get(iso), 3, args).ToLocal(&result)) {
+    fail(ctxObj, tc.Exception(), "Uncaught exception in fetch handler");
+    return;
+  }
+  if (result->IsPromise()) {
+    pending_.push_back({ctxObj, result.As<v8::Promise>()});
+  } else {
+    finish(ctxObj, result);
+  }
+}
+
+void HttpApp::afterCheckpoint() {
+  if (pending_.empty()) return;
+  checking_.swap(pending_);
+  v8::Local<v8::Context> ctx = realm_.context();
+  for (Pending& p : checking_) {
+    switch (p.promise->State()) {
+      case v8::Promise::kFulfilled:
+        finish(p.ctx, p.promise->Result());
+        break;
+      case v8::Promise::kRejected:
+        p.promise->MarkAsHandled();
+        fail(p.ctx, p.promise->Result(), "Uncaught (in promise) from fetch handler");
+        break;
+      case v8::Promise::kPending: {
+        // Slow path: a later checkpoint settles it.
+        auto onOk = v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>& i) {
+                      onSettled(i, true);
+                    }, p.ctx).ToLocalChecked();
+        auto onErr = v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>& i) {
+                       onSettled(i, false);
+                     }, p.ctx).ToLocalChecked();
+        (void)p.promise->Then(ctx, onOk, onErr);
+        break;
+      }
+    }
+  }
+  checking_.clear();
+}
+
+void HttpApp::onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulfilled) {
+  Runtime* rt = static_cast<Runtime*>(info.GetIsolate()->GetData(1));
+  auto* app = static_cast<HttpApp*>(rt->participant());
+  v8::Local<v8::Object> ctxObj = info.Data().As<v8::Object>();
+  ++app->stats_.asyncSettled;
+  if (fulfilled) {
+    app->finish(ctxObj, info[0]);
+  } else {
+    app->fail(ctxObj, info[0], "Uncaught (in promise) from fetch handler");
+  }
+}
+
+void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
+  auto* ec = Wrappable::unwrap<ExecutionContext>(ctxObj);
+  net::Exchange* ex = ec ? ec->exchange() : nullptr;
+  if (!ex || ex->responded()) return;  // the client went away meanwhile
+  Response* r = Wrappable::unwrap<Response>(value);
+  if (!r) {
+    LOG_ERROR("fetch handler returned %s instead of a Response",
+              realm_.describe(value).c_str());
+    respondError(ex, 500);
+    return;
+  }
+  if (r->used() || r->statusCode() == 0) {
+    LOG_ERROR("fetch handler returned %s",
+              r->used() ? "a Response whose body was already used" : "Response.error()");
+    respondError(ex, 500);
+    return;
+  }
+  alloc::RequestHeap& heap = ex->heap();
+  const auto& list = r->headerList()->list();
+  auto* headers =
+      static_cast<net::HttpHeader*>(heap.allocate(sizeof(net::HttpHeader) * (list.size() + 1)));
+  size_t n = 0;
+  for (const auto& e : list) headers[n++] = {heap.copy(e.name), heap.copy(e.value)};
+  std::string body = r->take();
+  std::string_view bytes;
+  if (body.size() <= 4096) {
+    bytes = heap.copy(body);
+  } else {
+    bytes = *heap.make<std::string>(std::move(body));  // moved, not copied
+  }
+  --inFlight_;
+  ex->respond(r->statusCode(), {headers, n}, {bytes.data(), bytes.size()});
+}
+
+void HttpApp::fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception,
+                   const char* what) {
+  realm_.reportError(what, exception);
+  auto* ec = Wrappable::unwrap<ExecutionContext>(ctxObj);
+  net::Exchange* ex = ec ? ec->exchange() : nullptr;
+  if (ex && !ex->responded()) respondError(ex, 500);
+}
+
+void HttpApp::respondError(net::Exchange* ex, int status) {
+  ++stats_.failed;
+  --inFlight_;
+  static const net::HttpHeader kText[] = {{"content-type", "text/plain;charset=UTF-8"}};
+  std::string_view body = net::statusReason(status);
+  char* bytes = static_cast<char*>(ex->heap().allocate(body.size() + 1, 1));
+  memcpy(bytes, body.data(), body.size());
+  bytes[body.size()] = '\n';
+  ex->respond(status, kText, {bytes, body.size() + 1});
+}
+
+void HttpApp::onAbort(net::Exchange* ex) {
+  if (ex->userData && !ex->responded()) --inFlight_;
+  release(ex);
+}
+
+void HttpApp::release(net::Exchange* ex) {
+  auto* ec = static_cast<ExecutionContext*>(ex->userData);
+  if (!ec) return;
+  ec->detach();
+  ec->setStrong(false);
+  ex->userData = nullptr;
+}
+
+}  // namespace torus::js

@@ -1,0 +1,75 @@
+// The bridge between the HTTP server and the app's `export default { fetch }`.
+//
+// Requests that completed during a drain are started in beforeCheckpoint() (a Request, an
+// ExecutionContext, one call to fetch each). After the drain's one microtask checkpoint,
+// afterCheckpoint() sends every response whose promise settled; promises still pending get
+// then-callbacks and respond from a later checkpoint. A throw, a rejection or a value that
+// is not a Response answers 500 (no internals) and logs the error with its stack.
+#pragma once
+
+#include <v8.h>
+
+#include <memory>
+#include <vector>
+
+#include "base/result.h"
+#include "js/api/request.h"
+#include "js/runtime.h"
+#include "net/http_server.h"
+
+namespace torus::js {
+
+struct AppStats {
+  uint64_t started = 0;      // fetch() calls
+  uint64_t asyncSettled = 0; // responses that needed a later checkpoint
+  uint64_t failed = 0;       // answered 500 by the runtime
+};
+
+class HttpApp : public net::RequestHandler, public DrainParticipant {
+ public:
+  // Checks that the module's default export has a fetch method.
+  static Result<std::unique_ptr<HttpApp>> create(Runtime& runtime, v8::Local<v8::Module> module,
+                                                 const std::string& entry);
+  ~HttpApp() override;
+
+  void onRequest(net::Exchange* ex) override { ready_.push_back(ex); }
+  void onDone(net::Exchange* ex) override { release(ex); }
+  void onAbort(net::Exchange* ex) override;
+
+  bool beforeCheckpoint() override;
+  void afterCheckpoint() override;
+
+  const AppStats& stats() const { return stats_; }
+  // Requests started and not answered yet.
+  size_t inFlight() const { return inFlight_; }
+
+ private:
+  HttpApp(Runtime& runtime) : runtime_(runtime), realm_(runtime.realm()) {}
+  void start(net::Exchange* ex);
+  // Sends `value` (should be a Response) for the request of ctxObj.
+  void finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value);
+  void fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception, const char* what);
+  void respondError(net::Exchange* ex, int status);
+  void release(net::Exchange* ex);
+  static void onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulfilled);
+
+  Runtime& runtime_;
+  Realm& realm_;
+  v8::Global<v8::Object> handler_;
+  v8::Global<v8::Function> fetch_;
+  v8::Global<v8::Object> env_;
+  std::vector<net::Exchange*> ready_;
+  std::vector<net::Exchange*> starting_;
+  // Started in this drain with a promise: checked after the checkpoint. Locals: they live
+  // in the drain's HandleScope.
+  struct Pending {
+    v8::Local<v8::Object> ctx;
+    v8::Local<v8::Promise> promise;
+  };
+  std::vector<Pending> pending_;
+  std::vector<Pending> checking_;
+  size_t inFlight_ = 0;
+  AppStats stats_;
+};
+
+}  // namespace torus::js

@@ -1,0 +1,223 @@
+#include "js/realm.h"
+
+#include <libplatform/libplatform.h>
+
+#include <atomic>
+
+#include "alloc/bytes.h"
+#include "base/check.h"
+#include "base/log.h"
+#include "js/binding.h"
+
+namespace torus::js {
+
+// V8's ArrayBuffer memory on mimalloc, with byte accounting and an optional cap (over the
+// cap, allocation fails and JS sees a RangeError).
+class ArrayBufferAllocator : public v8::ArrayBuffer::Allocator {
+ public:
+  explicit ArrayBufferAllocator(size_t cap) : cap_(cap) {}
+  void* Allocate(size_t length) override {
+    if (!reserve(length)) return nullptr;
+    void* p = alloc::allocateZeroedBytes(length ? length : 1);
+    if (!p) bytes_ -= length;
+    return p;
+  }
+  void* AllocateUninitialized(size_t length) override {
+    if (!reserve(length)) return nullptr;
+    void* p = alloc::allocateBytes(length ? length : 1);
+    if (!p) bytes_ -= length;
+    return p;
+  }
+  void Free(void* data, size_t length) override {
+    bytes_ -= length;
+    alloc::freeBytes(data);
+  }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  bool reserve(size_t length) {
+    if (cap_ && bytes_ + length > cap_) return false;
+    bytes_ += length;
+    return true;
+  }
+  size_t cap_;
+  // Backing stores may be freed on V8's background threads.
+  std::atomic<size_t> bytes_{0};
+};
+
+namespace {
+std::unique_ptr<v8::Platform> gPlatform;
+}
+
+V8Process::V8Process() {
+  v8::V8::InitializeICUDefaultLocation(nullptr);
+  gPlatform = v8::platform::NewDefaultPlatform();
+  v8::V8::InitializePlatform(gPlatform.get());
+  // Harmony flags V8 10.2 ships but keeps off would go here.
+  v8::V8::Initialize();
+}
+
+V8Process::~V8Process() {
+  v8::V8::Dispose();
+  v8::V8::DisposePlatform();
+  gPlatform.reset();
+}
+
+Realm::Realm(const RealmOptions& options)
+    : allocator_(std::make_unique<ArrayBufferAllocator>(options.maxArrayBufferBytes)) {
+  v8::Isolate::CreateParams params;
+  params.array_buffer_allocator = allocator_.get();
+  if (options.maxHeapBytes) {
+    params.constraints.ConfigureDefaultsFromHeapSize(0, options.maxHeapBytes);
+  }
+  isolate_ = v8::Isolate::New(params);
+  isolate_->SetData(0, this);
+  isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+  isolate_->Enter();
+  v8::HandleScope scope(isolate_);
+  v8::Local<v8::Context> ctx = v8::Context::New(isolate_);
+  context_.Reset(isolate_, ctx);
+  ctx->Enter();
+}
+
+Realm::~Realm() {
+  {
+    v8::HandleScope scope(isolate_);
+    context()->Exit();
+  }
+  // Natives still owned by wrappers go first, then every Global, then the isolate.
+  while (live_) delete live_;
+  helpers_.clear();
+  context_.Reset();
+  isolate_->Exit();
+  isolate_->Dispose();
+}
+
+v8::Local<v8::String> Realm::internalized(const char* literal) {
+  auto it = strings_.find(literal);
+  if (it != strings_.end()) return it->second.Get(isolate_);
+  v8::Local<v8::String> s =
+      v8::String::NewFromUtf8(isolate_, literal, v8::NewStringType::kInternalized)
+          .ToLocalChecked();
+  strings_.emplace(literal, v8::Eternal<v8::String>(isolate_, s));
+  return s;
+}
+
+v8::Local<v8::FunctionTemplate> Realm::classTemplate(const WrapperType* type,
+                                                     TemplateBuilder build) {
+  auto it = templates_.find(type);
+  if (it != templates_.end()) return it->second.Get(isolate_);
+  v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate_);
+  t->SetClassName(internalized(type->name));
+  t->InstanceTemplate()->SetInternalFieldCount(kWrapperFieldCount);
+  // Without a constructor in describe(), `new` is an illegal constructor.
+  t->SetCallHandler([](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    Realm::from(info.GetIsolate()).throwError(JsError::type("Illegal constructor"));
+  });
+  build(*this, t);
+  templates_.emplace(type, v8::Eternal<v8::FunctionTemplate>(isolate_, t));
+  return t;
+}
+
+void Realm::installClass(const WrapperType* type, TemplateBuilder build) {
+  v8::Local<v8::Context> ctx = context();
+  v8::Local<v8::Function> ctor = classTemplate(type, build)->GetFunction(ctx).ToLocalChecked();
+  ctx->Global()->DefineOwnProperty(ctx, internalized(type->name), ctor, v8::DontEnum).Check();
+}
+
+void Realm::throwError(const JsError& err) { torus::js::throwError(isolate_, err); }
+
+void Realm::checkpoint() {
+  ++checkpoints_;
+  isolate_->PerformMicrotaskCheckpoint();
+}
+
+size_t Realm::arrayBufferBytes() const { return allocator_->bytes(); }
+
+v8::Local<v8::Function> Realm::helper(const char* name) {
+  auto it = helpers_.find(name);
+  if (it == helpers_.end()) return {};
+  return it->second.Get(isolate_);
+}
+
+void Realm::setHelper(const char* name, v8::Local<v8::Function> fn) {
+  helpers_[name].Reset(isolate_, fn);
+}
+
+void Realm::track(Wrappable* w) {
+  w->realm_ = this;
+  w->nextLive_ = live_;
+  if (live_) live_->prevLive_ = w;
+  live_ = w;
+}
+
+void Realm::untrack(Wrappable* w) {
+  if (w->prevLive_) w->prevLive_->nextLive_ = w->nextLive_;
+  if (w->nextLive_) w->nextLive_->prevLive_ = w->prevLive_;
+  if (live_ == w) live_ = w->nextLive_;
+  w->realm_ = nullptr;
+}
+
+std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {
+  v8::String::Utf8Value s(isolate, v);
+  return *s ? std::string(*s, s.length()) : std::string();
+}
+
+v8::Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view s) {
+  return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, int(s.size()))
+      .ToLocalChecked();
+}
+
+}  // namespace torus::js
+
+namespace torus::js {
+
+std::string Realm::describe(v8::Local<v8::Value> value) {
+  v8::TryCatch tc(isolate_);
+  if (value->IsNativeError() || value->IsObject()) {
+    v8::Local<v8::Value> stack;
+    if (value->IsNativeError() &&
+        value.As<v8::Object>()->Get(context(), internalized("stack")).ToLocal(&stack) &&
+        stack->IsString()) {
+      return utf8(isolate_, stack);
+    }
+  }
+  v8::Local<v8::Function> inspect = helper("inspect");
+  v8::Local<v8::Value> out;
+  if (!inspect.IsEmpty() &&
+      inspect->Call(context(), v8::Undefined(isolate_), 1, &value).ToLocal(&out)) {
+    return utf8(isolate_, out);
+  }
+  return utf8(isolate_, value);
+}
+
+void Realm::reportError(const char* what, v8::Local<v8::Value> exception) {
+  ++errorsReported_;
+  std::string text = describe(exception);
+  LOG_ERROR("%s: %s", what, text.c_str());
+}
+
+void Realm::waitUntil(v8::Local<v8::Value> value) {
+  v8::Local<v8::Context> ctx = context();
+  v8::Local<v8::Promise> promise;
+  if (value->IsPromise()) {
+    promise = value.As<v8::Promise>();
+  } else {
+    auto resolver = v8::Promise::Resolver::New(ctx).ToLocalChecked();
+    resolver->Resolve(ctx, value).Check();
+    promise = resolver->GetPromise();
+  }
+  ++pendingWaitUntil_;
+  auto settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    Realm& realm = Realm::from(info.GetIsolate());
+    --realm.pendingWaitUntil_;
+    if (info.Data()->IsTrue()) realm.reportError("ctx.waitUntil promise rejected", info[0]);
+  };
+  v8::Local<v8::Function> onFulfilled =
+      v8::Function::New(ctx, settled, v8::False(isolate_)).ToLocalChecked();
+  v8::Local<v8::Function> onRejected =
+      v8::Function::New(ctx, settled, v8::True(isolate_)).ToLocalChecked();
+  (void)promise->Then(ctx, onFulfilled, onRejected);
+}
+
+}  // namespace torus::js

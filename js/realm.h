@@ -1,0 +1,105 @@
+// A Realm: one V8 isolate with its one context, owned by one worker thread, and everything
+// cached per isolate (class templates, internalized strings, the list of live wrappables).
+//
+// The isolate runs with MicrotasksPolicy::kExplicit: microtasks run only when the owner calls
+// checkpoint(), once per completion drain.
+#pragma once
+
+#include <v8.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace torus::js {
+
+struct JsError;
+struct WrapperType;
+class Wrappable;
+class ArrayBufferAllocator;
+
+struct RealmOptions {
+  size_t maxHeapBytes = 0;         // V8 old-space limit; 0 = V8's default
+  size_t maxArrayBufferBytes = 0;  // total ArrayBuffer bytes; 0 = unlimited
+};
+
+// Process-wide V8 setup, once, on the main thread, before any Realm.
+class V8Process {
+ public:
+  V8Process();
+  ~V8Process();
+};
+
+class Realm {
+ public:
+  explicit Realm(const RealmOptions& options);
+  ~Realm();
+  Realm(const Realm&) = delete;
+  Realm& operator=(const Realm&) = delete;
+
+  static Realm& from(v8::Isolate* isolate) {
+    return *static_cast<Realm*>(isolate->GetData(0));
+  }
+
+  v8::Isolate* isolate() const { return isolate_; }
+  v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
+
+  // An internalized string for an ASCII literal, cached.
+  v8::Local<v8::String> internalized(const char* literal);
+  // Throws err as a TypeError/RangeError/Error/DOMException.
+  void throwError(const JsError& err);
+
+  // T's class template, built by `build` the first time.
+  using TemplateBuilder = void (*)(Realm&, v8::Local<v8::FunctionTemplate>);
+  v8::Local<v8::FunctionTemplate> classTemplate(const WrapperType* type, TemplateBuilder build);
+  // Installs a class's constructor on the global object under its name.
+  void installClass(const WrapperType* type, TemplateBuilder build);
+
+  // Runs every pending microtask (one checkpoint); counted.
+  void checkpoint();
+  uint64_t checkpoints() const { return checkpoints_; }
+
+  // Bytes currently held by ArrayBuffers of this isolate.
+  size_t arrayBufferBytes() const;
+
+  // Logs an uncaught exception (or rejection reason) with its stack: "what: <stack>".
+  void reportError(const char* what, v8::Local<v8::Value> exception);
+  uint64_t errorsReported() const { return errorsReported_; }
+  void noteError() { ++errorsReported_; }
+  // Formats a JS value for humans (the console's inspect, or ToString before it exists).
+  std::string describe(v8::Local<v8::Value> value);
+
+  // ctx.waitUntil: keeps count of promises that must settle before a graceful stop; a
+  // rejection is logged.
+  void waitUntil(v8::Local<v8::Value> promise);
+  size_t pendingWaitUntil() const { return pendingWaitUntil_; }
+
+  // An embedded-JS helper installed by the bootstrap (e.g. "inspect"), or empty.
+  v8::Local<v8::Function> helper(const char* name);
+  void setHelper(const char* name, v8::Local<v8::Function> fn);
+
+ private:
+  friend class Wrappable;
+  void track(Wrappable* w);
+  void untrack(Wrappable* w);
+
+  std::unique_ptr<ArrayBufferAllocator> allocator_;
+  v8::Isolate* isolate_ = nullptr;
+  v8::Global<v8::Context> context_;
+  std::unordered_map<const void*, v8::Eternal<v8::FunctionTemplate>> templates_;
+  std::unordered_map<const char*, v8::Eternal<v8::String>> strings_;
+  std::unordered_map<std::string, v8::Global<v8::Function>> helpers_;
+  Wrappable* live_ = nullptr;
+  uint64_t checkpoints_ = 0;
+  size_t pendingWaitUntil_ = 0;
+  uint64_t errorsReported_ = 0;
+};
+
+// UTF-8 of a JS value (ToString; empty on an exception).
+std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> v);
+v8::Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view s);
+
+}  // namespace torus::js

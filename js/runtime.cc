@@ -1,0 +1,353 @@
+#include "js/runtime.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "base/log.h"
+#include "js/api/console.h"
+#include "js/api/dom_exception.h"
+#include "js/api/headers.h"
+#include "js/api/request.h"
+#include "js/api/response.h"
+#include "js/binding.h"
+
+namespace torus::js {
+namespace {
+
+template <typename T>
+void install(Realm& realm) {
+  realm.installClass(&T::kType, [](Realm& r, v8::Local<v8::FunctionTemplate> t) {
+    ClassBuilder<T> b(r, t);
+    T::describe(b);
+  });
+}
+
+std::string dirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// Lexically normalizes an absolute path ("/a/./b/../c" -> "/a/c").
+std::string normalize(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream in(path);
+  std::string part;
+  while (std::getline(in, part, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else {
+      parts.push_back(part);
+    }
+  }
+  std::string out;
+  for (auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+bool readFile(const std::string& path, std::string* out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+}  // namespace
+
+Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
+    : loop_(loop), realm_(std::make_unique<Realm>(options.realm)) {
+  v8::Isolate* iso = realm_->isolate();
+  v8::HandleScope scope(iso);
+  iso->SetHostInitializeImportMetaObjectCallback(&Runtime::initImportMeta);
+  iso->SetHostImportModuleDynamicallyCallback(&Runtime::dynamicImport);
+  iso->SetPromiseRejectCallback(&Runtime::onPromiseReject);
+  iso->SetData(1, this);
+
+  installDOMException(*realm_);
+  installConsole(*realm_);
+  install<Headers>(*realm_);
+  install<Request>(*realm_);
+  install<Response>(*realm_);
+  timers_ = std::make_unique<Timers>(*realm_, loop_, options.maxTimers);
+  timers_->install();
+  loop_.addDrainHook([this] { drain(); });
+}
+
+Runtime::~Runtime() {
+  v8::HandleScope scope(realm_->isolate());
+  timers_.reset();
+  rejections_.clear();
+  modulesByHash_.clear();
+  modulesByPath_.clear();
+  realm_.reset();
+}
+
+void Runtime::drain() {
+  v8::HandleScope scope(realm_->isolate());
+  bool ranJs = false;
+  if (timers_->hasFired()) {
+    timers_->runFired();
+    ranJs = true;
+  }
+  if (participant_ && participant_->beforeCheckpoint()) ranJs = true;
+  // No JS ran, so no microtask can be queued: skip the checkpoint.
+  if (!ranJs) return;
+  realm_->checkpoint();
+  if (participant_) participant_->afterCheckpoint();
+  if (!rejections_.empty()) reportRejections();
+}
+
+void Runtime::runUntilIdle() {
+  while (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0) loop_.runOnce(-1);
+}
+
+// ---- errors ----
+
+std::string Runtime::formatException(v8::TryCatch& tc) {
+  v8::Isolate* iso = realm_->isolate();
+  v8::Local<v8::Context> ctx = realm_->context();
+  v8::Local<v8::Message> msg = tc.Message();
+  std::string out;
+  if (!msg.IsEmpty()) {
+    std::string file = utf8(iso, msg->GetScriptResourceName());
+    int line = msg->GetLineNumber(ctx).FromMaybe(0);
+    int col = msg->GetStartColumn(ctx).FromMaybe(0) + 1;
+    out = file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
+    v8::Local<v8::String> source;
+    if (msg->GetSourceLine(ctx).ToLocal(&source)) {
+      std::string text = utf8(iso, source);
+      if (text.size() < 300) {
+        out += utf8(iso, msg->Get()) + "\n    " + text + "\n    " +
+               std::string(size_t(std::max(col - 1, 0)), ' ') + "^";
+        v8::Local<v8::Value> stack;
+        if (tc.StackTrace(ctx).ToLocal(&stack) && stack->IsString()) {
+          std::string s = utf8(iso, stack);
+          size_t nl = s.find('\n');
+          if (nl != std::string::npos) out += s.substr(nl);
+        }
+        return out;
+      }
+    }
+  }
+  return out + realm_->describe(tc.Exception());
+}
+
+void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
+  v8::Local<v8::Promise> promise = message.GetPromise();
+  v8::Isolate* iso = promise->GetIsolate();
+  auto* self = static_cast<Runtime*>(iso->GetData(1));
+  switch (message.GetEvent()) {
+    case v8::kPromiseRejectWithNoHandler:
+      self->rejections_.emplace_back(v8::Global<v8::Promise>(iso, promise),
+                                     v8::Global<v8::Value>(iso, message.GetValue()));
+      break;
+    case v8::kPromiseHandlerAddedAfterReject: {
+      auto& list = self->rejections_;
+      for (auto it = list.begin(); it != list.end(); ++it) {
+        if (it->first == promise) {
+          list.erase(it);
+          break;
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Runtime::reportRejections() {
+  auto list = std::move(rejections_);
+  rejections_.clear();
+  v8::Isolate* iso = realm_->isolate();
+  for (auto& [promise, value] : list) {
+    realm_->reportError("Unhandled promise rejection", value.Get(iso));
+  }
+}
+
+// ---- modules ----
+
+Result<v8::Local<v8::Module>> Runtime::compileFile(const std::string& path) {
+  v8::Isolate* iso = realm_->isolate();
+  auto it = modulesByPath_.find(path);
+  if (it != modulesByPath_.end()) return it->second->module.Get(iso);
+  std::string source;
+  if (!readFile(path, &source)) {
+    return makeError("cannot read module '" + path + "': " + strerror(errno));
+  }
+  v8::ScriptOrigin origin(iso, v8Str(iso, path), 0, 0, false, -1, {}, false, false, true);
+  v8::ScriptCompiler::Source src(v8Str(iso, source), origin);
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Module> module;
+  if (!v8::ScriptCompiler::CompileModule(iso, &src).ToLocal(&module)) {
+    return makeError(formatException(tc));
+  }
+  auto record = std::make_unique<ModuleRecord>();
+  record->path = path;
+  record->module.Reset(iso, module);
+  modulesByHash_.emplace(module->GetIdentityHash(), record.get());
+  modulesByPath_.emplace(path, std::move(record));
+  return module;
+}
+
+const Runtime::ModuleRecord* Runtime::recordFor(v8::Local<v8::Module> module) {
+  auto range = modulesByHash_.equal_range(module->GetIdentityHash());
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second->module == module) return it->second;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Resolves a specifier against the importing file's path; "" if it is not a path.
+std::string resolvePath(const std::string& specifier, const std::string& referrerPath) {
+  std::string s = specifier;
+  if (s.rfind("file://", 0) == 0) s = s.substr(7);
+  if (s.rfind("./", 0) == 0 || s.rfind("../", 0) == 0) {
+    return normalize(dirName(referrerPath) + "/" + s);
+  }
+  if (!s.empty() && s[0] == '/') return normalize(s);
+  return "";
+}
+
+}  // namespace
+
+v8::MaybeLocal<v8::Module> Runtime::resolve(v8::Local<v8::Context> context,
+                                            v8::Local<v8::String> specifier,
+                                            v8::Local<v8::FixedArray> assertions,
+                                            v8::Local<v8::Module> referrer) {
+  v8::Isolate* iso = context->GetIsolate();
+  auto* self = static_cast<Runtime*>(iso->GetData(1));
+  const ModuleRecord* from = self->recordFor(referrer);
+  std::string spec = utf8(iso, specifier);
+  std::string fromPath = from ? from->path : "<unknown>";
+  std::string path = resolvePath(spec, fromPath);
+  if (path.empty()) {
+    std::string m = "Cannot resolve '" + spec + "' imported from " + fromPath +
+                    ": only relative ('./x.js'), absolute and file:// specifiers are supported";
+    iso->ThrowException(v8::Exception::TypeError(v8Str(iso, m)));
+    return {};
+  }
+  Result<v8::Local<v8::Module>> m = self->compileFile(path);
+  if (!m.ok()) {
+    std::string text = m.error();
+    if (text.rfind("cannot read module", 0) == 0) {
+      text = "Cannot find module '" + path + "' imported from " + fromPath;
+    }
+    if (self->loadError_.empty()) self->loadError_ = text;
+    iso->ThrowException(v8::Exception::Error(v8Str(iso, text)));
+    return {};
+  }
+  return *m;
+}
+
+void Runtime::initImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
+                             v8::Local<v8::Object> meta) {
+  v8::Isolate* iso = context->GetIsolate();
+  auto* self = static_cast<Runtime*>(iso->GetData(1));
+  const ModuleRecord* rec = self->recordFor(module);
+  if (!rec) return;
+  meta->CreateDataProperty(context, self->realm_->internalized("url"),
+                           v8Str(iso, "file://" + rec->path))
+      .Check();
+}
+
+v8::MaybeLocal<v8::Promise> Runtime::dynamicImport(v8::Local<v8::Context> context,
+                                                   v8::Local<v8::Data> options,
+                                                   v8::Local<v8::Value> resourceName,
+                                                   v8::Local<v8::String> specifier,
+                                                   v8::Local<v8::FixedArray> assertions) {
+  v8::Isolate* iso = context->GetIsolate();
+  auto* self = static_cast<Runtime*>(iso->GetData(1));
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  std::string from = utf8(iso, resourceName);
+  if (from.empty() || from[0] != '/') {
+    char cwd[PATH_MAX];
+    from = std::string(getcwd(cwd, sizeof cwd) ? cwd : ".") + "/[eval]";
+  }
+  std::string path = resolvePath(utf8(iso, specifier), from);
+  v8::TryCatch tc(iso);
+  Result<v8::Global<v8::Module>> m =
+      path.empty() ? Result<v8::Global<v8::Module>>(makeError(
+                         "Cannot resolve '" + utf8(iso, specifier) + "' imported from " + from))
+                   : self->loadModule(path);
+  if (!m.ok()) {
+    resolver->Reject(context, v8::Exception::Error(v8Str(iso, m.error()))).Check();
+  } else {
+    resolver->Resolve(context, m->Get(iso)->GetModuleNamespace()).Check();
+  }
+  return resolver->GetPromise();
+}
+
+Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
+  v8::Isolate* iso = realm_->isolate();
+  v8::HandleScope scope(iso);
+  v8::Local<v8::Context> ctx = realm_->context();
+  char resolved[PATH_MAX];
+  if (!realpath(file.c_str(), resolved)) {
+    return makeError("cannot open '" + file + "': " + strerror(errno));
+  }
+  Result<v8::Local<v8::Module>> compiled = compileFile(resolved);
+  if (!compiled.ok()) return makeError(compiled.error());
+  v8::Local<v8::Module> module = *compiled;
+  loadError_.clear();
+  if (module->GetStatus() == v8::Module::kUninstantiated) {
+    v8::TryCatch tc(iso);
+    if (!module->InstantiateModule(ctx, &Runtime::resolve).FromMaybe(false)) {
+      std::string err = loadError_.empty() ? formatException(tc) : loadError_;
+      loadError_.clear();
+      return makeError(err);
+    }
+  }
+  if (module->GetStatus() == v8::Module::kInstantiated) {
+    v8::TryCatch tc(iso);
+    v8::Local<v8::Value> result;
+    if (!module->Evaluate(ctx).ToLocal(&result)) return makeError(formatException(tc));
+    // Top-level await: turn the loop until the evaluation promise settles.
+    auto promise = result.As<v8::Promise>();
+    realm_->checkpoint();
+    while (promise->State() == v8::Promise::kPending &&
+           (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0)) {
+      loop_.runOnce(-1);
+    }
+    if (promise->State() == v8::Promise::kPending) {
+      return makeError(std::string(resolved) + ": top-level await never settled");
+    }
+  }
+  if (module->GetStatus() == v8::Module::kErrored) {
+    v8::Local<v8::Value> exception = module->GetException();
+    // The rejection of the evaluation promise is this error: don't report it twice.
+    rejections_.clear();
+    std::string text = realm_->describe(exception);
+    return makeError("error while evaluating " + std::string(resolved) + ": " + text);
+  }
+  return v8::Global<v8::Module>(iso, module);
+}
+
+Result<std::string> Runtime::evalScript(const std::string& code, const std::string& name) {
+  v8::Isolate* iso = realm_->isolate();
+  v8::HandleScope scope(iso);
+  v8::Local<v8::Context> ctx = realm_->context();
+  v8::TryCatch tc(iso);
+  v8::ScriptOrigin origin(iso, v8Str(iso, name));
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> result;
+  if (!v8::Script::Compile(ctx, v8Str(iso, code), &origin).ToLocal(&script) ||
+      !script->Run(ctx).ToLocal(&result)) {
+    realm_->noteError();
+    return makeError(formatException(tc));
+  }
+  realm_->checkpoint();
+  if (!rejections_.empty()) reportRejections();
+  return realm_->describe(result);
+}
+
+}  // namespace torus::js

@@ -1,0 +1,95 @@
+// The JS runtime of one worker: its Realm with the Web APIs installed, the ES module loader,
+// timers, and the per-drain hook that runs JS once per completion drain:
+//   fired timer callbacks -> new requests (HttpApp) -> ONE microtask checkpoint ->
+//   responses out (HttpApp) -> unhandled rejections reported.
+//
+// Thread: one worker thread; created and destroyed there.
+#pragma once
+
+#include <v8.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/loop.h"
+#include "js/api/timers.h"
+#include "js/realm.h"
+
+namespace torus::js {
+
+struct RuntimeOptions {
+  RealmOptions realm;
+  size_t maxTimers = 100'000;
+};
+
+// Something that takes part in every drain (the HTTP app).
+class DrainParticipant {
+ public:
+  virtual ~DrainParticipant() = default;
+  // Returns whether it ran any JS (if nothing in a drain did, its checkpoint is skipped).
+  virtual bool beforeCheckpoint() = 0;
+  virtual void afterCheckpoint() = 0;
+};
+
+class Runtime {
+ public:
+  Runtime(engine::Loop& loop, const RuntimeOptions& options);
+  ~Runtime();
+
+  Realm& realm() { return *realm_; }
+  engine::Loop& loop() { return loop_; }
+
+  // Loads an ES module file (and its static imports), evaluates it and settles top-level
+  // await. Errors name file:line:column.
+  Result<v8::Global<v8::Module>> loadModule(const std::string& path);
+  // Evaluates a classic script; returns its completion value formatted, or the error.
+  Result<std::string> evalScript(const std::string& code, const std::string& name);
+
+  // Runs the loop until nothing is pending (timers, I/O, waitUntil). For `torus run`.
+  void runUntilIdle();
+
+  void setParticipant(DrainParticipant* p) { participant_ = p; }
+  DrainParticipant* participant() const { return participant_; }
+  // One drain's worth of JS: timers, participant, checkpoint, rejections.
+  void drain();
+
+  // Uncaught errors and unhandled rejections seen so far.
+  uint64_t failures() const { return realm_->errorsReported(); }
+
+ private:
+  struct ModuleRecord {
+    std::string path;
+    v8::Global<v8::Module> module;
+  };
+  Result<v8::Local<v8::Module>> compileFile(const std::string& path);
+  static v8::MaybeLocal<v8::Module> resolve(v8::Local<v8::Context> context,
+                                            v8::Local<v8::String> specifier,
+                                            v8::Local<v8::FixedArray> assertions,
+                                            v8::Local<v8::Module> referrer);
+  static void initImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Module> module,
+                             v8::Local<v8::Object> meta);
+  static v8::MaybeLocal<v8::Promise> dynamicImport(v8::Local<v8::Context> context,
+                                                   v8::Local<v8::Data> options,
+                                                   v8::Local<v8::Value> resourceName,
+                                                   v8::Local<v8::String> specifier,
+                                                   v8::Local<v8::FixedArray> assertions);
+  static void onPromiseReject(v8::PromiseRejectMessage message);
+  void reportRejections();
+  const ModuleRecord* recordFor(v8::Local<v8::Module> module);
+  std::string formatException(v8::TryCatch& tc);
+
+  engine::Loop& loop_;
+  std::unique_ptr<Realm> realm_;
+  std::unique_ptr<Timers> timers_;
+  DrainParticipant* participant_ = nullptr;
+  std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByPath_;
+  std::unordered_multimap<int, ModuleRecord*> modulesByHash_;
+  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> rejections_;
+  std::string loadError_;  // the first resolve failure of the current load
+};
+
+}  // namespace torus::js
