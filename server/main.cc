@@ -1,0 +1,336 @@
+// torus: serve a WinterTC-style module over HTTP/1.1 on io_uring, one V8 isolate per core.
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "js/realm.h"
+#include "js/runtime.h"
+#include "server/options.h"
+#include "server/worker.h"
+
+#ifndef TORUS_VERSION
+#define TORUS_VERSION "0.0.0"
+#endif
+
+namespace torus::server {
+namespace {
+
+constexpr const char* kUsage = R"(torus )" TORUS_VERSION R"( - JavaScript web apps on V8 and io_uring
+
+Usage:
+  torus serve ENTRY [options]   serve ENTRY's `export default { fetch(request, env, ctx) }`
+  torus run FILE                run a module until the event loop is idle
+  torus eval CODE               evaluate CODE and print its value
+  torus --version | --help
+
+serve options:
+  --listen HOST:PORT        address to listen on (repeatable; default 127.0.0.1:8080)
+  --workers N               worker threads, each with its own ring and isolate
+                            (default: number of CPUs)
+  --shutdown-timeout MS     how long in-flight requests may run after SIGTERM (10000)
+  --max-connections N       open connections per worker (10000)
+  --max-head-bytes N        request line + headers (65536) -> 431
+  --max-headers N           header count (100) -> 431
+  --max-target-bytes N      request-target length (8192) -> 414
+  --max-body-bytes N        request body (104857600) -> 413
+  --header-timeout MS       time to receive a request head (10000)
+  --body-timeout MS         longest pause inside a request body (60000)
+  --keepalive-timeout MS    idle keep-alive connection (60000)
+  --max-pipelined N         requests parsed ahead of their responses (16)
+  --log-level LEVEL         debug, info, warn, error (info)
+
+Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
+)";
+
+[[noreturn]] void usageError(const std::string& msg) {
+  fprintf(stderr, "torus: %s\nRun 'torus --help' for usage.\n", msg.c_str());
+  exit(2);
+}
+
+uint64_t parseNumber(const std::string& flag, const char* value, uint64_t max) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = strtoull(value, &end, 10);
+  if (errno || !*value || *end || v > max || value[0] == '-') {
+    usageError("invalid value '" + std::string(value) + "' for " + flag +
+               " (expected a whole number up to " + std::to_string(max) + ")");
+  }
+  return v;
+}
+
+// A directory entry means its app.js (or index.js).
+std::string resolveEntry(const std::string& entry) {
+  struct stat st;
+  if (stat(entry.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return entry;
+  for (const char* name : {"app.js", "index.js", "main.js"}) {
+    std::string candidate = entry + "/" + name;
+    if (access(candidate.c_str(), R_OK) == 0) return candidate;
+  }
+  return entry + "/app.js";
+}
+
+ServeOptions parseServe(int argc, char** argv) {
+  ServeOptions o;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) usageError(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--listen") {
+      auto l = parseListen(value());
+      if (!l.ok()) usageError(l.error());
+      o.listen.push_back(*l);
+    } else if (a == "--workers") {
+      o.workers = unsigned(parseNumber(a, value(), 1024));
+      if (o.workers == 0) usageError("--workers must be at least 1");
+    } else if (a == "--shutdown-timeout") {
+      o.shutdownTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--max-connections") {
+      o.http.maxConnections = uint32_t(parseNumber(a, value(), 1'000'000));
+    } else if (a == "--max-head-bytes") {
+      o.http.limits.maxHeadBytes = parseNumber(a, value(), 1 << 24);
+    } else if (a == "--max-headers") {
+      o.http.limits.maxHeaderCount = parseNumber(a, value(), 10'000);
+    } else if (a == "--max-target-bytes") {
+      o.http.limits.maxTargetBytes = parseNumber(a, value(), 1 << 24);
+    } else if (a == "--max-body-bytes") {
+      o.http.limits.maxBodyBytes = parseNumber(a, value(), 1ull << 40);
+    } else if (a == "--header-timeout") {
+      o.http.headerTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--body-timeout") {
+      o.http.bodyTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--keepalive-timeout") {
+      o.http.keepAliveTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--max-pipelined") {
+      o.http.maxPipelined = uint32_t(parseNumber(a, value(), 1024));
+      if (o.http.maxPipelined == 0) usageError("--max-pipelined must be at least 1");
+    } else if (a == "--log-level") {
+      std::string l = value();
+      if (l == "debug") setLogLevel(LogLevel::kDebug);
+      else if (l == "info") setLogLevel(LogLevel::kInfo);
+      else if (l == "warn") setLogLevel(LogLevel::kWarn);
+      else if (l == "error") setLogLevel(LogLevel::kError);
+      else usageError("unknown log level '" + l + "'");
+    } else if (!a.empty() && a[0] == '-') {
+      usageError("unknown option '" + a + "'");
+    } else if (o.entry.empty()) {
+      o.entry = a;
+    } else {
+      usageError("unexpected argument '" + a + "'");
+    }
+  }
+  if (o.entry.empty()) usageError("serve needs an ENTRY module, e.g. torus serve app.js");
+  o.entry = resolveEntry(o.entry);
+  if (access(o.entry.c_str(), R_OK) != 0) {
+    fprintf(stderr, "torus: cannot open '%s': %s\n", o.entry.c_str(), strerror(errno));
+    exit(1);
+  }
+  if (o.listen.empty()) o.listen.push_back({"127.0.0.1", 8080});
+  if (o.workers == 0) o.workers = std::max(1u, std::thread::hardware_concurrency());
+  return o;
+}
+
+// A listening socket with SO_REUSEPORT, so each worker has its own and the kernel spreads
+// connections between them.
+Result<int> openListener(const ListenAddress& addr) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(addr.port);
+  int rc = getaddrinfo(addr.host.empty() ? nullptr : addr.host.c_str(), port.c_str(), &hints,
+                       &res);
+  if (rc != 0) {
+    return makeError("cannot listen on " + addr.text() + ": " + gai_strerror(rc));
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // inherited by accepted sockets
+  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+    int err = errno;
+    close(fd);
+    freeaddrinfo(res);
+    std::string hint = err == EADDRINUSE ? " (another process is using the port: stop it, "
+                                           "or choose another with --listen HOST:PORT)"
+                       : err == EACCES ? " (ports below 1024 need CAP_NET_BIND_SERVICE)"
+                                       : "";
+    return makeError("cannot listen on " + addr.text() + ": " + strerror(err) + hint);
+  }
+  freeaddrinfo(res);
+  return fd;
+}
+
+int serve(int argc, char** argv) {
+  ServeOptions options = parseServe(argc, argv);
+  // Signals go to this thread only (sigwait below); workers inherit the blocked mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // One socket per worker per address. A port in use is reported before anything starts.
+  std::vector<std::vector<int>> fds(options.workers);
+  for (const ListenAddress& addr : options.listen) {
+    for (unsigned w = 0; w < options.workers; ++w) {
+      auto fd = openListener(addr);
+      if (!fd.ok()) {
+        fprintf(stderr, "torus: %s\n", fd.error().c_str());
+        return 1;
+      }
+      fds[w].push_back(*fd);
+    }
+  }
+
+  js::V8Process v8;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::future<Result<void>>> ready;
+  for (unsigned w = 0; w < options.workers; ++w) {
+    workers.push_back(std::make_unique<Worker>(w, options, fds[w]));
+    ready.push_back(workers.back()->start());
+  }
+  std::string failure;
+  for (auto& f : ready) {
+    Result<void> r = f.get();
+    if (!r.ok() && failure.empty()) failure = r.error();
+  }
+  if (!failure.empty()) {
+    fprintf(stderr, "torus: %s\n", failure.c_str());
+    for (auto& w : workers) w->requestStop();
+    for (auto& w : workers) w->join();
+    return 1;
+  }
+  std::string where;
+  for (const ListenAddress& addr : options.listen) where += " http://" + addr.text() + "/";
+  LOG_INFO("serving %s on%s with %u worker(s)", options.entry.c_str(), where.c_str(),
+           options.workers);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  LOG_INFO("%s: stopping (in-flight requests get %u ms; send it again to quit now)",
+           strsignal(sig), options.shutdownTimeoutMs);
+  for (auto& w : workers) w->requestStop();
+  // A second signal while the workers finish quits at once.
+  std::atomic<bool> stopped{false};
+  std::thread second([&] {
+    timespec tick{0, 100'000'000};
+    while (!stopped.load()) {
+      if (sigtimedwait(&signals, nullptr, &tick) > 0) _exit(1);
+    }
+  });
+  for (auto& w : workers) w->join();
+  stopped.store(true);
+  second.join();
+  for (auto& list : fds) {
+    for (int fd : list) close(fd);
+  }
+  return 0;
+}
+
+// `torus run FILE` and `torus eval CODE`: one runtime on this thread, until idle.
+int runOrEval(bool isEval, const std::string& arg) {
+  auto loop = engine::Loop::create(engine::LoopOptions{64, 16, 4096});
+  if (!loop.ok()) {
+    fprintf(stderr, "torus: %s\n", loop.error().c_str());
+    return 1;
+  }
+  js::V8Process v8;
+  int code = 0;
+  {
+    js::Runtime runtime(**loop, js::RuntimeOptions{});
+    if (isEval) {
+      auto r = runtime.evalScript(arg, "[eval]");
+      if (!r.ok()) {
+        fprintf(stderr, "%s\n", r.error().c_str());
+        return 1;
+      }
+      if (*r != "undefined") printf("%s\n", r->c_str());
+    } else {
+      auto m = runtime.loadModule(arg);
+      if (!m.ok()) {
+        fprintf(stderr, "torus: %s\n", m.error().c_str());
+        return 1;
+      }
+    }
+    runtime.runUntilIdle();
+    if (runtime.failures() > 0) code = 1;
+  }
+  fflush(stdout);
+  return code;
+}
+
+}  // namespace
+
+Result<ListenAddress> parseListen(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return makeError("invalid --listen '" + text + "': expected HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  ListenAddress a;
+  a.host = text.substr(0, colon);
+  if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') {
+    a.host = a.host.substr(1, a.host.size() - 2);
+  }
+  std::string port = text.substr(colon + 1);
+  char* end = nullptr;
+  long p = strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end || p < 0 || p > 65535) {
+    return makeError("invalid port in --listen '" + text + "' (0-65535)");
+  }
+  a.port = uint16_t(p);
+  return a;
+}
+
+std::string ListenAddress::text() const {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
+}  // namespace torus::server
+
+int main(int argc, char** argv) {
+  using namespace torus::server;
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "-v") {
+    printf("torus %s (V8 %s)\n", TORUS_VERSION, v8::V8::GetVersion());
+    return 0;
+  }
+  if (cmd == "serve") return serve(argc, argv);
+  if (cmd == "run" || cmd == "eval") {
+    if (argc != 3) usageError(cmd + (cmd == "run" ? " needs one FILE" : " needs one CODE"));
+    if (cmd == "run" && access(argv[2], R_OK) != 0) {
+      fprintf(stderr, "torus: cannot open '%s': %s\n", argv[2], strerror(errno));
+      return 1;
+    }
+    return runOrEval(cmd == "eval", argv[2]);
+  }
+  usageError("unknown command '" + cmd + "'");
+}

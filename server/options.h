@@ -1,0 +1,33 @@
+// What `torus serve` is told on its command line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/loop.h"
+#include "js/runtime.h"
+#include "net/http_server.h"
+
+namespace torus::server {
+
+struct ListenAddress {
+  std::string host;  // as given: "127.0.0.1", "::1", "0.0.0.0", "localhost"
+  uint16_t port = 0;
+  std::string text() const;
+};
+
+struct ServeOptions {
+  std::string entry;
+  std::vector<ListenAddress> listen;
+  unsigned workers = 0;                 // 0: one per CPU
+  uint32_t shutdownTimeoutMs = 10'000;  // in-flight requests get this long after SIGTERM
+  engine::LoopOptions loop;
+  net::ServerOptions http;
+  js::RuntimeOptions runtime;
+};
+
+Result<ListenAddress> parseListen(const std::string& text);
+
+}  // namespace torus::server

@@ -1,0 +1,128 @@
+#include "server/worker.h"
+
+#include <unistd.h>
+
+#include "base/log.h"
+#include "js/http_app.h"
+
+namespace torus::server {
+
+Worker::Worker(unsigned index, const ServeOptions& options, std::vector<int> listenFds)
+    : index_(index), options_(options), listenFds_(std::move(listenFds)) {}
+
+Worker::~Worker() { join(); }
+
+std::future<Result<void>> Worker::start() {
+  std::promise<Result<void>> ready;
+  auto future = ready.get_future();
+  thread_ = std::thread([this, p = std::move(ready)]() mutable { run(std::move(p)); });
+  return future;
+}
+
+void Worker::requestStop() {
+  stopRequested_.store(true);
+  if (engine::Loop* loop = loop_.load()) loop->stop();
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+namespace {
+
+// Stops a worker gracefully: no new connections, idle ones closed, the rest finish their
+// requests; at the deadline everything left is closed.
+struct Shutdown {
+  engine::Loop& loop;
+  std::vector<std::unique_ptr<net::HttpServer>>& servers;
+  js::Realm& realm;
+  bool active = false;
+  bool forced = false;
+
+  void begin(uint32_t timeoutMs) {
+    active = true;
+    for (auto& s : servers) s->stopAccepting();
+    deadline.arm(timeoutMs);
+    check();
+  }
+  void onDeadline() {
+    size_t open = 0;
+    for (auto& s : servers) open += s->connections();
+    LOG_WARN("shutdown deadline passed: closing %zu connection(s)", open);
+    forced = true;
+    for (auto& s : servers) s->closeAll();
+  }
+  void check() {
+    if (!active) return;
+    size_t open = 0;
+    for (auto& s : servers) open += s->connections();
+    if (open == 0 && (forced || realm.pendingWaitUntil() == 0)) loop.stop();
+  }
+  engine::MemberTimer<Shutdown, &Shutdown::onDeadline> deadline{loop, this};
+};
+
+}  // namespace
+
+void Worker::run(std::promise<Result<void>> ready) {
+  auto created = engine::Loop::create(options_.loop);
+  if (!created.ok()) {
+    ready.set_value(makeError(created.error()));
+    return;
+  }
+  std::unique_ptr<engine::Loop> loop = std::move(created).value();
+  if (index_ == 0) LOG_INFO("io_uring: %s", loop->features().c_str());
+  {
+    js::Runtime runtime(*loop, options_.runtime);
+    v8::HandleScope scope(runtime.realm().isolate());
+    auto module = runtime.loadModule(options_.entry);
+    if (!module.ok()) {
+      ready.set_value(makeError(module.error()));
+      return;
+    }
+    auto app = js::HttpApp::create(runtime, module->Get(runtime.realm().isolate()),
+                                   options_.entry);
+    if (!app.ok()) {
+      ready.set_value(makeError(app.error()));
+      return;
+    }
+    std::vector<std::unique_ptr<net::HttpServer>> servers;
+    for (int fd : listenFds_) {
+      servers.push_back(std::make_unique<net::HttpServer>(*loop, options_.http, **app));
+      servers.back()->start(fd);
+    }
+    Shutdown shutdown{*loop, servers, runtime.realm()};
+    loop->addDrainHook([&] { shutdown.check(); });
+    loop_.store(loop.get());
+    ready.set_value(Result<void>());
+
+    // stop() from the main thread ends the first run(); a graceful stop follows, and the
+    // second run() lasts until Shutdown::check() sees nothing left.
+    if (!stopRequested_.load()) loop->run();
+    shutdown.begin(options_.shutdownTimeoutMs);
+    loop->run();
+    loop_.store(nullptr);
+
+    uint64_t requests = 0, errors = 0;
+    for (auto& srv : servers) {
+      requests += srv->stats().requests;
+      errors += srv->stats().errors;
+    }
+    const js::AppStats& a = (*app)->stats();
+    uint64_t checkpoints = runtime.realm().checkpoints();
+    LOG_INFO("worker %u stats: requests=%llu drains=%llu checkpoints=%llu "
+             "checkpoints_per_request=%.3f async=%llu failed=%llu protocol_errors=%llu",
+             index_, (unsigned long long)requests,
+             (unsigned long long)loop->stats().drainsWithWork,
+             (unsigned long long)checkpoints,
+             requests ? double(checkpoints) / double(requests) : 0.0,
+             (unsigned long long)a.asyncSettled, (unsigned long long)a.failed,
+             (unsigned long long)errors);
+    // Whatever the ring still holds is torn down with it; connections first.
+    for (auto& srv : servers) srv->closeAll();
+    for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
+    servers.clear();
+  }
+  loop.reset();
+}
+
+}  // namespace torus::server
