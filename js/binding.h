@@ -322,11 +322,12 @@ class ClassBuilder {
     tmpl_->PrototypeTemplate()->Set(realm_.internalized(name), methodTemplate<fn>(name),
                                     v8::DontEnum);
   }
-  // Symbol.iterator, and `name`, are the method fn (entries() for a pair iterable).
+  // Symbol.iterator, and `name` unless null, are the method fn (entries() for a pair
+  // iterable; a method returning `this` for an iterator).
   template <auto fn>
   void iterable(const char* name) {
-    auto t = methodTemplate<fn>(name);
-    tmpl_->PrototypeTemplate()->Set(realm_.internalized(name), t, v8::DontEnum);
+    auto t = methodTemplate<fn>(name ? name : "[Symbol.iterator]");
+    if (name) tmpl_->PrototypeTemplate()->Set(realm_.internalized(name), t, v8::DontEnum);
     tmpl_->PrototypeTemplate()->Set(v8::Symbol::GetIterator(realm_.isolate()), t,
                                     v8::DontEnum);
   }

@@ -85,7 +85,7 @@ void HttpApp::afterCheckpoint() {
         auto onErr = v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>& i) {
                        onSettled(i, false);
                      }, p.ctx).ToLocalChecked();
-        (void)p.promise->Then(ctx, onOk, onErr);
+        p.promise->Then(ctx, onOk, onErr).IsEmpty();  // only fails on termination
         break;
       }
     }

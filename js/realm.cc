@@ -110,6 +110,9 @@ v8::Local<v8::FunctionTemplate> Realm::classTemplate(const WrapperType* type,
   v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate_);
   t->SetClassName(internalized(type->name));
   t->InstanceTemplate()->SetInternalFieldCount(kWrapperFieldCount);
+  // Object.prototype.toString gives "[object Name]", as for the web's own classes.
+  t->PrototypeTemplate()->Set(v8::Symbol::GetToStringTag(isolate_), internalized(type->name),
+                              static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontEnum));
   // Without a constructor in describe(), `new` is an illegal constructor.
   t->SetCallHandler([](const v8::FunctionCallbackInfo<v8::Value>& info) {
     Realm::from(info.GetIsolate()).throwError(JsError::type("Illegal constructor"));
@@ -217,7 +220,7 @@ void Realm::waitUntil(v8::Local<v8::Value> value) {
       v8::Function::New(ctx, settled, v8::False(isolate_)).ToLocalChecked();
   v8::Local<v8::Function> onRejected =
       v8::Function::New(ctx, settled, v8::True(isolate_)).ToLocalChecked();
-  (void)promise->Then(ctx, onFulfilled, onRejected);
+  promise->Then(ctx, onFulfilled, onRejected).IsEmpty();  // only fails on termination
 }
 
 }  // namespace torus::js

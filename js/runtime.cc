@@ -326,9 +326,11 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     v8::Local<v8::Value> exception = module->GetException();
     // The rejection of the evaluation promise is this error: don't report it twice.
     rejections_.clear();
+    realm_->noteError();
     std::string text = realm_->describe(exception);
     return makeError("error while evaluating " + std::string(resolved) + ": " + text);
   }
+  if (!rejections_.empty()) reportRejections();
   return v8::Global<v8::Module>(iso, module);
 }
 

@@ -1,6 +1,14 @@
 #include "js/api/body.h"
 
 namespace torus::js {
+namespace {
+
+// UTF-8 decode drops a leading byte order mark (Encoding §"UTF-8 decode").
+std::string_view withoutBom(std::string_view s) {
+  return s.substr(0, 3) == "\xEF\xBB\xBF" ? s.substr(3) : s;
+}
+
+}  // namespace
 
 JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType) {
   contentType->clear();
@@ -35,7 +43,7 @@ bool Body::consume(Realm& realm, const char* source,
     err = JsError::type(std::string(source) + ": body has already been used");
   } else if (!loadBytes(&err)) {
   } else {
-    used_ = true;
+    used_ = hasBody_;  // a null body is never "used"
     return true;
   }
   v8::Local<v8::Value> exception;
@@ -51,7 +59,7 @@ bool Body::consume(Realm& realm, const char* source,
 v8::Local<v8::Value> Body::text(Realm& realm, const char* source) {
   v8::Local<v8::Promise::Resolver> r;
   if (consume(realm, source, &r)) {
-    r->Resolve(realm.context(), v8Str(realm.isolate(), bytes_)).Check();
+    r->Resolve(realm.context(), v8Str(realm.isolate(), withoutBom(bytes_))).Check();
     bytes_ = std::string();
   }
   return r->GetPromise();
@@ -62,7 +70,8 @@ v8::Local<v8::Value> Body::json(Realm& realm, const char* source) {
   if (consume(realm, source, &r)) {
     v8::TryCatch tc(realm.isolate());
     v8::Local<v8::Value> value;
-    if (v8::JSON::Parse(realm.context(), v8Str(realm.isolate(), bytes_)).ToLocal(&value)) {
+    if (v8::JSON::Parse(realm.context(), v8Str(realm.isolate(), withoutBom(bytes_)))
+            .ToLocal(&value)) {
       r->Resolve(realm.context(), value).Check();
     } else {
       r->Reject(realm.context(), tc.Exception()).Check();

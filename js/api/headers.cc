@@ -150,32 +150,9 @@ bool iteratorMethod(Realm& realm, v8::Local<v8::Object> v, v8::Local<v8::Functio
   return true;
 }
 
-// %Array.prototype.values%, captured when the class is built, so that keys()/values()/
-// entries() do not depend on what user code later does to Array.prototype.
-constexpr const char* kArrayValues = "arrayValues";
-
-v8::Local<v8::Value> arrayIterator(Realm& realm, v8::Local<v8::Array> snapshot) {
-  v8::Local<v8::Function> values = realm.helper(kArrayValues);
-  v8::Local<v8::Value> it;
-  if (values.IsEmpty() || !values->Call(realm.context(), snapshot, 0, nullptr).ToLocal(&it)) {
-    return v8::Undefined(realm.isolate());
-  }
-  return it;
-}
-
 }  // namespace
 
 void Headers::describe(ClassBuilder<Headers>& c) {
-  Realm& realm = c.realm();
-  v8::Isolate* iso = realm.isolate();
-  if (realm.helper(kArrayValues).IsEmpty()) {
-    v8::Local<v8::Context> ctx = realm.context();
-    v8::Local<v8::Object> arrayProto = v8::Array::New(iso)->GetPrototype().As<v8::Object>();
-    v8::Local<v8::Value> values =
-        arrayProto->Get(ctx, realm.internalized("values")).ToLocalChecked();
-    realm.setHelper(kArrayValues, values.As<v8::Function>());
-  }
-
   c.constructor<&Headers::construct>();
   c.method<&Headers::append>("append");
   c.method<&Headers::jsDelete>("delete");
@@ -187,9 +164,6 @@ void Headers::describe(ClassBuilder<Headers>& c) {
   c.iterable<&Headers::entries>("entries");
   c.method<&Headers::keys>("keys");
   c.method<&Headers::values>("values");
-  c.tmpl()->PrototypeTemplate()->Set(
-      v8::Symbol::GetToStringTag(iso), realm.internalized("Headers"),
-      static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontEnum));
 }
 
 Headers* Headers::create(Guard g) { return new Headers(g); }
@@ -440,33 +414,52 @@ JsResult<void> Headers::forEach(Realm& realm, v8::Local<v8::Value> callback,
 }
 
 v8::Local<v8::Value> Headers::entries(Realm& realm) {
-  v8::Isolate* iso = realm.isolate();
-  const std::vector<Entry>& pairs = sortedAndCombined();
-  std::vector<v8::Local<v8::Value>> items;
-  items.reserve(pairs.size());
-  for (const Entry& e : pairs) {
-    v8::Local<v8::Value> pair[] = {byteString(iso, e.name), byteString(iso, e.value)};
-    items.push_back(v8::Array::New(iso, pair, 2));
-  }
-  return arrayIterator(realm, v8::Array::New(iso, items.data(), items.size()));
+  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kEntries));
 }
 
 v8::Local<v8::Value> Headers::keys(Realm& realm) {
-  v8::Isolate* iso = realm.isolate();
-  const std::vector<Entry>& pairs = sortedAndCombined();
-  std::vector<v8::Local<v8::Value>> items;
-  items.reserve(pairs.size());
-  for (const Entry& e : pairs) items.push_back(byteString(iso, e.name));
-  return arrayIterator(realm, v8::Array::New(iso, items.data(), items.size()));
+  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kKeys));
 }
 
 v8::Local<v8::Value> Headers::values(Realm& realm) {
+  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kValues));
+}
+
+void HeadersIterator::describe(ClassBuilder<HeadersIterator>& c) {
+  c.method<&HeadersIterator::next>("next");
+  c.iterable<&HeadersIterator::self>(nullptr);
+}
+
+HeadersIterator::HeadersIterator(Realm& realm, Headers* headers, Kind kind)
+    : headers_(headers), headersRef_(realm.isolate(), headers->wrapper(realm.isolate())),
+      kind_(kind) {}
+
+v8::Local<v8::Value> HeadersIterator::next(Realm& realm) {
   v8::Isolate* iso = realm.isolate();
-  const std::vector<Entry>& pairs = sortedAndCombined();
-  std::vector<v8::Local<v8::Value>> items;
-  items.reserve(pairs.size());
-  for (const Entry& e : pairs) items.push_back(byteString(iso, e.value));
-  return arrayIterator(realm, v8::Array::New(iso, items.data(), items.size()));
+  v8::Local<v8::Context> ctx = realm.context();
+  const std::vector<Headers::Entry>& pairs = headers_->sortedAndCombined();
+  v8::Local<v8::Object> result = v8::Object::New(iso);
+  bool done = index_ >= pairs.size();
+  v8::Local<v8::Value> value = v8::Undefined(iso);
+  if (!done) {
+    const Headers::Entry& e = pairs[index_++];
+    switch (kind_) {
+      case Kind::kKeys:
+        value = byteString(iso, e.name);
+        break;
+      case Kind::kValues:
+        value = byteString(iso, e.value);
+        break;
+      case Kind::kEntries: {
+        v8::Local<v8::Value> pair[] = {byteString(iso, e.name), byteString(iso, e.value)};
+        value = v8::Array::New(iso, pair, 2);
+        break;
+      }
+    }
+  }
+  result->Set(ctx, realm.internalized("value"), value).Check();
+  result->Set(ctx, realm.internalized("done"), v8::Boolean::New(iso, done)).Check();
+  return result;
 }
 
 }  // namespace torus::js

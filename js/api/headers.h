@@ -94,4 +94,23 @@ class Headers : public Wrappable {
   Guard guard_;
 };
 
+// The iterator of entries()/keys()/values() (WebIDL "default iterator object"): live, so
+// it sees changes made while iterating, as the spec's index-based iteration does.
+class HeadersIterator : public Wrappable {
+ public:
+  static constexpr WrapperType kType{"Headers Iterator"};
+  static void describe(ClassBuilder<HeadersIterator>& c);
+  enum class Kind { kEntries, kKeys, kValues };
+
+  HeadersIterator(Realm& realm, Headers* headers, Kind kind);
+  v8::Local<v8::Value> next(Realm& realm);
+  v8::Local<v8::Value> self(Realm& realm) { return wrapper(realm.isolate()); }
+
+ private:
+  Headers* headers_;
+  v8::Global<v8::Object> headersRef_;
+  Kind kind_;
+  size_t index_ = 0;
+};
+
 }  // namespace torus::js

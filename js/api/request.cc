@@ -85,7 +85,8 @@ JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
       if (other->used_ || !other->loadBytes(&err)) {
         return fail(JsError::type("Failed to construct 'Request': body is unusable"));
       }
-      r->setBytes(other->bytes_);
+      r->setBytes(std::move(other->bytes_));
+      other->used_ = true;  // the new request took the body
     }
   } else {
     r->url_ = utf8(realm.isolate(), input);
@@ -100,7 +101,7 @@ JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
     auto o = (*init).As<v8::Object>();
     v8::Local<v8::Context> ctx = realm.context();
     v8::Local<v8::Value> v;
-    if (!o->Get(ctx, realm.internalized("method")).ToLocal(&v)) return fail(JsError::type(""));
+    if (!o->Get(ctx, realm.internalized("method")).ToLocal(&v)) return fail(JsError::pending());
     if (!v->IsUndefined()) {
       std::string m = utf8(realm.isolate(), v);
       if (!isToken(m)) {
@@ -108,13 +109,14 @@ JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
                                   "' is not a valid HTTP method."));
       }
       m = normalizeMethod(std::move(m));
-      if (m == "CONNECT" || m == "TRACE" || m == "TRACK") {
+      if (!strcasecmp(m.c_str(), "CONNECT") || !strcasecmp(m.c_str(), "TRACE") ||
+          !strcasecmp(m.c_str(), "TRACK")) {
         return fail(JsError::type("Failed to construct 'Request': '" + m +
                                   "' HTTP method is unsupported."));
       }
       r->method_ = std::move(m);
     }
-    if (!o->Get(ctx, realm.internalized("headers")).ToLocal(&v)) return fail(JsError::type(""));
+    if (!o->Get(ctx, realm.internalized("headers")).ToLocal(&v)) return fail(JsError::pending());
     if (!v->IsUndefined()) {
       Headers* fresh = Headers::create();
       r->headersRef_.Reset(realm.isolate(), wrap(realm, fresh));
@@ -122,7 +124,7 @@ JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
       JsResult<void> ok = fresh->fill(realm, v);
       if (!ok.ok()) return fail(ok.error());
     }
-    if (!o->Get(ctx, realm.internalized("body")).ToLocal(&v)) return fail(JsError::type(""));
+    if (!o->Get(ctx, realm.internalized("body")).ToLocal(&v)) return fail(JsError::pending());
     if (!v->IsNullOrUndefined()) {
       if (r->method_ == "GET" || r->method_ == "HEAD") {
         return fail(JsError::type("Failed to construct 'Request': Request with GET/HEAD "

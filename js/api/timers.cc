@@ -114,11 +114,16 @@ void Timers::runFired() {
     } else {
       timers_.erase(it);  // cb and args are held by the locals above
     }
-    v8::TryCatch tc(iso);
-    if (cb->Call(ctx, v8::Undefined(iso), int(args.size()), args.data()).IsEmpty() &&
-        tc.HasCaught() && !tc.HasTerminated()) {
-      realm_.reportError("Uncaught exception in timer callback", tc.Exception());
+    {
+      v8::TryCatch tc(iso);
+      if (cb->Call(ctx, v8::Undefined(iso), int(args.size()), args.data()).IsEmpty() &&
+          tc.HasCaught() && !tc.HasTerminated()) {
+        realm_.reportError("Uncaught exception in timer callback", tc.Exception());
+      }
     }
+    // Each timer is a task: its microtasks run before the next timer (HTML event loop).
+    // The last one's run in the drain's own checkpoint.
+    if (&id != &fired.back()) realm_.checkpoint();
   }
 }
 
