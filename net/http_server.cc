@@ -145,8 +145,10 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   const HttpRequest& req = ex->request_;
   bool noBody = req.method == "HEAD" || (status >= 100 && status < 200) || status == 204 ||
                 status == 304;
-  bool keepAlive = req.keepAlive && !ex->closeAfter_ && !inputDone_ && !server_.stopping_;
-  if (!keepAlive) ex->closeAfter_ = true;
+  if (!req.keepAlive) ex->closeAfter_ = true;
+  // Tell the client when this is the last response (the connection closes once the queue
+  // is empty); responses queued behind it still go out first.
+  bool lastOnConnection = ex->closeAfter_ || ((inputDone_ || server_.stopping_) && !ex->next_);
   std::string_view reason = statusReason(status);
   std::string_view date = server_.date();
 
@@ -172,7 +174,7 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   if (status >= 200 && status != 204 && status != 304) {
     p += snprintf(p, 40, "Content-Length: %zu\r\n", body.size());
   }
-  if (ex->closeAfter_) {
+  if (lastOnConnection) {
     p = append(p, "Connection: close\r\n");
   } else if (req.versionMinor == 0) {
     p = append(p, "Connection: keep-alive\r\n");
@@ -265,7 +267,9 @@ void Connection::onRecv(const engine::Completion& c) {
 
 void Connection::feed(const char* data, size_t len) {
   // After a head, feed again even with no bytes left: a body-less request completes there.
-  while ((len > 0 || (parsing_ && parser_.headComplete())) && !inputDone_ && !closing_) {
+  bool needMore = false;
+  while (!needMore && (len > 0 || (parsing_ && parser_.headComplete())) && !inputDone_ &&
+         !closing_) {
     if (queued_ >= server_.options_.maxPipelined) {
       pendingInput_.append(data, len);  // resumed from flush() as responses drain
       return;
@@ -280,7 +284,7 @@ void Connection::feed(const char* data, size_t len) {
     len -= used;
     switch (st) {
       case HttpParser::Status::kNeedMore:
-        len = 0;  // all input used
+        needMore = true;  // all input used
         break;
       case HttpParser::Status::kHeadersComplete: {
         Exchange* ex = parsing_;
@@ -432,13 +436,14 @@ void Connection::close() {
 
 void Connection::maybeFree() {
   if (recvOp_.pending() || sendOp_.pending()) return;  // the kernel may still use our memory
+  // The request being parsed is in the queue once its head is complete: recycle it once.
+  if (parsing_ && !parsing_->inQueue_) server_.recycle(parsing_);
+  parsing_ = nullptr;
   while (head_) {
     Exchange* ex = head_;
     head_ = ex->next_;
     server_.recycle(ex);
   }
-  if (parsing_ && !parsing_->inQueue_) server_.recycle(parsing_);
-  parsing_ = nullptr;
   loop_.close(fd_);
   server_.connectionClosed(this);
 }

@@ -148,7 +148,7 @@ ServeOptions parseServe(int argc, char** argv) {
 
 // A listening socket with SO_REUSEPORT, so each worker has its own and the kernel spreads
 // connections between them.
-Result<int> openListener(const ListenAddress& addr) {
+Result<int> openListener(const ListenAddress& addr, bool probe) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -163,9 +163,11 @@ Result<int> openListener(const ListenAddress& addr) {
   int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  // The probe binds without SO_REUSEPORT, so that a port held by another process (even
+  // another torus, which would otherwise silently share it) is refused.
+  if (!probe) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // inherited by accepted sockets
-  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
+  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || (!probe && listen(fd, 4096) != 0)) {
     int err = errno;
     close(fd);
     freeaddrinfo(res);
@@ -191,8 +193,16 @@ int serve(int argc, char** argv) {
   // One socket per worker per address. A port in use is reported before anything starts.
   std::vector<std::vector<int>> fds(options.workers);
   for (const ListenAddress& addr : options.listen) {
+    if (addr.port != 0) {
+      auto probe = openListener(addr, true);
+      if (!probe.ok()) {
+        fprintf(stderr, "torus: %s\n", probe.error().c_str());
+        return 1;
+      }
+      close(*probe);
+    }
     for (unsigned w = 0; w < options.workers; ++w) {
-      auto fd = openListener(addr);
+      auto fd = openListener(addr, false);
       if (!fd.ok()) {
         fprintf(stderr, "torus: %s\n", fd.error().c_str());
         return 1;
