@@ -152,7 +152,8 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   std::string_view reason = statusReason(status);
   std::string_view date = server_.date();
 
-  size_t size = 64 + reason.size() + date.size();
+  // Status line, Date, Content-Length, Connection and the blank line fit in 160 bytes.
+  size_t size = 160 + reason.size() + date.size();
   for (const HttpHeader& h : headers) size += h.name.size() + h.value.size() + 4;
   bool inlineBody = !noBody && body.size() <= kInlineBody;
   if (inlineBody) size += body.size();
