@@ -18,10 +18,10 @@ namespace {
 
 constexpr int kBufferGroup = 0;
 
-uint64_t monotonicMs() {
+uint64_t monotonicUs() {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return uint64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 // The message for a ring that cannot be created: the cause and what to do about it.
@@ -188,7 +188,7 @@ Loop::~Loop() {
 }
 
 void Loop::updateClock() {
-  nowMs_ = monotonicMs();
+  nowUs_ = monotonicUs();
   timespec ts;
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
   wallSeconds_ = ts.tv_sec;
@@ -297,9 +297,10 @@ void Loop::runOnce(int timeoutMs) {
   io_uring* ring = &ring_->ring;
   // Wait no longer than the earliest timer.
   if (!timers_.empty()) {
-    uint64_t due = timers_[0]->deadlineMs_;
-    uint64_t now = monotonicMs();
-    int untilTimer = due <= now ? 0 : int(std::min<uint64_t>(due - now, 1u << 30));
+    uint64_t due = timers_[0]->deadlineUs_;
+    uint64_t now = monotonicUs();
+    // Rounded up: waking early would only mean another turn.
+    int untilTimer = due <= now ? 0 : int(std::min<uint64_t>((due - now + 999) / 1000, 1u << 30));
     if (timeoutMs < 0 || untilTimer < timeoutMs) timeoutMs = untilTimer;
   }
   io_uring_cqe* cqe = nullptr;
@@ -351,7 +352,8 @@ void Loop::run() {
 
 Timer::~Timer() { cancel(); }
 
-void Timer::arm(uint64_t delayMs) { loop_->armTimer(this, loop_->nowMs() + delayMs); }
+// From the time of the call, not of the turn: JS may run long before it arms a timer.
+void Timer::arm(uint64_t delayMs) { loop_->armTimer(this, monotonicUs() + delayMs * 1000); }
 
 void Timer::cancel() {
   if (armed()) loop_->disarmTimer(this);
@@ -372,7 +374,7 @@ void Loop::siftUp(size_t i) {
   while (i > 0) {
     size_t parent = (i - 1) / 2;
     Timer* p = timers_[parent];
-    if (!before(t, t->deadlineMs_, t->seq_, p, p->deadlineMs_, p->seq_)) break;
+    if (!before(t, t->deadlineUs_, t->seq_, p, p->deadlineUs_, p->seq_)) break;
     placeTimer(i, p);
     i = parent;
   }
@@ -388,19 +390,19 @@ void Loop::siftDown(size_t i) {
     if (child + 1 < n) {
       Timer* a = timers_[child];
       Timer* b = timers_[child + 1];
-      if (before(b, b->deadlineMs_, b->seq_, a, a->deadlineMs_, a->seq_)) ++child;
+      if (before(b, b->deadlineUs_, b->seq_, a, a->deadlineUs_, a->seq_)) ++child;
     }
     Timer* c = timers_[child];
-    if (!before(c, c->deadlineMs_, c->seq_, t, t->deadlineMs_, t->seq_)) break;
+    if (!before(c, c->deadlineUs_, c->seq_, t, t->deadlineUs_, t->seq_)) break;
     placeTimer(i, c);
     i = child;
   }
   placeTimer(i, t);
 }
 
-void Loop::armTimer(Timer* t, uint64_t deadlineMs) {
+void Loop::armTimer(Timer* t, uint64_t deadlineUs) {
   if (t->armed()) disarmTimer(t);
-  t->deadlineMs_ = deadlineMs;
+  t->deadlineUs_ = deadlineUs;
   t->seq_ = ++timerSeq_;
   timers_.push_back(t);
   siftUp(timers_.size() - 1);
@@ -420,7 +422,7 @@ void Loop::disarmTimer(Timer* t) {
 
 bool Loop::expireTimers() {
   bool any = false;
-  while (!timers_.empty() && timers_[0]->deadlineMs_ <= nowMs_) {
+  while (!timers_.empty() && timers_[0]->deadlineUs_ <= nowUs_) {
     Timer* t = timers_[0];
     disarmTimer(t);
     any = true;

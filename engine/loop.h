@@ -83,7 +83,7 @@ class Timer {
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
 
-  // Fires after delayMs (measured from the loop's cached time of this turn).
+  // Fires after delayMs from now.
   void arm(uint64_t delayMs);
   void cancel();
   bool armed() const { return index_ != kNotArmed; }
@@ -93,7 +93,7 @@ class Timer {
   static constexpr size_t kNotArmed = ~size_t{0};
   Loop* loop_;
   Fn fn_;
-  uint64_t deadlineMs_ = 0;
+  uint64_t deadlineUs_ = 0;
   uint64_t seq_ = 0;
   size_t index_ = kNotArmed;
 };
@@ -165,7 +165,7 @@ class Loop {
   void post(std::function<void()> fn);
 
   // Milliseconds of CLOCK_MONOTONIC, cached once per turn.
-  uint64_t nowMs() const { return nowMs_; }
+  uint64_t nowMs() const { return nowUs_ / 1000; }
   // Seconds since the epoch (CLOCK_REALTIME), cached once per turn (for the Date header).
   int64_t wallSeconds() const { return wallSeconds_; }
 
@@ -182,7 +182,7 @@ class Loop {
   struct Ring;
   Loop();
 
-  void armTimer(Timer* t, uint64_t deadlineMs);
+  void armTimer(Timer* t, uint64_t deadlineUs);
   void disarmTimer(Timer* t);
   void siftUp(size_t i);
   void siftDown(size_t i);
@@ -198,7 +198,7 @@ class Loop {
   std::vector<std::function<void()>> drainHooks_;
   std::vector<Timer*> timers_;  // binary min-heap on (deadline, seq)
   uint64_t timerSeq_ = 0;
-  uint64_t nowMs_ = 0;
+  uint64_t nowUs_ = 0;
   int64_t wallSeconds_ = 0;
   size_t pendingOps_ = 0;
   LoopStats stats_;
