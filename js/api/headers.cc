@@ -428,6 +428,24 @@ v8::Local<v8::Value> Headers::values(Realm& realm) {
 void HeadersIterator::describe(ClassBuilder<HeadersIterator>& c) {
   c.method<&HeadersIterator::next>("next");
   c.iterable<&HeadersIterator::self>(nullptr);
+  // WebIDL: the iterator prototype inherits from %IteratorPrototype%.
+  Realm& realm = c.realm();
+  v8::Local<v8::Context> ctx = realm.context();
+  v8::Local<v8::Object> proto = c.tmpl()
+                                    ->GetFunction(ctx)
+                                    .ToLocalChecked()
+                                    ->Get(ctx, realm.internalized("prototype"))
+                                    .ToLocalChecked()
+                                    .As<v8::Object>();
+  v8::Local<v8::Value> arrayIter;
+  v8::Local<v8::Array> empty = v8::Array::New(realm.isolate());
+  v8::Local<v8::Value> values =
+      empty->Get(ctx, v8::Symbol::GetIterator(realm.isolate())).ToLocalChecked();
+  if (values.As<v8::Function>()->Call(ctx, empty, 0, nullptr).ToLocal(&arrayIter)) {
+    v8::Local<v8::Value> iteratorProto =
+        arrayIter.As<v8::Object>()->GetPrototype().As<v8::Object>()->GetPrototype();
+    proto->SetPrototype(ctx, iteratorProto).Check();
+  }
 }
 
 HeadersIterator::HeadersIterator(Realm& realm, Headers* headers, Kind kind)

@@ -84,14 +84,22 @@ TEST_F(HeadersTest, IterationIsSortedAndCombined) {
   EXPECT_EQ(run("JSON.stringify([...h.values()])"), R"(["1","2, 4","3"])");
   EXPECT_EQ(run("JSON.stringify([...h.entries()])"), R"([["a","1"],["b","2, 4"],["c","3"]])");
   EXPECT_EQ(run("Headers.prototype[Symbol.iterator] === Headers.prototype.entries"), "true");
-  EXPECT_EQ(run("Object.getPrototypeOf(h.keys()) === Object.getPrototypeOf([][Symbol.iterator]())"),
+  // The iterator's prototype inherits from %IteratorPrototype%, as WebIDL says.
+  EXPECT_EQ(run("Object.getPrototypeOf(Object.getPrototypeOf(h.keys())) === "
+                "Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))"),
             "true");
+  EXPECT_EQ(run("Object.prototype.toString.call(h.keys())"), "[object Headers Iterator]");
 }
 
-TEST_F(HeadersTest, IteratorIsASnapshot) {
+// The iterator is live (index-based, as WebIDL's default iterator): it sees changes.
+TEST_F(HeadersTest, IteratorSeesChangesMadeWhileIterating) {
   EXPECT_EQ(run("const h = new Headers({a: '1'}); const it = h.keys(); h.append('b', '2');"
                 "JSON.stringify([...it])"),
-            R"(["a"])");
+            R"(["a","b"])");
+  EXPECT_EQ(run("const g = new Headers({a: '1', b: '2', c: '3'}); const seen = [];"
+                "for (const [k] of g) { seen.push(k); if (k === 'a') g.delete('b'); }"
+                "JSON.stringify(seen)"),
+            R"(["a","c"])");
 }
 
 TEST_F(HeadersTest, SetCookieIsNeverCombinedInIteration) {
