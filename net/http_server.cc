@@ -68,9 +68,12 @@ class Connection {
   }
   void armTimer(uint32_t ms) { timer_.arm(ms); }
   void updateReadTimer();
+  bool retire();
   void maybeFree();
+  // Writes the response head (and a whole body) into ex's pieces. stream: the length is
+  // unknown (chunked on HTTP/1.1, close-delimited on HTTP/1.0).
   void serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
-                 std::span<const char> body);
+                 std::span<const char> body, bool stream);
 
   HttpServer& server_;
   engine::Loop& loop_;
@@ -86,9 +89,8 @@ class Connection {
   bool paused_ = false;  // recv cancelled until the pipeline drains
   bool closing_ = false;
   bool inHeaderPhase_ = false;
-  // The gather list of the send in flight, and the exchanges it covers.
+  // The gather list of the send in flight (what is left of it after a short send).
   std::vector<iovec> sendIov_;
-  size_t sendSkip_ = 0;  // bytes of sendIov_ already sent (partial sends)
   engine::MemberOperation<Connection, &Connection::onRecv> recvOp_{this};
   engine::MemberOperation<Connection, &Connection::onSend> sendOp_{this};
   engine::MemberTimer<Connection, &Connection::onTimeout> timer_{loop_, this};
@@ -104,16 +106,56 @@ void Exchange::reset() {
   conn_ = nullptr;
   next_ = nullptr;
   state_ = State::kParsing;
-  wantsContinue_ = continueSent_ = closeAfter_ = inQueue_ = false;
-  iovCount_ = 0;
-  unsentBytes_ = 0;
+  wantsContinue_ = continueSent_ = closeAfter_ = inQueue_ = noBody_ = chunked_ = false;
+  pieces_ = nullptr;
+  pieceCount_ = pieceCap_ = piecesHandedOut_ = 0;
+  bytesHandedOut_ = bytesAcked_ = 0;
   userData = nullptr;
+}
+
+void Exchange::addPiece(const void* data, size_t len) {
+  if (len == 0) return;
+  if (pieceCount_ == pieceCap_) {
+    size_t cap = pieceCap_ ? pieceCap_ * 2 : 4;
+    auto* grown = static_cast<iovec*>(heap_.allocate(cap * sizeof(iovec), alignof(iovec)));
+    if (pieceCount_) memcpy(grown, pieces_, pieceCount_ * sizeof(iovec));
+    pieces_ = grown;
+    pieceCap_ = cap;
+  }
+  pieces_[pieceCount_++] = {const_cast<void*>(data), len};
 }
 
 void Exchange::respond(int status, std::span<const HttpHeader> headers,
                        std::span<const char> body) {
   TORUS_CHECK_MSG(state_ == State::kDispatched, "respond() once, on a dispatched exchange");
-  conn_->serialize(this, status, headers, body);
+  conn_->serialize(this, status, headers, body, false);
+  conn_->flush();
+}
+
+void Exchange::startStream(int status, std::span<const HttpHeader> headers) {
+  TORUS_CHECK_MSG(state_ == State::kDispatched, "startStream() once, on a dispatched exchange");
+  conn_->serialize(this, status, headers, {}, true);
+  conn_->flush();
+}
+
+void Exchange::writeChunk(std::span<const char> data) {
+  TORUS_CHECK_MSG(state_ == State::kStreaming, "writeChunk() after startStream()");
+  if (data.empty() || noBody_) return;
+  if (chunked_) {
+    char* line = static_cast<char*>(heap_.allocate(20, 1));
+    addPiece(line, size_t(snprintf(line, 20, "%zx\r\n", data.size())));
+    addPiece(data.data(), data.size());
+    addPiece("\r\n", 2);
+  } else {
+    addPiece(data.data(), data.size());
+  }
+  conn_->flush();
+}
+
+void Exchange::endStream() {
+  TORUS_CHECK_MSG(state_ == State::kStreaming, "endStream() after startStream()");
+  if (chunked_ && !noBody_) addPiece("0\r\n\r\n", 5);
+  state_ = State::kComplete;
   conn_->flush();
 }
 
@@ -141,11 +183,15 @@ constexpr size_t kInlineBody = 4096;
 }  // namespace
 
 void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
-                           std::span<const char> body) {
+                           std::span<const char> body, bool stream) {
   const HttpRequest& req = ex->request_;
   bool noBody = req.method == "HEAD" || (status >= 100 && status < 200) || status == 204 ||
                 status == 304;
+  ex->noBody_ = noBody;
   if (!req.keepAlive) ex->closeAfter_ = true;
+  bool lengthless = stream && !noBody;
+  if (lengthless && req.versionMinor == 0) ex->closeAfter_ = true;  // the close ends the body
+  ex->chunked_ = lengthless && req.versionMinor >= 1;
   // Tell the client when this is the last response (the connection closes once the queue
   // is empty); responses queued behind it still go out first.
   bool lastOnConnection = ex->closeAfter_ || ((inputDone_ || server_.stopping_) && !ex->next_);
@@ -155,7 +201,7 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   // Status line, Date, Content-Length, Connection and the blank line fit in 160 bytes.
   size_t size = 160 + reason.size() + date.size();
   for (const HttpHeader& h : headers) size += h.name.size() + h.value.size() + 4;
-  bool inlineBody = !noBody && body.size() <= kInlineBody;
+  bool inlineBody = !noBody && !stream && body.size() <= kInlineBody;
   if (inlineBody) size += body.size();
   char* start = static_cast<char*>(ex->heap_.allocate(size, 1));
   char* p = start;
@@ -172,7 +218,9 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   p = append(p, "Date: ");
   p = append(p, date);
   p = append(p, "\r\n");
-  if (status >= 200 && status != 204 && status != 304) {
+  if (ex->chunked_) {
+    p = append(p, "Transfer-Encoding: chunked\r\n");
+  } else if (status >= 200 && status != 204 && status != 304 && !lengthless) {
     p += snprintf(p, 40, "Content-Length: %zu\r\n", body.size());
   }
   if (lastOnConnection) {
@@ -184,16 +232,13 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   if (inlineBody) p = append(p, {body.data(), body.size()});
   TORUS_CHECK(size_t(p - start) <= size);
 
-  ex->iovCount_ = 0;
   if (ex->wantsContinue_ && !ex->continueSent_) {
-    // The body was never read (answered early): the interim response is moot.
+    // Answered before the body was asked for: the interim response is moot.
     ex->wantsContinue_ = false;
   }
-  ex->iov_[ex->iovCount_++] = {start, size_t(p - start)};
-  if (!inlineBody && !noBody && !body.empty()) {
-    ex->iov_[ex->iovCount_++] = {const_cast<char*>(body.data()), body.size()};
-  }
-  ex->state_ = Exchange::State::kResponded;
+  ex->addPiece(start, size_t(p - start));
+  if (!inlineBody && !noBody) ex->addPiece(body.data(), body.size());
+  ex->state_ = stream ? Exchange::State::kStreaming : Exchange::State::kComplete;
   ++server_.stats_.responses;
 }
 
@@ -224,7 +269,7 @@ void Connection::fail(const HttpError& err) {
   body[len] = '\n';
   static const HttpHeader kText[] = {{"Content-Type", "text/plain; charset=utf-8"}};
   endInput();
-  serialize(ex, err.status, kText, {body, len + 1});
+  serialize(ex, err.status, kText, {body, len + 1}, false);
   flush();
 }
 
@@ -342,20 +387,44 @@ void Connection::updateReadTimer() {
 void Connection::flush() {
   if (closing_ || sendOp_.pending()) return;
   sendIov_.clear();
-  sendSkip_ = 0;
+  // Everything ready, in request order: all pieces of complete responses, then what a
+  // streaming response has so far; nothing of a response behind an unfinished one.
   for (Exchange* ex = head_; ex && sendIov_.size() < IOV_MAX - 4; ex = ex->next_) {
     if (ex->wantsContinue_ && !ex->continueSent_) {
       ex->continueSent_ = true;
       sendIov_.push_back({const_cast<char*>(kContinue.data()), kContinue.size()});
+      ex->bytesHandedOut_ += kContinue.size();
     }
-    if (ex->state_ != Exchange::State::kResponded) break;
-    ex->state_ = Exchange::State::kSending;
-    for (int i = 0; i < ex->iovCount_; ++i) sendIov_.push_back(ex->iov_[i]);
-    if (ex->closeAfter_) break;
+    for (; ex->piecesHandedOut_ < ex->pieceCount_ && sendIov_.size() < IOV_MAX;
+         ++ex->piecesHandedOut_) {
+      sendIov_.push_back(ex->pieces_[ex->piecesHandedOut_]);
+      ex->bytesHandedOut_ += ex->pieces_[ex->piecesHandedOut_].iov_len;
+    }
+    if (ex->piecesHandedOut_ < ex->pieceCount_) break;  // IOV_MAX: the rest goes next time
+    if (ex->state_ != Exchange::State::kComplete || ex->closeAfter_) break;
   }
   if (sendIov_.empty()) return;
   loop_.send(fd_, sendIov_.data(), sendIov_.size(), &sendOp_);
   armTimer(server_.options_.sendTimeoutMs);
+}
+
+// Retires the exchanges at the head whose every byte is out; false if the connection closed.
+bool Connection::retire() {
+  while (head_ && head_->state_ == Exchange::State::kComplete) {
+    Exchange* ex = head_;
+    if (ex->piecesHandedOut_ < ex->pieceCount_ || ex->bytesAcked_ < ex->bytesHandedOut_) break;
+    head_ = ex->next_;
+    if (!head_) tail_ = nullptr;
+    --queued_;
+    bool closeAfter = ex->closeAfter_;
+    server_.handler_.onDone(ex);
+    server_.recycle(ex);
+    if (closeAfter) {
+      close();
+      return false;
+    }
+  }
+  return true;
 }
 
 void Connection::onSend(const engine::Completion& c) {
@@ -367,41 +436,25 @@ void Connection::onSend(const engine::Completion& c) {
     close();
     return;
   }
-  // Drop what was sent from the gather list.
-  size_t sent = size_t(c.result);
+  // Credit the bytes to the exchanges they came from, in order.
+  uint64_t sent = uint64_t(c.result);
+  for (Exchange* ex = head_; ex && sent > 0; ex = ex->next_) {
+    uint64_t owed = ex->bytesHandedOut_ - ex->bytesAcked_;
+    uint64_t take = std::min(owed, sent);
+    ex->bytesAcked_ += take;
+    sent -= take;
+  }
+  // Drop what was sent from the gather list; a short send resumes with the rest.
+  sent = uint64_t(c.result);
   size_t i = 0;
   while (i < sendIov_.size() && sent >= sendIov_[i].iov_len) sent -= sendIov_[i++].iov_len;
-  bool partial = i < sendIov_.size();
-  if (partial) {
+  if (i < sendIov_.size()) {
     sendIov_[i].iov_base = static_cast<char*>(sendIov_[i].iov_base) + sent;
     sendIov_[i].iov_len -= sent;
   }
-  // Retire exchanges whose every byte is out: all those in kSending before the first
-  // iovec still pending.
-  const char* firstPending = partial ? static_cast<const char*>(sendIov_[i].iov_base) : nullptr;
-  while (head_ && head_->state_ == Exchange::State::kSending) {
-    Exchange* ex = head_;
-    bool fullySent = true;
-    if (partial) {
-      for (int k = 0; k < ex->iovCount_; ++k) {
-        const char* b = static_cast<const char*>(ex->iov_[k].iov_base);
-        if (firstPending >= b && firstPending <= b + ex->iov_[k].iov_len) fullySent = false;
-      }
-    }
-    if (!fullySent) break;
-    head_ = ex->next_;
-    if (!head_) tail_ = nullptr;
-    --queued_;
-    bool closeAfter = ex->closeAfter_;
-    server_.handler_.onDone(ex);
-    server_.recycle(ex);
-    if (closeAfter) {
-      close();
-      return;
-    }
-  }
-  if (partial) {
-    sendIov_.erase(sendIov_.begin(), sendIov_.begin() + i);
+  sendIov_.erase(sendIov_.begin(), sendIov_.begin() + i);
+  if (!retire()) return;
+  if (!sendIov_.empty()) {
     loop_.send(fd_, sendIov_.data(), sendIov_.size(), &sendOp_);
     armTimer(server_.options_.sendTimeoutMs);
     return;

@@ -57,7 +57,16 @@ class Exchange {
   // Date and Connection are added here (a handler's own are dropped); a HEAD request or a
   // 1xx/204/304 status gets no body. Called at most once.
   void respond(int status, std::span<const HttpHeader> headers, std::span<const char> body);
-  bool responded() const { return state_ >= State::kResponded; }
+
+  // A response of unknown length: chunked on HTTP/1.1, close-delimited on HTTP/1.0. Each
+  // chunk's bytes must stay valid until onDone/onAbort (as for respond()); an empty chunk
+  // is skipped. endStream() sends the terminating chunk.
+  void startStream(int status, std::span<const HttpHeader> headers);
+  void writeChunk(std::span<const char> data);
+  void endStream();
+
+  // The handler has started its response (respond() or startStream()).
+  bool responded() const { return state_ >= State::kStreaming; }
 
   // The handler's own per-request pointer (js/ keeps its request context here).
   void* userData = nullptr;
@@ -65,7 +74,7 @@ class Exchange {
  private:
   friend class Connection;
   friend class HttpServer;
-  enum class State { kParsing, kDispatched, kResponded, kSending };
+  enum class State { kParsing, kDispatched, kStreaming, kComplete };
   explicit Exchange(alloc::BlockPool& pool) : heap_(pool) {}
   void reset();
 
@@ -78,10 +87,17 @@ class Exchange {
   bool continueSent_ = false;
   bool closeAfter_ = false;
   bool inQueue_ = false;  // in its connection's response queue (from the end of its head)
-  // The serialized response: [interim] head [body].
-  iovec iov_[3] = {};
-  int iovCount_ = 0;
-  size_t unsentBytes_ = 0;
+  bool noBody_ = false;    // HEAD, 1xx, 204, 304: framing headers only
+  bool chunked_ = false;   // a stream on HTTP/1.1
+  void addPiece(const void* data, size_t len);
+  // The serialized response so far, as iovecs in the heap; the connection hands them to
+  // sends in order. Byte counts say when every byte is out.
+  iovec* pieces_ = nullptr;
+  size_t pieceCount_ = 0;
+  size_t pieceCap_ = 0;
+  size_t piecesHandedOut_ = 0;  // iovecs already given to a send
+  uint64_t bytesHandedOut_ = 0;
+  uint64_t bytesAcked_ = 0;
 };
 
 // The application: js/ implements it. onRequest is called when a request is complete; the
