@@ -286,13 +286,14 @@ TEST_F(HttpServerTest, ClientGoneMidResponseAbortsAndFreesEverything) {
   close(fd);
   // The slow timer fires after the abort: the handler must get onAbort, never a crash.
   for (int i = 0; i < 100; ++i) {
-    int aborted = 0, conns = -1;
+    int aborted = 0, conns = -1, timers = -1;
     loop_->post([&] {
       aborted = handler_->aborted;
       conns = int(server_->connections());
+      timers = int(loop_->armedTimers());
     });
     usleep(10000);
-    if (aborted == 1 && conns == 0) return;
+    if (aborted == 1 && conns == 0 && timers == 0) return;
   }
   FAIL() << "the connection was not torn down";
 }
