@@ -24,7 +24,6 @@ void Response::describe(ClassBuilder<Response>& c) {
 Response* Response::create(Realm& realm) {
   auto* r = new Response();
   r->headers_ = Headers::create();
-  r->headersRef_.Reset(realm.isolate(), wrap(realm, r->headers_));
   return r;
 }
 
@@ -154,7 +153,12 @@ JsResult<v8::Local<v8::Value>> Response::error(Realm& realm) {
   return wrap(realm, r).As<v8::Value>();
 }
 
+Response::~Response() {
+  if (headersRef_.IsEmpty()) delete headers_;
+}
+
 v8::Local<v8::Value> Response::headers(Realm& realm) {
+  if (headersRef_.IsEmpty()) headersRef_.Reset(realm.isolate(), wrap(realm, headers_));
   return headersRef_.Get(realm.isolate());
 }
 

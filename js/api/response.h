@@ -46,11 +46,14 @@ class Response : public Wrappable, public Body {
   // Content-Type.
   JsResult<void> init(Realm& realm, v8::Local<v8::Value> init, const std::string& contentType);
   static Response* create(Realm& realm);
+  ~Response() override;
 
   int32_t status_ = 200;
   std::string statusText_;
   std::string type_ = "default";
-  Headers* headers_ = nullptr;          // owned by its wrapper, kept alive by headersRef_
+  // Owned here until JS first reads `headers`; from then on by its wrapper (kept alive by
+  // headersRef_). Most responses are sent without their headers ever reaching JS.
+  Headers* headers_ = nullptr;
   v8::Global<v8::Object> headersRef_;
 };
 
