@@ -45,6 +45,20 @@ class Connection {
     LOG_DEBUG("connection %d: timeout", fd_);
     close();
   }
+  // After the last response: half-close, then read and discard what the client still sends
+  // (the rest of a refused body, pipelined requests) for up to kLingerMs before closing.
+  // Closing with unread input would send a RST that can destroy the response in flight.
+  void lingerClose() {
+    if (peerClosed_ || closing_) {
+      close();
+      return;
+    }
+    lingering_ = true;
+    ::shutdown(fd_, SHUT_WR);
+    armTimer(kLingerMs);
+    if (!recvOp_.pending()) loop_.recv(fd_, &recvOp_);
+  }
+  bool lingering() const { return lingering_; }
   void feed(const char* data, size_t len);
   void enqueue(Exchange* ex);
   void fail(const HttpError& err);
@@ -87,6 +101,8 @@ class Connection {
   bool inputDone_ = false;
   bool peerClosed_ = false;
   bool paused_ = false;  // recv cancelled until the pipeline drains
+  bool lingering_ = false;
+  static constexpr uint32_t kLingerMs = 2000;
   bool closing_ = false;
   bool inHeaderPhase_ = false;
   // The gather list of the send in flight (what is left of it after a short send).
@@ -278,6 +294,14 @@ void Connection::onRecv(const engine::Completion& c) {
     maybeFree();
     return;
   }
+  if (lingering_) {
+    if (c.result > 0 || c.result == -ENOBUFS || c.result == -ECANCELED) {
+      if (!c.more) loop_.recv(fd_, &recvOp_);  // discard, keep draining
+    } else {
+      close();  // EOF or error: the client has read what it wanted
+    }
+    return;
+  }
   if (c.result > 0) {
     if (inputDone_) return;  // after an error or Connection: close, input is ignored
     if (!pendingInput_.empty() || queued_ >= server_.options_.maxPipelined) {
@@ -420,7 +444,7 @@ bool Connection::retire() {
     server_.handler_.onDone(ex);
     server_.recycle(ex);
     if (closeAfter) {
-      close();
+      lingerClose();
       return false;
     }
   }
