@@ -29,6 +29,15 @@ STOP_TIMEOUT = 30.0
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
 
 
+def require_binary():
+    """Skips when run by hand without a build; fails when TORUS_BIN (CTest) names no binary."""
+    if os.access(TORUS_BIN, os.X_OK):
+        return
+    if "TORUS_BIN" in os.environ:
+        raise AssertionError(f"TORUS_BIN={TORUS_BIN} is not an executable: build the torus target")
+    raise unittest.SkipTest(f"no torus binary at {TORUS_BIN} (build it or set TORUS_BIN)")
+
+
 def free_port():
     """A port that was free a moment ago (bind to 0, read it, close)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -106,6 +115,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
             self.stderr.thread.join(5)
+            self.proc.stdout.close()
+            self.proc.stderr.close()
             last = self.stderr.text()
             if "in use" not in last:  # anything but a port race is a real failure
                 break
@@ -133,6 +144,8 @@ class Server:
             code = None
         self.stdout.thread.join(10)
         self.stderr.thread.join(10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
         return code
 
     def connect(self, timeout=IO_TIMEOUT):
@@ -311,8 +324,7 @@ class ServerTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not os.access(TORUS_BIN, os.X_OK):
-            raise unittest.SkipTest(f"no torus binary at {TORUS_BIN} (set TORUS_BIN)")
+        require_binary()
         cls.server = Server(cls.ENTRY, *cls.FLAGS, workers=cls.WORKERS).start()
 
     @classmethod

@@ -4,7 +4,6 @@
 import email.utils
 import json
 import os
-import re
 import socket
 import threading
 import time
@@ -421,9 +420,8 @@ class DirectoryEntryTest(unittest.TestCase):
     A plain file path works as well."""
 
     def test_file_entry(self):
-        from harness import Server, TORUS_BIN, sanitizer_report
-        if not os.access(TORUS_BIN, os.X_OK):
-            self.skipTest("no torus binary")
+        from harness import Server, require_binary, sanitizer_report
+        require_binary()
         server = Server(os.path.join(APPS, "echo", "app.js")).start()
         try:
             self.assertEqual(server.get("/hello").body, b"Hello, world!\n")

@@ -1,0 +1,198 @@
+// Fetch `Response`: construction, status rules, body mixin, static constructors.
+import { test, assert, equal, deepEqual, throws, rejects, done } from "./assert.js";
+
+await test("default Response", async () => {
+  const r = new Response();
+  equal(r.status, 200);
+  equal(r.statusText, "");
+  equal(r.ok, true);
+  equal(r.type, "default");
+  equal(r.redirected, false);
+  equal(r.url, "");
+  equal(r.bodyUsed, false);
+  equal(r.headers.get("content-type"), null);
+  equal(await r.text(), "");
+});
+
+await test("string body sets a text content-type", async () => {
+  const r = new Response("héllo");
+  equal(r.headers.get("content-type"), "text/plain;charset=UTF-8");
+  equal(await r.text(), "héllo");
+});
+
+await test("explicit content-type wins over the body's", async () => {
+  const r = new Response("x", { headers: { "Content-Type": "text/html" } });
+  equal(r.headers.get("content-type"), "text/html");
+});
+
+await test("status range", () => {
+  for (const status of [200, 201, 299, 300, 404, 599]) equal(new Response(null, { status }).status, status);
+  for (const status of [0, 100, 199, 600, 1000, -1]) {
+    throws(() => new Response(null, { status }), RangeError, undefined, `status ${status}`);
+  }
+});
+
+await test("ok follows the status", () => {
+  equal(new Response(null, { status: 299 }).ok, true);
+  equal(new Response(null, { status: 300 }).ok, false);
+  equal(new Response(null, { status: 404 }).ok, false);
+});
+
+await test("statusText", () => {
+  equal(new Response(null, { statusText: "Fine" }).statusText, "Fine");
+  throws(() => new Response(null, { statusText: "bad\nline" }), TypeError);
+});
+
+await test("null body statuses refuse a body", async () => {
+  for (const status of [204, 205, 304]) {
+    throws(() => new Response("x", { status }), TypeError, undefined, `status ${status}`);
+    const r = new Response(null, { status });
+    equal(r.status, status);
+    equal(await r.text(), "");
+  }
+});
+
+await test("headers init: record, pairs, Headers", () => {
+  equal(new Response(null, { headers: { "X-A": "1" } }).headers.get("x-a"), "1");
+  equal(new Response(null, { headers: [["X-B", "2"], ["x-b", "3"]] }).headers.get("X-B"), "2, 3");
+  const h = new Headers({ "x-c": "4" });
+  const r = new Response(null, { headers: h });
+  equal(r.headers.get("x-c"), "4");
+  h.set("x-c", "changed");
+  equal(r.headers.get("x-c"), "4", "the init Headers is copied");
+  throws(() => new Response(null, { headers: [["only-one"]] }), TypeError);
+  throws(() => new Response(null, { headers: { "bad name": "x" } }), TypeError);
+});
+
+await test("response headers are mutable", () => {
+  const r = new Response("x");
+  r.headers.set("x-added", "yes");
+  equal(r.headers.get("x-added"), "yes");
+  equal(r.headers, r.headers, "the same Headers object each time");
+});
+
+await test("ArrayBuffer and typed array bodies", async () => {
+  const buf = new Uint8Array([0, 1, 2, 253, 254, 255]).buffer;
+  deepEqual(new Uint8Array(await new Response(buf).arrayBuffer()), new Uint8Array([0, 1, 2, 253, 254, 255]));
+  equal(new Response(buf).headers.get("content-type"), null);
+  const view = new Uint8Array(buf, 2, 3);  // a window: only its bytes count
+  deepEqual(new Uint8Array(await new Response(view).arrayBuffer()), new Uint8Array([2, 253, 254]));
+  const words = new Uint16Array([0x4241, 0x4443]);  // little-endian "ABCD"
+  equal(await new Response(words).text(), "ABCD");
+  equal(await new Response(new DataView(buf, 3, 1)).text(), "\ufffd");
+});
+
+await test("the body is a copy of the buffer", async () => {
+  const bytes = new Uint8Array([1, 2, 3]);
+  const r = new Response(bytes);
+  bytes[0] = 9;
+  deepEqual(new Uint8Array(await r.arrayBuffer()), new Uint8Array([1, 2, 3]));
+});
+
+await test("non-string bodies are stringified", async () => {
+  equal(await new Response(42).text(), "42");
+  equal(await new Response({ toString: () => "custom" }).text(), "custom");
+});
+
+await test("text/json/arrayBuffer return promises", async () => {
+  const p = new Response("1").text();
+  assert(p instanceof Promise, "text() returns a Promise");
+  equal(await p, "1");
+  const ab = await new Response("AB").arrayBuffer();
+  assert(ab instanceof ArrayBuffer, "arrayBuffer() resolves to an ArrayBuffer");
+  deepEqual(new Uint8Array(ab), new Uint8Array([65, 66]));
+  deepEqual(await new Response('{"a":[1,"x",null]}').json(), { a: [1, "x", null] });
+  equal(await new Response("7").json(), 7);
+});
+
+await test("utf-8 decoding", async () => {
+  equal(await new Response(new Uint8Array([0xe2, 0x98, 0x83])).text(), "\u2603");
+  equal(await new Response(new Uint8Array([0xff, 0x41])).text(), "\ufffdA");
+  equal(await new Response(new Uint8Array([0xef, 0xbb, 0xbf, 0x41])).text(), "A", "a BOM is dropped");
+});
+
+await test("invalid JSON rejects with SyntaxError", async () => {
+  await rejects(new Response("{nope").json(), SyntaxError);
+});
+
+await test("bodyUsed and reading twice", async () => {
+  const r = new Response("once");
+  equal(r.bodyUsed, false);
+  equal(await r.text(), "once");
+  equal(r.bodyUsed, true);
+  await rejects(() => r.text(), TypeError);
+  await rejects(() => r.arrayBuffer(), TypeError);
+  await rejects(() => r.json(), TypeError);
+  const empty = new Response(null);
+  await empty.text();
+  equal(empty.bodyUsed, false, "a null body is never used");
+  equal(await empty.text(), "");
+});
+
+await test("clone", async () => {
+  const r = new Response("twice", { status: 201, statusText: "Made", headers: { "x-a": "1" } });
+  const c = r.clone();
+  equal(c.status, 201);
+  equal(c.statusText, "Made");
+  equal(c.headers.get("x-a"), "1");
+  equal(await r.text(), "twice");
+  equal(await c.text(), "twice");
+  throws(() => r.clone(), TypeError);
+  c.headers.set("x-a", "2");
+  equal(r.headers.get("x-a"), "1", "clone has its own headers");
+});
+
+await test("Response.json", async () => {
+  const r = Response.json({ a: 1, b: [true, null] });
+  equal(r.status, 200);
+  equal(r.headers.get("content-type"), "application/json");
+  equal(await r.text(), '{"a":1,"b":[true,null]}');
+  const r2 = Response.json("s", { status: 201, headers: { "x-a": "1" } });
+  equal(r2.status, 201);
+  equal(r2.headers.get("x-a"), "1");
+  equal(await r2.text(), '"s"');
+  const r3 = Response.json([], { headers: { "content-type": "application/vnd.api+json" } });
+  equal(r3.headers.get("content-type"), "application/vnd.api+json");
+  throws(() => Response.json(undefined), TypeError);
+  throws(() => Response.json(() => 1), TypeError);
+  throws(() => Response.json(1n), TypeError);
+  const cyclic = {};
+  cyclic.self = cyclic;
+  throws(() => Response.json(cyclic), TypeError);
+  throws(() => Response.json({}, { status: 600 }), RangeError);
+  throws(() => Response.json({}, { status: 204 }), TypeError);
+});
+
+await test("Response.redirect", async () => {
+  const r = Response.redirect("https://example.com/next");
+  equal(r.status, 302);
+  equal(r.headers.get("location"), "https://example.com/next");
+  equal(await r.text(), "");
+  for (const status of [301, 302, 303, 307, 308]) {
+    equal(Response.redirect("https://example.com/", status).status, status);
+  }
+  for (const status of [200, 300, 304, 400]) {
+    throws(() => Response.redirect("https://example.com/", status), RangeError, undefined, `status ${status}`);
+  }
+  throws(() => r.headers.set("location", "https://evil.example/"), TypeError);
+  throws(() => r.headers.append("x-a", "1"), TypeError);
+  throws(() => r.headers.delete("location"), TypeError);
+  equal(r.headers.get("location"), "https://example.com/next");
+});
+
+await test("Response.error", () => {
+  const r = Response.error();
+  equal(r.type, "error");
+  equal(r.status, 0);
+  equal(r.ok, false);
+  throws(() => r.headers.set("x-a", "1"), TypeError);
+});
+
+await test("constructor checks", () => {
+  throws(() => Response(), TypeError, undefined, "calling without new");
+  throws(() => new Response("", 5), TypeError, undefined, "init must be an object");
+  equal(Object.prototype.toString.call(new Response()), "[object Response]");
+  equal(typeof Response.prototype.text, "function");
+});
+
+done();

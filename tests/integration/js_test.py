@@ -1,0 +1,101 @@
+"""JS behaviour tests: each js/*.test.js runs under `torus run` and must exit 0 with
+"PASS ..." as its last line; js/fixtures/ hold programs with known output or exit codes."""
+
+import glob
+import os
+import unittest
+
+from harness import HERE, require_binary, run_torus, sanitizer_report
+
+JS = os.path.join(HERE, "js")
+FIXTURES = os.path.join(JS, "fixtures")
+
+
+def run(path):
+    return run_torus("run", path, timeout=60)
+
+
+class JsTestFiles(unittest.TestCase):
+    """One test method per js/*.test.js, generated below."""
+
+    def setUp(self):
+        require_binary()
+
+    def check_file(self, path):
+        rc, out, err = run(path)
+        self.assertIsNone(sanitizer_report(err), err)
+        lines = out.rstrip("\n").split("\n")
+        self.assertEqual(rc, 0, f"{os.path.basename(path)} exited {rc}\nstdout:\n{out}\nstderr:\n{err}")
+        self.assertTrue(lines[-1].startswith("PASS"), f"no PASS line\nstdout:\n{out}\nstderr:\n{err}")
+        self.assertEqual(err, "", "stderr should be empty")
+
+
+def _add(path):
+    name = "test_" + os.path.basename(path)[:-len(".test.js")].replace("-", "_")
+    setattr(JsTestFiles, name, lambda self: self.check_file(path))
+
+
+for _path in sorted(glob.glob(os.path.join(JS, "*.test.js"))):
+    _add(_path)
+
+
+class JsRunTest(unittest.TestCase):
+    def setUp(self):
+        require_binary()
+
+    def fixture(self, name):
+        rc, out, err = run(os.path.join(FIXTURES, name))
+        self.assertIsNone(sanitizer_report(err), err)
+        self.assertGreaterEqual(rc, 0, f"killed by signal {-rc}: {err}")
+        return rc, out, err
+
+    def test_unhandled_rejection_exits_1(self):
+        rc, out, err = self.fixture("unhandled_rejection.js")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("unhandled-rejection-marker", err)
+        self.assertIn("unhandled_rejection.js:2", err, "the rejection's stack names file:line")
+        self.assertIn("module finished", out)
+
+    def test_unhandled_rejection_from_a_timer_exits_1(self):
+        rc, out, err = self.fixture("unhandled_rejection_later.js")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("TypeError: late-rejection-marker", err)
+
+    def test_uncaught_error_in_timer_exits_1_after_the_loop(self):
+        rc, out, err = self.fixture("uncaught_in_timer.js")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("RangeError: timer-error-marker", err)
+        self.assertIn("uncaught_in_timer.js:3", err)
+        self.assertIn("later timer still ran", out)
+
+    def test_top_level_error_exits_1(self):
+        rc, out, err = self.fixture("top_level_error.js")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("top-level-error-marker", err)
+        self.assertIn("top_level_error.js:4", err)
+
+    def test_handled_rejections_exit_0(self):
+        rc, out, err = self.fixture("handled_rejection.js")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out, "caught awaited\nhandled ok\n")
+
+    def test_run_waits_for_timers(self):
+        rc, out, err = self.fixture("waits_for_timers.js")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out, "start\ntick\nafter 200 ms\n")
+
+    def test_console_formatting(self):
+        rc, out, err = self.fixture("console_format.js")
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(FIXTURES, "console_format.expected")) as f:
+            expected = f.read()
+        got_lines, want_lines = out.split("\n"), expected.split("\n")
+        for i, (got, want) in enumerate(zip(got_lines, want_lines), 1):
+            with self.subTest(line=i):
+                self.assertEqual(got, want)
+        self.assertEqual(len(got_lines), len(want_lines), out)
+        self.assertEqual(err, "error goes to stderr { e: 1 }\nwarn goes to stderr\n")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,273 @@
+"""Request limits (431/414/413), refusals of framing that invites request smuggling, and the
+header/body/keep-alive timeouts. After every error response the connection must close, and
+nothing sent after the bad request may be answered."""
+
+import json
+import time
+import unittest
+
+from harness import Reader, ServerTestCase, chunked, closed_within, request
+
+
+class LimitsTest(ServerTestCase):
+    FLAGS = ("--max-head-bytes", "1024", "--max-body-bytes", "1000", "--max-target-bytes", "100",
+             "--max-headers", "5")
+
+    def test_head_too_large_431(self):
+        data = request("GET", "/hello", headers={"X-Big": "v" * 1100})
+        r = self.assertRefusedAndClosed(data, 431)
+        self.assertEqual(r.reason, "Request Header Fields Too Large")
+
+    def test_head_too_large_in_many_pieces_431(self):
+        with self.connect() as s:
+            s.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n")
+            for i in range(8):
+                s.sendall(b"X-H: " + b"v" * 200 + b"\r\n")
+            r = Reader(s).response()
+            self.assertEqual(r.status, 431)
+            self.assertTrue(closed_within(s, 10)[0])
+
+    def test_head_within_limit(self):
+        r = self.exchange(request("GET", "/hello", headers={"X-Big": "v" * 800}))
+        self.assertEqual(r.status, 200)
+
+    def test_too_many_headers_431(self):
+        headers = [(f"X-H{i}", "1") for i in range(5)]  # + Host = 6
+        self.assertRefusedAndClosed(request("GET", "/hello", headers=headers), 431)
+
+    def test_header_count_at_limit(self):
+        headers = [(f"X-H{i}", "1") for i in range(4)]  # + Host = 5
+        r = self.exchange(request("GET", "/hello", headers=headers))
+        self.assertEqual(r.status, 200)
+
+    def test_target_too_long_414(self):
+        r = self.assertRefusedAndClosed(request("GET", "/id?id=" + "a" * 100), 414)
+        self.assertEqual(r.reason, "URI Too Long")
+
+    def test_target_at_limit(self):
+        target = "/id?id=" + "a" * (100 - len("/id?id="))
+        self.assertEqual(len(target), 100)
+        r = self.exchange(request("GET", target))
+        self.assertEqual((r.status, r.body), (200, ("id=" + "a" * 93 + "\n").encode()))
+
+    def test_body_too_large_413_before_the_body_is_sent(self):
+        # Only the head goes out: the answer must come without the server waiting for a body.
+        with self.connect() as s:
+            s.sendall(request("POST", "/digest", headers={"Content-Length": "1001"}))
+            s.settimeout(10)
+            reader = Reader(s)
+            r = reader.response()
+            self.assertEqual((r.status, r.reason), (413, "Content Too Large"))
+            self.assertEqual(r.header("connection"), "close")
+            closed, extra = closed_within(s, 10)
+            self.assertTrue(closed)
+            self.assertEqual(reader.buf + extra, b"")
+
+    def test_body_too_large_with_expect_gets_no_100(self):
+        with self.connect() as s:
+            s.sendall(request("POST", "/digest", headers={"Content-Length": "5000",
+                                                          "Expect": "100-continue"}))
+            r = Reader(s).response(allow_interim=False)
+            self.assertEqual(r.status, 413, "a 100 Continue came before the 413")
+            self.assertTrue(closed_within(s, 10)[0])
+
+    def test_body_at_limit(self):
+        r = self.exchange(request("POST", "/digest", body=b"z" * 1000))
+        self.assertEqual((r.status, json.loads(r.body)["length"]), (200, 1000))
+
+    def test_chunked_body_too_large_413(self):
+        data = (b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                chunked([b"a" * 600, b"b" * 600]))
+        self.assertRefusedAndClosed(data, 413)
+
+    def test_chunked_body_at_limit(self):
+        data = (b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                chunked([b"a" * 500, b"b" * 500]))
+        r = self.exchange(data)
+        self.assertEqual((r.status, json.loads(r.body)["length"]), (200, 1000))
+
+    def test_limit_error_after_good_pipelined_requests(self):
+        # Earlier responses come first, then the error, then the close.
+        with self.connect() as s:
+            s.sendall(request("GET", "/id?id=1") + request("GET", "/id?id=2") +
+                      request("GET", "/" + "t" * 200) + request("GET", "/id?id=never"))
+            reader = Reader(s)
+            self.assertEqual(reader.response().body, b"id=1\n")
+            self.assertEqual(reader.response().body, b"id=2\n")
+            self.assertEqual(reader.response().status, 414)
+            closed, extra = closed_within(s, 10)
+            self.assertTrue(closed)
+            self.assertEqual(reader.buf + extra, b"")
+
+
+class SmugglingTest(ServerTestCase):
+    """Default limits. Each refusal closes the connection; the bytes after the ambiguous
+    request (a would-be smuggled request) are never answered."""
+
+    SMUGGLED = b"GET /id?id=smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def refuse(self, head, statuses, body=b""):
+        r = self.assertRefusedAndClosed(head + body + self.SMUGGLED, statuses)
+        self.assertNotIn(b"smuggled", r.body)
+        return r
+
+    def test_content_length_and_transfer_encoding_400(self):
+        self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n", 400, b"0\r\n\r\n")
+        self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                    b"Content-Length: 5\r\n\r\n", 400, b"0\r\n\r\n")
+
+    def test_differing_duplicate_content_length_400(self):
+        self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                    b"Content-Length: 6\r\n\r\n", 400, b"abcdef")
+        self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 6\r\n\r\n", 400,
+                    b"abcdef")
+
+    def test_invalid_content_length_400(self):
+        for value in (b"-1", b"+5", b"0x5", b"5 5", b"abc", b"99999999999999999999999"):
+            with self.subTest(value=value):
+                self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nContent-Length: " + value +
+                            b"\r\n\r\n", (400, 413), b"abcde")
+
+    def test_transfer_encoding_other_than_chunked_501(self):
+        for te in (b"gzip", b"gzip, chunked", b"identity", b"deflate"):
+            with self.subTest(te=te):
+                self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                            b"\r\n\r\n", 501, b"0\r\n\r\n")
+
+    def test_transfer_encoding_not_ending_in_chunked_refused(self):
+        # RFC 9112 6.3: chunked must be the final coding; anything else is refused.
+        for te in (b"chunked, gzip", b"chunked, identity"):
+            with self.subTest(te=te):
+                self.refuse(b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te +
+                            b"\r\n\r\n", (400, 501), b"0\r\n\r\n")
+
+    def test_transfer_encoding_in_http10_refused(self):
+        self.refuse(b"POST /digest HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", (400, 501),
+                    b"0\r\n\r\n")
+
+    def test_bad_chunk_size_400(self):
+        head = b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for body in (b"zz\r\nabc\r\n0\r\n\r\n", b"-1\r\nabc\r\n0\r\n\r\n",
+                     b"\r\nabc\r\n0\r\n\r\n", b"ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+                     b" 3\r\nabc\r\n0\r\n\r\n", b"0x3\r\nabc\r\n0\r\n\r\n"):
+            with self.subTest(body=body):
+                self.refuse(head, 400, body)
+
+    def test_bad_chunk_framing_400(self):
+        head = b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        # Chunk data longer than its size; missing CRLF after the data.
+        self.refuse(head, 400, b"3\r\nabcdef\r\n0\r\n\r\n")
+        self.refuse(head, 400, b"3\r\nabc0\r\n\r\n")
+
+    def test_missing_host_400(self):
+        self.refuse(b"GET /hello HTTP/1.1\r\n\r\n", 400)
+
+    def test_multiple_host_400(self):
+        self.refuse(b"GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400)
+
+    def test_unsupported_versions_505(self):
+        for version in (b"HTTP/2.0", b"HTTP/0.9", b"HTTP/3.0"):
+            with self.subTest(version=version):
+                self.refuse(b"GET /hello " + version + b"\r\nHost: x\r\n\r\n", 505)
+
+    def test_http09_style_request_refused(self):
+        # No version at all: either "not HTTP" (400) or "version not supported" (505).
+        self.refuse(b"GET /hello\r\n\r\n", (400, 505))
+
+    def test_whitespace_before_colon_400(self):
+        self.refuse(b"GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\n", 400,
+                    b"abcde")
+
+    def test_obsolete_line_folding_400(self):
+        self.refuse(b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", 400)
+
+    def test_invalid_header_bytes_400(self):
+        self.refuse(b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Nul: a\x00b\r\n\r\n", 400)
+        self.refuse(b"GET /hello HTTP/1.1\r\nHost: x\r\nX Bad: a\r\n\r\n", 400)
+
+    def test_garbage_request_line_400(self):
+        self.refuse(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400)
+        self.refuse(b"G@T /hello HTTP/1.1\r\nHost: x\r\n\r\n", (400, 501))
+
+    def test_connect_refused(self):
+        self.refuse(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+                    (400, 405, 501))
+
+    def test_server_still_healthy_after_refusals(self):
+        self.refuse(b"GET /hello HTTP/1.1\r\n\r\n", 400)
+        self.assertHealthy()
+
+
+class TimeoutTest(ServerTestCase):
+    FLAGS = ("--header-timeout", "300", "--body-timeout", "500", "--keepalive-timeout", "800")
+
+    def assertClosedWithin(self, s, low, high):
+        start = time.monotonic()
+        closed, got = closed_within(s, high + 5)
+        elapsed = time.monotonic() - start
+        self.assertTrue(closed, f"still open after {elapsed:.2f}s")
+        self.assertLess(elapsed, high, f"closed only after {elapsed:.2f}s")
+        self.assertGreater(elapsed, low, f"closed too early ({elapsed:.2f}s)")
+        return got
+
+    def test_slow_header_closed(self):
+        with self.connect() as s:
+            s.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n")
+            got = self.assertClosedWithin(s, 0.2, 2.5)
+            # Either nothing or a 408; never a 200.
+            self.assertTrue(got == b"" or got.startswith(b"HTTP/1.1 408"), got)
+
+    def test_header_timeout_not_extended_by_trickling(self):
+        with self.connect() as s:
+            s.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Trickle: ")
+            start = time.monotonic()
+            closed = False
+            for i in range(40):  # a header byte every 50 ms, for up to 2 s
+                try:
+                    s.sendall(b"a")
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                c, _ = closed_within(s, 0.05)
+                if c:
+                    closed = True
+                    break
+            elapsed = time.monotonic() - start
+            self.assertTrue(closed, "a trickled head kept the connection open past the header timeout")
+            self.assertLess(elapsed, 2.5)
+
+    def test_slow_body_closed(self):
+        with self.connect() as s:
+            s.sendall(request("POST", "/digest", headers={"Content-Length": "10"}) + b"12345")
+            self.assertClosedWithin(s, 0.3, 3.0)
+
+    def test_idle_keep_alive_closed(self):
+        with self.connect() as s:
+            s.sendall(request("GET", "/hello"))
+            self.assertEqual(Reader(s).response().status, 200)
+            self.assertClosedWithin(s, 0.5, 4.0)
+
+    def test_silent_connection_closed(self):
+        with self.connect() as s:
+            self.assertClosedWithin(s, 0.2, 4.0)
+
+    def test_slow_handler_is_not_a_timeout(self):
+        # The handler runs longer than every read timeout: the response still comes.
+        with self.connect() as s:
+            s.sendall(request("GET", "/slow?ms=1200&tag=timeouts"))
+            r = Reader(s).response()
+            self.assertEqual((r.status, r.body), (200, b"slept 1200\n"))
+
+    def test_active_keep_alive_not_closed(self):
+        # Requests every 300 ms (under the 800 ms idle timeout) keep the connection alive.
+        with self.connect() as s:
+            reader = Reader(s)
+            for i in range(6):
+                s.sendall(request("GET", f"/id?id={i}"))
+                self.assertEqual(reader.response().body, b"id=%d\n" % i)
+                time.sleep(0.3)
+
+
+if __name__ == "__main__":
+    unittest.main()
