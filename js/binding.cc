@@ -98,6 +98,17 @@ JsError argError(const ArgContext& cx, std::string_view what) {
   return JsError::type(std::move(m));
 }
 
+namespace detail {
+JsError arityError(const char* cls, const char* member, int required, int present) {
+  std::string m = std::string_view(member) == "constructor"
+                      ? std::string("Failed to construct '") + cls + "': "
+                      : std::string("Failed to execute '") + member + "' on '" + cls + "': ";
+  m += std::to_string(required) + (required == 1 ? " argument" : " arguments") +
+       " required, but only " + std::to_string(present) + " present.";
+  return JsError::type(std::move(m));
+}
+}  // namespace detail
+
 bool Converter<double>::from(const ArgContext& cx, v8::Local<v8::Value> v, double* out) {
   if (v->IsNumber()) {
     *out = v.As<v8::Number>()->Value();

@@ -253,6 +253,14 @@ v8::Local<v8::Value> toJs(Realm& realm, T* obj) {
 namespace detail {
 
 template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+
+// "Failed to execute 'append' on 'Headers': 2 arguments required, but only 1 present."
+JsError arityError(const char* cls, const char* member, int required, int present);
+
+template <typename T>
 using Bare = std::remove_cvref_t<T>;
 
 template <typename Tuple, size_t... I>
@@ -260,6 +268,14 @@ bool convertArgs([[maybe_unused]] Realm& realm, [[maybe_unused]] const char* cls
                  [[maybe_unused]] const char* member,
                  [[maybe_unused]] const v8::FunctionCallbackInfo<v8::Value>& info, Tuple& args,
                  std::index_sequence<I...>) {
+  // WebIDL: too few arguments for the required (non-optional) parameters is a TypeError.
+  constexpr int required = (0 + ... + (IsOptional<std::tuple_element_t<I, Tuple>>::value ? 0 : 1));
+  if constexpr (required > 0) {
+    if (info.Length() < required) {
+      realm.throwError(arityError(cls, member, required, info.Length()));
+      return false;
+    }
+  }
   return (... && Converter<std::tuple_element_t<I, Tuple>>::from(
                      ArgContext{realm, cls, member, int(I) + 1},
                      int(I) < info.Length() ? info[int(I)] : v8::Undefined(info.GetIsolate())
