@@ -313,6 +313,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     if (!module->Evaluate(ctx).ToLocal(&result)) return makeError(formatException(tc));
     // Top-level await: turn the loop until the evaluation promise settles.
     auto promise = result.As<v8::Promise>();
+    promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
     realm_->checkpoint();
     while (promise->State() == v8::Promise::kPending &&
            (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0)) {

@@ -393,7 +393,7 @@ JsResult<void> Headers::jsSet(Realm& realm, ByteString name, ByteString value) {
 }
 
 JsResult<void> Headers::forEach(Realm& realm, v8::Local<v8::Value> callback,
-                                v8::Local<v8::Value> thisArg) {
+                                Optional<v8::Local<v8::Value>> thisArg) {
   if (!callback->IsFunction()) {
     return JsError::type(
         "Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
@@ -406,7 +406,8 @@ JsResult<void> Headers::forEach(Realm& realm, v8::Local<v8::Value> callback,
     if (i >= pairs.size()) break;
     v8::Local<v8::Value> args[] = {byteString(iso, pairs[i].value), byteString(iso, pairs[i].name),
                                    self};
-    if (callback.As<v8::Function>()->Call(realm.context(), thisArg, 3, args).IsEmpty()) {
+    v8::Local<v8::Value> receiver = thisArg.value_or(v8::Undefined(iso).As<v8::Value>());
+    if (callback.As<v8::Function>()->Call(realm.context(), receiver, 3, args).IsEmpty()) {
       return JsError::pending();
     }
   }

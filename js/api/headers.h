@@ -78,7 +78,8 @@ class Headers : public Wrappable {
   v8::Local<v8::Value> getSetCookie(Realm& realm);
   JsResult<bool> jsHas(Realm& realm, ByteString name);
   JsResult<void> jsSet(Realm& realm, ByteString name, ByteString value);
-  JsResult<void> forEach(Realm& realm, v8::Local<v8::Value> callback, v8::Local<v8::Value> thisArg);
+  JsResult<void> forEach(Realm& realm, v8::Local<v8::Value> callback,
+                         Optional<v8::Local<v8::Value>> thisArg);
   v8::Local<v8::Value> entries(Realm& realm);
   v8::Local<v8::Value> keys(Realm& realm);
   v8::Local<v8::Value> values(Realm& realm);
