@@ -279,6 +279,29 @@ class HttpTest(ServerTestCase):
             self.assertEqual(reader.response().body, b"slept 100\n")
             self.assertTrue(closed_within(s, 10)[0])
 
+    def test_app_framing_headers_are_replaced(self):
+        # Content-Length, Transfer-Encoding, Connection and Keep-Alive set by the app would
+        # let it desynchronize the connection: the server frames every response itself.
+        with self.connect() as s:
+            s.sendall(request("GET", "/framing") + request("GET", "/id?id=after"))
+            reader = Reader(s)
+            r = reader.response()
+            self.assertEqual((r.status, r.body), (200, b"abc"))
+            self.assertEqual(r.header_all("content-length"), ["3"])
+            self.assertEqual(r.header_all("transfer-encoding"), [])
+            self.assertEqual(r.header_all("keep-alive"), [])
+            self.assertNotEqual(r.header("connection"), "close")
+            self.assertEqual(r.header("x-kept"), "yes")
+            # Set-Cookie is never folded into one line.
+            self.assertEqual(r.header_all("set-cookie"), ["a=1; Path=/", "b=2"])
+            self.assertEqual(reader.response().body, b"id=after\n")
+
+    def test_string_bodies_are_utf8(self):
+        r = self.exchange(request("GET", "/unicode"))
+        self.assertEqual(r.body, "h\u00e9llo \u2603\n".encode("utf-8"))
+        self.assertEqual(r.header("content-length"), str(len(r.body)))
+        self.assertEqual(r.header("content-type"), "text/plain;charset=UTF-8")
+
     def test_incoming_request(self):
         r = self.exchange(request("GET", "/info?x=1&y=%20", host="example.test:8080",
                                   headers=[("X-Custom", "  padded value  "), ("Accept", "a/b"),

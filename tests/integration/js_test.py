@@ -74,6 +74,12 @@ class JsRunTest(unittest.TestCase):
         self.assertIn("top-level-error-marker", err)
         self.assertIn("top_level_error.js:4", err)
 
+    def test_error_after_top_level_await_exits_1_reported_once(self):
+        rc, out, err = self.fixture("top_level_await_error.js")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("top_level_await_error.js:4", err)
+        self.assertEqual(err.count("tla-error-marker"), 1, f"reported more than once:\n{err}")
+
     def test_handled_rejections_exit_0(self):
         rc, out, err = self.fixture("handled_rejection.js")
         self.assertEqual((rc, err), (0, ""))

@@ -100,6 +100,41 @@ class LimitsTest(ServerTestCase):
             self.assertEqual(reader.buf + extra, b"")
 
 
+class MaxConnectionsTest(ServerTestCase):
+    FLAGS = ("--max-connections", "2")
+
+    def test_connections_over_the_limit_are_closed(self):
+        a, b = self.connect(), self.connect()
+        try:
+            for s, name in ((a, b"a"), (b, b"b")):
+                s.sendall(request("GET", "/id?id=" + name.decode()))
+                self.assertEqual(Reader(s).response().body, b"id=" + name + b"\n")
+            with self.connect() as c:
+                try:
+                    c.sendall(request("GET", "/id?id=c"))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                closed, got = closed_within(c, 10)
+                self.assertTrue(closed, "a third connection was kept open")
+                self.assertEqual(got, b"")
+        finally:
+            a.close()
+        # A slot is free again once the server has seen the close.
+        deadline = time.monotonic() + 10
+        while True:
+            with self.connect() as d:
+                try:
+                    d.sendall(request("GET", "/id?id=d"))
+                    r = Reader(d).response()
+                    break
+                except (ConnectionError, OSError):
+                    if time.monotonic() > deadline:
+                        raise
+            time.sleep(0.05)
+        self.assertEqual(r.body, b"id=d\n")
+        b.close()
+
+
 class SmugglingTest(ServerTestCase):
     """Default limits. Each refusal closes the connection; the bytes after the ambiguous
     request (a would-be smuggled request) are never answered."""

@@ -106,6 +106,21 @@ async function handle(request, path, params, ctx) {
       } catch (e) {
         return new Response(`${e.name}\n`);
       }
+    case "/framing": {
+      // Framing headers from the app must not reach the wire: the server frames responses.
+      const headers = new Headers({
+        "content-length": "1000",
+        "transfer-encoding": "chunked",
+        "connection": "close",
+        "keep-alive": "timeout=1",
+        "x-kept": "yes",
+      });
+      headers.append("set-cookie", "a=1; Path=/");
+      headers.append("set-cookie", "b=2");
+      return new Response("abc", { headers });
+    }
+    case "/unicode":
+      return new Response("h\u00e9llo \u2603\n");
     case "/count":
       return new Response(`${++count}\n`);
     default:

@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""End-to-end HTTP benchmark: torus serving examples/hello next to peers (Node, Bun, Deno)
+running the same app, measured in the same run under the same conditions.
+
+Each server is pinned to one CPU and wrk to another (taskset); every server gets a warm-up,
+then `wrk -t1 -c64 -dDs` runs N rounds, the server order rotating each round so background
+noise spreads evenly. Per run it records req/s, p50/p99 latency (from wrk's Lua done()),
+server CPU seconds (utime+stime of the server's whole process tree, all threads, from
+/proc/PID/stat), requests per server-CPU-second, and RSS after the run; for torus also
+checkpoints per request, from its stats line at SIGTERM. It reports medians and min-max spread
+per server and ratios against Node, as Markdown on stdout and in bench/results/wrk-DATE.md.
+
+Builds nothing: TORUS_BIN (default build/bench/server/torus) must exist. Bun and Deno come
+from npm (`npm install --prefix bench/wrk/.peers bun deno`) when missing; if that fails the
+report says so and the run goes on without them.
+
+Usage: bench/wrk/run.sh [--runs 5] [--duration 10] [--servers torus,node,bun,deno] ...
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+PEERS = os.path.join(HERE, "peers")
+NPM_PREFIX = os.path.join(HERE, ".peers")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def log(msg):
+    print(f"[wrk-bench] {msg}", file=sys.stderr, flush=True)
+
+
+# ---- /proc ----
+
+def _stat_fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        data = f.read()
+    return data[data.rindex(")") + 2:].split()  # fields from 3 (state) on
+
+
+def process_tree(pid):
+    """pid and all its descendants (a wrapper's real server, worker processes)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            ppid = int(_stat_fields(entry)[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
+def cpu_seconds(pid):
+    """utime+stime of the process tree; a process's counters include all its threads."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = _stat_fields(p)
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / CLK_TCK
+
+
+def rss_bytes(pid):
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+# ---- servers ----
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path="/", timeout=2.0):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+class Server:
+    def __init__(self, name, argv, version, cpu, logdir):
+        self.name = name
+        self.argv = argv
+        self.version = version
+        self.cpu = cpu
+        self.logdir = logdir
+        self.port = None
+        self.proc = None
+        self.stderr_path = os.path.join(logdir, f"{name}.stderr")
+        self.stdout_path = os.path.join(logdir, f"{name}.stdout")
+        self.exit_code = None
+        self.notes = []
+
+    def start(self):
+        for _ in range(5):
+            self.port = free_port()
+            argv = [a.replace("{port}", str(self.port)) for a in self.argv]
+            self.out = open(self.stdout_path, "wb")
+            self.err = open(self.stderr_path, "wb")
+            self.proc = subprocess.Popen(["taskset", "-c", str(self.cpu), *argv],
+                                         stdin=subprocess.DEVNULL, stdout=self.out,
+                                         stderr=self.err, cwd=REPO)
+            deadline = time.monotonic() + 60
+            reply = None
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                try:
+                    reply = http_get(self.port)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            if reply is not None:
+                if reply.startswith(b"HTTP/1.1 200") and b"\r\n\r\nHello from torus!\n" in reply:
+                    return
+                self.stop()
+                raise RuntimeError(f"{self.name}: unexpected reply {reply[:300]!r}")
+            self.stop()
+            if "in use" not in self.stderr_text():
+                break
+        raise RuntimeError(f"{self.name} did not start: {' '.join(argv)}\n{self.stderr_text()[-3000:]}")
+
+    def stderr_text(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.notes.append("did not stop on SIGTERM within 30 s; killed")
+                self.proc.kill()
+                self.proc.wait()
+        self.exit_code = self.proc.returncode
+        self.out.close()
+        self.err.close()
+
+
+def tool_version(argv):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        return (p.stdout or p.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "?"
+
+
+def is_elf(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def find_elf(name):
+    """The real native binary `name` under the npm prefix (npm's bin entry may be a JS shim)."""
+    root = os.path.join(NPM_PREFIX, "node_modules")
+    found = []
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            if f in (name, name + ".exe"):
+                p = os.path.join(dirpath, f)
+                if is_elf(p) and os.access(p, os.X_OK):
+                    found.append(p)
+    found.sort(key=len)
+    return found[0] if found else None
+
+
+def ensure_npm_peers(names, allow_install):
+    """{name: path or None}, {name: why missing}."""
+    paths = {n: find_elf(n) for n in names}
+    missing = [n for n in names if not paths[n]]
+    why = {}
+    if missing and allow_install:
+        if not shutil.which("npm"):
+            why = {n: "npm not found" for n in missing}
+        else:
+            log(f"installing {', '.join(missing)} from npm into {NPM_PREFIX} ...")
+            os.makedirs(NPM_PREFIX, exist_ok=True)
+            try:
+                p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix",
+                                    NPM_PREFIX, *missing], capture_output=True, text=True,
+                                   timeout=600)
+                if p.returncode != 0:
+                    tail = (p.stderr or p.stdout).strip().splitlines()[-3:]
+                    why = {n: "npm install failed: " + " / ".join(tail) for n in missing}
+            except (OSError, subprocess.SubprocessError) as e:
+                why = {n: f"npm install failed: {e}" for n in missing}
+            for n in missing:
+                paths[n] = find_elf(n)
+    for n in names:
+        if not paths[n] and n not in why:
+            why[n] = ("not installed (--no-install)" if not allow_install
+                      else "npm install did not produce a native binary")
+    return paths, why
+
+
+# ---- wrk ----
+
+WRK_LINE = re.compile(r"TORUS_WRK (.*)")
+
+
+def run_wrk(port, duration, connections, cpu):
+    argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
+            "-s", os.path.join(HERE, "report.lua"), f"http://127.0.0.1:{port}/"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
+    m = WRK_LINE.search(p.stdout)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"wrk failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return {k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+
+
+def measure(server, args):
+    pid = server.proc.pid
+    cpu0 = cpu_seconds(pid)
+    w = run_wrk(server.port, args.duration, args.connections, args.wrk_cpu)
+    cpu = cpu_seconds(pid) - cpu0
+    rss = rss_bytes(pid)
+    rps = w["requests"] / (w["duration_us"] / 1e6)
+    errors = (w["connect_errors"] + w["read_errors"] + w["write_errors"] + w["timeouts"] +
+              w["non2xx"])
+    return {
+        "rps": rps,
+        "p50_ms": w["p50_us"] / 1000,
+        "p90_ms": w["p90_us"] / 1000,
+        "p99_ms": w["p99_us"] / 1000,
+        "cpu_s": cpu,
+        "req_per_cpu_s": w["requests"] / cpu if cpu > 0 else float("nan"),
+        "rss_mib": rss / (1 << 20),
+        "requests": w["requests"],
+        "errors": errors,
+    }
+
+
+# ---- report ----
+
+def med(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def spread(runs, key, fmt):
+    vals = [r[key] for r in runs]
+    return f"{fmt.format(min(vals))}–{fmt.format(max(vals))}"
+
+
+TORUS_STATS = re.compile(r"worker \d+ stats: requests=(\d+) drains=(\d+) checkpoints=(\d+) "
+                         r"checkpoints_per_request=([0-9.]+)")
+
+
+def report(args, servers, results, skipped, started, machine):
+    lines = []
+    when = started.strftime("%Y-%m-%d %H:%M")
+    lines.append(f"# wrk: torus and peers, {when}")
+    lines.append("")
+    lines.append(f"- Machine: {machine['cpu']}, {machine['ncpu']} CPUs, Linux {machine['kernel']}; "
+                 f"load average before the run {machine['load']}.")
+    lines.append(f"- Servers pinned to CPU {args.server_cpu}, wrk to CPU {args.wrk_cpu} (taskset); "
+                 f"one server process each (torus `--workers 1`).")
+    lines.append(f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s` GET / "
+                 f"(18-byte text body), {args.warmup} s warm-up per server, {args.runs} runs per "
+                 f"server, the server order rotating each round.")
+    lines.append("- Versions: " + "; ".join(f"{s.name}: {s.version}" for s in servers) +
+                 f"; wrk: {machine['wrk']}.")
+    lines.append("- Server CPU is utime+stime of the server's process tree (all threads) during "
+                 "the run; RSS is measured right after it.")
+    lines.append("")
+    header = ("| server | req/s (median) | req/s min–max | p50 ms | p99 ms | server CPU s | "
+              "req per CPU-s (median) | req/CPU-s min–max | RSS MiB | req/s vs node | "
+              "req/CPU-s vs node |")
+    lines.append(header)
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    node = results.get("node")
+    for s in servers:
+        runs = results.get(s.name)
+        if not runs:
+            continue
+        if node:
+            vs_rps = f"{med(runs, 'rps') / med(node, 'rps'):.2f}×"
+            vs_cpu = f"{med(runs, 'req_per_cpu_s') / med(node, 'req_per_cpu_s'):.2f}×"
+        else:
+            vs_rps = vs_cpu = "n/a"
+        lines.append(
+            f"| {s.name} | {med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
+            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'cpu_s'):.2f} | "
+            f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')} | "
+            f"{med(runs, 'rss_mib'):.1f} | {vs_rps} | {vs_cpu} |")
+    lines.append("")
+    for s in servers:
+        if s.name == "torus":
+            m = TORUS_STATS.findall(s.stderr_text())
+            if m:
+                req, drains, cps, per = m[-1]
+                lines.append(f"- torus checkpoints per request: **{float(per):.3f}** "
+                             f"(stats line at SIGTERM over every request it served, warm-up "
+                             f"included: requests={req} drains={drains} checkpoints={cps}).")
+            else:
+                lines.append("- torus printed no stats line at SIGTERM (exit code "
+                             f"{s.exit_code}).")
+        errs = sum(r["errors"] for r in results.get(s.name, []))
+        if errs:
+            lines.append(f"- {s.name}: wrk counted {errs} errors (socket errors, timeouts, non-2xx).")
+        for note in s.notes:
+            lines.append(f"- {s.name}: {note}")
+        if s.name == "torus" and s.exit_code != 0:
+            lines.append(f"- torus exited with code {s.exit_code} at SIGTERM (expected 0).")
+    for name, why in skipped.items():
+        lines.append(f"- **{name} not measured**: {why}")
+    lines.append("")
+    lines.append("## Every run")
+    lines.append("")
+    lines.append("| round | server | req/s | p50 ms | p90 ms | p99 ms | server CPU s | req/CPU-s | "
+                 "RSS MiB | errors |")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for rnd, name, r in sorted(((r["round"], n, r) for n, runs in results.items() for r in runs),
+                               key=lambda t: (t[0], t[2]["order"])):
+        lines.append(f"| {rnd} | {name} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | "
+                     f"{r['p99_ms']:.2f} | {r['cpu_s']:.2f} | {r['req_per_cpu_s']:,.0f} | "
+                     f"{r['rss_mib']:.1f} | {r['errors']} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def machine_info():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "ncpu": os.cpu_count(), "kernel": platform.release(),
+            "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "wrk": tool_version(["wrk", "-v"]).split(" [")[0]}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", 5)))
+    ap.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", 10)))
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--servers", default=os.environ.get("SERVERS", "torus,node,bun,deno"))
+    ap.add_argument("--server-cpu", type=int, default=1)
+    ap.add_argument("--wrk-cpu", type=int, default=0)
+    ap.add_argument("--no-install", action="store_true", help="don't npm install bun/deno")
+    ap.add_argument("--output", help="report path (default bench/results/wrk-DATE.md)")
+    args = ap.parse_args()
+
+    started = datetime.datetime.now()
+    torus_bin = os.environ.get("TORUS_BIN") or os.path.join(REPO, "build", "bench", "server", "torus")
+    torus_bin = os.path.abspath(torus_bin)
+    for tool in ("wrk", "taskset"):
+        if not shutil.which(tool):
+            sys.exit(f"run.py: '{tool}' not found")
+    if os.cpu_count() < 2:
+        sys.exit("run.py: needs 2 CPUs (server and wrk on separate ones)")
+
+    wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    skipped = {}
+    npm_names = [n for n in wanted if n in ("bun", "deno")]
+    npm_paths, npm_why = ensure_npm_peers(npm_names, not args.no_install) if npm_names else ({}, {})
+
+    logdir = tempfile.mkdtemp(prefix="torus-wrk-")
+    servers = []
+    for name in wanted:
+        if name == "torus":
+            if not os.access(torus_bin, os.X_OK):
+                sys.exit(f"run.py: no torus binary at {torus_bin} "
+                         "(cmake --preset bench && ninja -C build/bench torus, or set TORUS_BIN)")
+            argv = [torus_bin, "serve", os.path.join(REPO, "examples", "hello"), "--listen",
+                    "127.0.0.1:{port}", "--workers", "1"]
+            version = tool_version([torus_bin, "--version"])
+        elif name == "node":
+            node = shutil.which("node")
+            if not node:
+                skipped[name] = "node not found"
+                continue
+            argv = [node, os.path.join(PEERS, "node_hello.mjs"), "{port}"]
+            version = tool_version([node, "--version"])
+        elif name == "bun":
+            if not npm_paths.get("bun"):
+                skipped[name] = npm_why.get("bun", "not available")
+                continue
+            argv = [npm_paths["bun"], os.path.join(PEERS, "bun_hello.js"), "{port}"]
+            version = tool_version([npm_paths["bun"], "--version"])
+        elif name == "deno":
+            if not npm_paths.get("deno"):
+                skipped[name] = npm_why.get("deno", "not available")
+                continue
+            argv = [npm_paths["deno"], "run", "--allow-net", "--no-prompt",
+                    os.path.join(PEERS, "deno_hello.ts"), "{port}"]
+            version = tool_version([npm_paths["deno"], "--version"])
+        else:
+            sys.exit(f"run.py: unknown server '{name}'")
+        servers.append(Server(name, argv, version, args.server_cpu, logdir))
+
+    machine = machine_info()
+    results = {}
+    try:
+        for s in list(servers):
+            log(f"starting {s.name} ...")
+            try:
+                s.start()
+            except RuntimeError as e:
+                log(str(e))
+                skipped[s.name] = "failed to start: " + str(e).splitlines()[0]
+                servers.remove(s)
+        for s in servers:
+            log(f"warming up {s.name} ({args.warmup} s)")
+            run_wrk(s.port, args.warmup, args.connections, args.wrk_cpu)
+        for rnd in range(args.runs):
+            k = rnd % len(servers)
+            order = servers[k:] + servers[:k]
+            for i, s in enumerate(order):
+                r = measure(s, args)
+                r["round"], r["order"] = rnd + 1, i
+                results.setdefault(s.name, []).append(r)
+                log(f"round {rnd + 1}/{args.runs} {s.name}: {r['rps']:,.0f} req/s, "
+                    f"p99 {r['p99_ms']:.2f} ms, {r['req_per_cpu_s']:,.0f} req/CPU-s")
+    finally:
+        for s in servers:
+            s.stop()
+
+    text = report(args, servers, results, skipped, started, machine)
+    print(text)
+    out = args.output or os.path.join(REPO, "bench", "results", f"wrk-{started:%Y-%m-%d}.md")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(text)
+    log(f"report written to {out} (server logs in {logdir})")
+
+
+if __name__ == "__main__":
+    main()
