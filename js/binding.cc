@@ -57,6 +57,7 @@ void Wrappable::attach(Realm& realm, v8::Local<v8::Object> obj, const WrapperTyp
   TORUS_CHECK(wrapper_.IsEmpty());
   obj->SetAlignedPointerInInternalField(kWrapperFieldObject, this);
   obj->SetAlignedPointerInInternalField(kWrapperFieldType, const_cast<WrapperType*>(type));
+  obj->SetAlignedPointerInInternalField(kWrapperFieldGeneration, nullptr);
   wrapper_.Reset(realm.isolate(), obj);
   wrapper_.SetWeak(this, &Wrappable::onWeak, v8::WeakCallbackType::kParameter);
   realm.track(this);
@@ -76,12 +77,40 @@ void Wrappable::onWeak(const v8::WeakCallbackInfo<Wrappable>& info) {
   delete self;
 }
 
+// Generations are stored shifted left by one: an aligned pointer's low bit must be clear.
+void Wrappable::attachThroughSlot(v8::Local<v8::Object> obj, const WrapperType* type,
+                                  Slot* slot) {
+  obj->SetAlignedPointerInInternalField(kWrapperFieldObject, slot);
+  obj->SetAlignedPointerInInternalField(kWrapperFieldType, const_cast<WrapperType*>(type));
+  obj->SetAlignedPointerInInternalField(kWrapperFieldGeneration,
+                                        reinterpret_cast<void*>(slot->generation << 1));
+}
+
 Wrappable* Wrappable::unwrapAs(v8::Local<v8::Value> v, const WrapperType* type) {
   if (v.IsEmpty() || !v->IsObject()) return nullptr;
   v8::Local<v8::Object> obj = v.As<v8::Object>();
   if (obj->InternalFieldCount() != kWrapperFieldCount) return nullptr;
   if (obj->GetAlignedPointerFromInternalField(kWrapperFieldType) != type) return nullptr;
-  return static_cast<Wrappable*>(obj->GetAlignedPointerFromInternalField(kWrapperFieldObject));
+  void* target = obj->GetAlignedPointerFromInternalField(kWrapperFieldObject);
+  auto generation =
+      reinterpret_cast<uintptr_t>(obj->GetAlignedPointerFromInternalField(kWrapperFieldGeneration));
+  if (generation == 0) return static_cast<Wrappable*>(target);
+  auto* slot = static_cast<Slot*>(target);
+  return slot->generation << 1 == generation ? slot->target : nullptr;
+}
+
+JsError Wrappable::receiverError(v8::Local<v8::Value> v, const WrapperType* type) {
+  if (v->IsObject()) {
+    v8::Local<v8::Object> obj = v.As<v8::Object>();
+    if (obj->InternalFieldCount() == kWrapperFieldCount &&
+        obj->GetAlignedPointerFromInternalField(kWrapperFieldType) == type &&
+        obj->GetAlignedPointerFromInternalField(kWrapperFieldGeneration) != nullptr) {
+      return JsError::type(std::string("This ") + type->name +
+                           " belongs to a request that has ended (its response was sent or "
+                           "its client went away); it can no longer be used.");
+    }
+  }
+  return JsError::type("Illegal invocation");
 }
 
 // ---- conversions ----

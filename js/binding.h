@@ -96,12 +96,15 @@ struct WrapperType {
 class Wrappable {
  public:
   virtual ~Wrappable();
-  // The JS object, while it is alive.
+  // The JS object, while it is alive (owned wrappers only).
   v8::Local<v8::Object> wrapper(v8::Isolate* isolate) const {
     return wrapper_.Get(isolate);
   }
   // Binds this native object to obj (an instance of its class template); obj owns it.
   void attach(Realm& realm, v8::Local<v8::Object> obj, const WrapperType* type);
+  // Binds obj to this native through a slot: the native is owned elsewhere (request
+  // memory) and becomes unreachable from obj when the slot is released.
+  static void attachThroughSlot(v8::Local<v8::Object> obj, const WrapperType* type, Slot* slot);
   // Keeps the wrapper alive regardless of JS references (for in-flight work).
   void setStrong(bool strong);
 
@@ -111,6 +114,8 @@ class Wrappable {
     return static_cast<T*>(unwrapAs(v, &T::kType));
   }
   static Wrappable* unwrapAs(v8::Local<v8::Value> v, const WrapperType* type);
+  // Why v is not a usable `type`: its request has ended, or it is not one at all.
+  static JsError receiverError(v8::Local<v8::Value> v, const WrapperType* type);
 
  private:
   friend class Realm;
@@ -121,7 +126,14 @@ class Wrappable {
   Wrappable* nextLive_ = nullptr;
 };
 
-enum : int { kWrapperFieldObject = 0, kWrapperFieldType = 1, kWrapperFieldCount = 2 };
+// Internal fields of every wrapper: the native (or its Slot), the type tag, and the slot
+// generation (as an aligned integer; 0 for a wrapper that owns its native).
+enum : int {
+  kWrapperFieldObject = 0,
+  kWrapperFieldType = 1,
+  kWrapperFieldGeneration = 2,
+  kWrapperFieldCount = 3
+};
 
 // ---- argument conversion ----
 
@@ -407,7 +419,7 @@ class ClassBuilder {
     Realm& realm = Realm::from(info.GetIsolate());
     T* self = Wrappable::unwrap<T>(info.This());
     if (!self) {
-      realm.throwError(JsError::type("Illegal invocation"));
+      realm.throwError(Wrappable::receiverError(info.This(), &T::kType));
       return;
     }
     using Sig = detail::Signature<decltype(fn)>;
@@ -456,6 +468,19 @@ v8::Local<v8::Object> wrap(Realm& realm, T* native) {
                                   ->NewInstance(realm.context())
                                   .ToLocalChecked();
   native->attach(realm, obj, &T::kType);
+  return obj;
+}
+
+// The same for a native owned by request memory, reached through a slot of the realm's
+// (Realm::acquireSlot); release the slot before the native dies.
+template <typename T>
+v8::Local<v8::Object> wrapInSlot(Realm& realm, T* native, Slot* slot) {
+  v8::Local<v8::Object> obj = classTemplate<T>(realm)
+                                  ->InstanceTemplate()
+                                  ->NewInstance(realm.context())
+                                  .ToLocalChecked();
+  slot->target = native;
+  Wrappable::attachThroughSlot(obj, &T::kType, slot);
   return obj;
 }
 

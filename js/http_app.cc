@@ -45,11 +45,15 @@ void HttpApp::start(net::Exchange* ex) {
   v8::Local<v8::Context> ctx = realm_.context();
   ++stats_.started;
   ++inFlight_;
-  auto* ec = new ExecutionContext(ex);
-  v8::Local<v8::Object> ctxObj = wrap(realm_, ec);
-  ec->setStrong(true);  // until the exchange ends: net holds it through userData
+  // Both natives live in the request heap; JS reaches them through slots released when the
+  // exchange ends (release()).
+  auto* ec = ex->heap().make<ExecutionContext>(ex);
+  ec->slot = realm_.acquireSlot();
+  ec->requestSlot = realm_.acquireSlot();
   ex->userData = ec;
-  v8::Local<v8::Object> reqObj = wrap(realm_, Request::incoming(realm_, ec, ctxObj));
+  v8::Local<v8::Object> ctxObj = wrapInSlot(realm_, ec, ec->slot);
+  v8::Local<v8::Object> reqObj =
+      wrapInSlot(realm_, ex->heap().make<Request>(ec), ec->requestSlot);
   v8::Local<v8::Value> args[] = {reqObj, env_.Get(iso), ctxObj};
   v8::TryCatch tc(iso);
   v8::Local<v8::Value> result;
@@ -166,8 +170,8 @@ void HttpApp::onAbort(net::Exchange* ex) {
 void HttpApp::release(net::Exchange* ex) {
   auto* ec = static_cast<ExecutionContext*>(ex->userData);
   if (!ec) return;
-  ec->detach();
-  ec->setStrong(false);
+  realm_.releaseSlot(ec->slot);
+  realm_.releaseSlot(ec->requestSlot);
   ex->userData = nullptr;
 }
 

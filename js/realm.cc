@@ -147,6 +147,19 @@ void Realm::setHelper(const char* name, v8::Local<v8::Function> fn) {
   helpers_[name].Reset(isolate_, fn);
 }
 
+Slot* Realm::acquireSlot() {
+  if (freeSlots_.empty()) return &slots_.emplace_back();
+  Slot* slot = freeSlots_.back();
+  freeSlots_.pop_back();
+  return slot;
+}
+
+void Realm::releaseSlot(Slot* slot) {
+  slot->target = nullptr;
+  ++slot->generation;
+  freeSlots_.push_back(slot);
+}
+
 void Realm::track(Wrappable* w) {
   w->realm_ = this;
   w->nextLive_ = live_;

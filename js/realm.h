@@ -12,13 +12,24 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <deque>
 #include <unordered_map>
+#include <vector>
 
 namespace torus::js {
 
 struct JsError;
 struct WrapperType;
 class Wrappable;
+
+// A checked handle for natives that live in request memory: the JS object points at a slot
+// and remembers the slot's generation; ending the request bumps the generation, so a later
+// use from JS finds no native (a TypeError) instead of released memory. Slots are recycled
+// by the Realm: no V8 handle is created or destroyed per request.
+struct Slot {
+  Wrappable* target = nullptr;
+  uintptr_t generation = 1;
+};
 class ArrayBufferAllocator;
 
 struct RealmOptions {
@@ -77,6 +88,12 @@ class Realm {
   void waitUntil(v8::Local<v8::Value> promise);
   size_t pendingWaitUntil() const { return pendingWaitUntil_; }
 
+  // Slots for natives in request memory (binding.h, wrapInSlot). releaseSlot makes every
+  // JS object bound to the slot see no native from then on.
+  Slot* acquireSlot();
+  void releaseSlot(Slot* slot);
+  size_t slotsInUse() const { return slots_.size() - freeSlots_.size(); }
+
   // An embedded-JS helper installed by the bootstrap (e.g. "inspect"), or empty.
   v8::Local<v8::Function> helper(const char* name);
   void setHelper(const char* name, v8::Local<v8::Function> fn);
@@ -93,6 +110,8 @@ class Realm {
   std::unordered_map<const char*, v8::Eternal<v8::String>> strings_;
   std::unordered_map<std::string, v8::Global<v8::Function>> helpers_;
   Wrappable* live_ = nullptr;
+  std::deque<Slot> slots_;  // a deque: slots never move
+  std::vector<Slot*> freeSlots_;
   uint64_t checkpoints_ = 0;
   size_t pendingWaitUntil_ = 0;
   uint64_t errorsReported_ = 0;

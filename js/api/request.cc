@@ -47,22 +47,34 @@ std::string normalizeMethod(std::string m) {
 
 }  // namespace
 
-Request* Request::incoming(Realm& realm, ExecutionContext* ctx, v8::Local<v8::Object> ctxObj) {
-  const net::HttpRequest& req = ctx->exchange()->request();
-  auto* r = new Request();
-  r->method_.assign(req.method);
-  if (!req.target.empty() && req.target[0] != '/') {
-    r->url_.assign(req.target);  // absolute-form
-  } else {
-    r->url_.reserve(7 + req.host.size() + req.target.size());
-    r->url_.append("http://").append(req.host.empty() ? "localhost" : req.host).append(
-        req.target);
+Request::Request(ExecutionContext* incoming) : context_(incoming) {
+  const net::HttpRequest& req = incoming->exchange()->request();
+  hasBody_ = req.body && req.body->size() > 0;
+  bodyLoaded_ = !hasBody_;
+}
+
+std::string_view Request::methodText() const {
+  return context_ ? context_->exchange()->request().method : std::string_view(method_);
+}
+
+std::string_view Request::urlText() {
+  if (!context_) return url_;
+  if (incomingUrl_.empty()) {
+    net::Exchange* ex = context_->exchange();
+    const net::HttpRequest& req = ex->request();
+    if (!req.target.empty() && req.target[0] != '/') {
+      incomingUrl_ = req.target;  // absolute-form
+    } else {
+      std::string_view host = req.host.empty() ? "localhost" : req.host;
+      size_t n = 7 + host.size() + req.target.size();
+      char* p = static_cast<char*>(ex->heap().allocate(n, 1));
+      memcpy(p, "http://", 7);
+      memcpy(p + 7, host.data(), host.size());
+      memcpy(p + 7 + host.size(), req.target.data(), req.target.size());
+      incomingUrl_ = {p, n};
+    }
   }
-  r->context_ = ctx;
-  r->contextRef_.Reset(realm.isolate(), ctxObj);
-  r->hasBody_ = req.body && req.body->size() > 0;
-  r->bodyLoaded_ = !r->hasBody_;
-  return r;
+  return incomingUrl_;
 }
 
 JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
@@ -75,8 +87,8 @@ JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
   r->headers_ = Headers::create();
   r->headersRef_.Reset(realm.isolate(), wrap(realm, r->headers_));
   if (Request* other = Wrappable::unwrap<Request>(input)) {
-    r->method_ = other->method_;
-    r->url_ = other->url_;
+    r->method_ = other->methodText();
+    r->url_ = other->urlText();
     Headers* h = other->ensureHeaders(realm);
     if (!h) return fail(JsError::type("Failed to construct 'Request': the request has ended"));
     for (const auto& e : h->list()) r->headers_->appendTrusted(e.name, e.value);
@@ -143,9 +155,8 @@ JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
 
 Headers* Request::ensureHeaders(Realm& realm) {
   if (headers_) return headers_;
-  net::Exchange* ex = context_ ? context_->exchange() : nullptr;
-  if (!ex) return nullptr;
-  const net::HttpRequest& req = ex->request();
+  if (!context_) return nullptr;
+  const net::HttpRequest& req = context_->exchange()->request();
   headers_ = Headers::create();
   for (uint32_t i = 0; i < req.headerCount; ++i) {
     headers_->appendTrusted(req.headers[i].name, req.headers[i].value);
@@ -164,12 +175,7 @@ JsResult<v8::Local<v8::Value>> Request::headers(Realm& realm) {
 
 bool Request::loadBytes(JsError* err) {
   if (bodyLoaded_) return true;
-  net::Exchange* ex = context_ ? context_->exchange() : nullptr;
-  if (!ex) {
-    *err = JsError::type("Request body: the request has ended (its response was sent)");
-    return false;
-  }
-  bytes_.assign(ex->request().body->view());
+  bytes_.assign(context_->exchange()->request().body->view());
   bodyLoaded_ = true;
   return true;
 }
@@ -181,8 +187,8 @@ JsResult<v8::Local<v8::Value>> Request::clone(Realm& realm) {
     return JsError::type("Failed to execute 'clone' on 'Request': the request has ended");
   }
   auto* r = new Request();
-  r->method_ = method_;
-  r->url_ = url_;
+  r->method_ = methodText();
+  r->url_ = urlText();
   r->headers_ = Headers::create();
   for (const auto& e : headers_->list()) r->headers_->appendTrusted(e.name, e.value);
   r->headersRef_.Reset(realm.isolate(), wrap(realm, r->headers_));

@@ -1,10 +1,10 @@
 // Fetch `Request` (https://fetch.spec.whatwg.org/#request-class), and the per-request
 // ExecutionContext (`ctx`, the handler's third argument).
 //
-// An incoming Request reads its head and body from the net::Exchange through its
-// ExecutionContext, a checked handle: once the exchange has ended (response sent, client
-// gone) the handle is cleared, and reading what was not yet read is a TypeError instead of
-// a use of released request memory.
+// An incoming Request and its ExecutionContext live in the exchange's request heap and are
+// reached from JS through slots (checked handles, js/realm.h): once the exchange has ended
+// (response sent, client gone) the slots are released and any use from JS is a TypeError
+// instead of a use of released request memory. Neither costs a V8 global handle.
 #pragma once
 
 #include <string>
@@ -22,9 +22,12 @@ class ExecutionContext : public Wrappable {
   static void describe(ClassBuilder<ExecutionContext>& c);
 
   explicit ExecutionContext(net::Exchange* ex) : exchange_(ex) {}
-  // null once the exchange has ended.
   net::Exchange* exchange() const { return exchange_; }
-  void detach() { exchange_ = nullptr; }
+
+  // The slots through which JS reaches this context and its Request; released together
+  // when the exchange ends.
+  Slot* slot = nullptr;
+  Slot* requestSlot = nullptr;
 
   // ctx.waitUntil(promise): work that may go on after the response.
   void waitUntil(Realm& realm, v8::Local<v8::Value> promise);
@@ -41,11 +44,13 @@ class Request : public Wrappable, public Body {
 
   static JsResult<Request*> construct(Realm& realm, v8::Local<v8::Value> input,
                                       Optional<v8::Local<v8::Value>> init);
-  // The Request for an incoming exchange (method and URL copied now, the rest on demand).
-  static Request* incoming(Realm& realm, ExecutionContext* ctx, v8::Local<v8::Object> ctxObj);
+  // The Request for an incoming exchange, in its request heap; everything is read from the
+  // parsed request on demand.
+  explicit Request(ExecutionContext* incoming);
+  Request() = default;
 
-  ByteString method(Realm&) const { return {method_}; }
-  std::string url(Realm&) const { return url_; }
+  std::string_view method(Realm&) const { return methodText(); }
+  std::string_view url(Realm&) { return urlText(); }
   JsResult<v8::Local<v8::Value>> headers(Realm& realm);
   bool bodyUsed(Realm&) const { return used_; }
   std::string redirect(Realm&) const { return "follow"; }
@@ -59,13 +64,15 @@ class Request : public Wrappable, public Body {
  private:
   bool loadBytes(JsError* err) override;
   Headers* ensureHeaders(Realm& realm);
+  std::string_view methodText() const;
+  std::string_view urlText();
 
-  std::string method_ = "GET";
+  std::string method_ = "GET";  // constructed requests
   std::string url_;
+  std::string_view incomingUrl_;  // in the request heap, made on first use
   Headers* headers_ = nullptr;
   v8::Global<v8::Object> headersRef_;
   ExecutionContext* context_ = nullptr;  // incoming requests only
-  v8::Global<v8::Object> contextRef_;
   bool bodyLoaded_ = true;
 };
 
