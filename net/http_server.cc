@@ -42,6 +42,11 @@ class Connection {
   void onRecv(const engine::Completion& c);
   void onSend(const engine::Completion& c);
   void onTimeout() {
+    if (deadlineMs_ == 0) return;  // cancelled since it was armed
+    if (loop_.nowMs() < deadlineMs_) {
+      timer_.arm(deadlineMs_ - loop_.nowMs());  // extended since it was armed
+      return;
+    }
     LOG_DEBUG("connection %d: timeout", fd_);
     close();
   }
@@ -80,7 +85,16 @@ class Connection {
     }
     return false;
   }
-  void armTimer(uint32_t ms) { timer_.arm(ms); }
+  // The connection's one deadline (header, body, idle, send or linger). Moving it later, as
+  // every request on a busy connection does, only stores it: the armed timer notices when
+  // it fires. Only an earlier deadline re-arms the timer.
+  void armTimer(uint32_t ms) {
+    uint64_t due = loop_.nowMs() + ms;
+    bool earlier = deadlineMs_ == 0 || due < deadlineMs_;
+    deadlineMs_ = due;
+    if (earlier || !timer_.armed()) timer_.arm(ms);
+  }
+  void cancelTimer() { deadlineMs_ = 0; }
   void updateReadTimer();
   bool retire();
   void maybeFree();
@@ -102,6 +116,7 @@ class Connection {
   bool peerClosed_ = false;
   bool paused_ = false;  // recv cancelled until the pipeline drains
   bool lingering_ = false;
+  uint64_t deadlineMs_ = 0;  // 0: none
   static constexpr uint32_t kLingerMs = 2000;
   bool closing_ = false;
   bool inHeaderPhase_ = false;
@@ -192,6 +207,18 @@ char* append(char* p, std::string_view s) {
   return p + s.size();
 }
 
+// Writes n in decimal (the response hot path: snprintf costs more than the rest).
+char* appendDecimal(char* p, size_t n) {
+  char digits[20];
+  int len = 0;
+  do {
+    digits[len++] = char('0' + n % 10);
+    n /= 10;
+  } while (n);
+  while (len) *p++ = digits[--len];
+  return p;
+}
+
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Bodies up to this size are copied next to the head: one iovec, one send() per response.
 constexpr size_t kInlineBody = 4096;
@@ -221,7 +248,11 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   if (inlineBody) size += body.size();
   char* start = static_cast<char*>(ex->heap_.allocate(size, 1));
   char* p = start;
-  p += snprintf(p, 32, "HTTP/1.1 %03d ", status);
+  p = append(p, "HTTP/1.1 ");
+  *p++ = char('0' + status / 100 % 10);
+  *p++ = char('0' + status / 10 % 10);
+  *p++ = char('0' + status % 10);
+  *p++ = ' ';
   p = append(p, reason);
   p = append(p, "\r\n");
   for (const HttpHeader& h : headers) {
@@ -237,7 +268,9 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   if (ex->chunked_) {
     p = append(p, "Transfer-Encoding: chunked\r\n");
   } else if (status >= 200 && status != 204 && status != 304 && !lengthless) {
-    p += snprintf(p, 40, "Content-Length: %zu\r\n", body.size());
+    p = append(p, "Content-Length: ");
+    p = appendDecimal(p, body.size());
+    p = append(p, "\r\n");
   }
   if (lastOnConnection) {
     p = append(p, "Connection: close\r\n");
@@ -328,7 +361,7 @@ void Connection::onRecv(const engine::Completion& c) {
   if (c.result == 0 && !parser_.inMessage()) {
     // Half-close: answer the complete requests, then close.
     peerClosed_ = true;
-    timer_.cancel();
+    cancelTimer();
     finishIfDone();
     return;
   }
@@ -404,7 +437,7 @@ void Connection::updateReadTimer() {
   if (!head_) {
     armTimer(server_.options_.keepAliveTimeoutMs);
   } else if (!sendOp_.pending()) {
-    timer_.cancel();  // the handler is working: no read deadline meanwhile
+    cancelTimer();  // the handler is working: no read deadline meanwhile
   }
 }
 
@@ -502,6 +535,7 @@ void Connection::onSend(const engine::Completion& c) {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
+  cancelTimer();
   timer_.cancel();
   loop_.cancel(&recvOp_);
   loop_.cancel(&sendOp_);

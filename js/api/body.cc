@@ -28,10 +28,19 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   v8::Local<v8::String> s;
   if (!init->ToString(realm.context()).ToLocal(&s)) return JsError::type("invalid body");
   v8::Isolate* iso = realm.isolate();
+  *contentType = "text/plain;charset=UTF-8";
+  if (s->IsOneByte()) {
+    // Latin-1 storage: if it is all ASCII, those bytes are the UTF-8.
+    bytes_.resize(size_t(s->Length()));
+    s->WriteOneByte(iso, reinterpret_cast<uint8_t*>(bytes_.data()), 0, s->Length(),
+                    v8::String::NO_NULL_TERMINATION);
+    bool ascii = true;
+    for (unsigned char c : bytes_) ascii &= c < 0x80;
+    if (ascii) return {};
+  }
   bytes_.resize(size_t(s->Utf8Length(iso)));
   s->WriteUtf8(iso, bytes_.data(), int(bytes_.size()), nullptr,
                v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-  *contentType = "text/plain;charset=UTF-8";
   return {};
 }
 
