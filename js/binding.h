@@ -451,13 +451,24 @@ class ClassBuilder {
   v8::Local<v8::FunctionTemplate> tmpl_;
 };
 
+namespace detail {
+template <typename T>
+void describeClass(Realm& realm, v8::Local<v8::FunctionTemplate> t) {
+  ClassBuilder<T> b(realm, t);
+  T::describe(b);
+}
+}  // namespace detail
+
 // Builds T's template from T::describe, once per realm (cached by the realm).
 template <typename T>
 v8::Local<v8::FunctionTemplate> classTemplate(Realm& realm) {
-  return realm.classTemplate(&T::kType, [](Realm& r, v8::Local<v8::FunctionTemplate> t) {
-    ClassBuilder<T> b(r, t);
-    T::describe(b);
-  });
+  return realm.classTemplate(&T::kType, &detail::describeClass<T>);
+}
+
+// Installs T's constructor on the global object.
+template <typename T>
+void installClass(Realm& realm) {
+  realm.installClass(&T::kType, &detail::describeClass<T>);
 }
 
 // Creates a JS object of T's class for a native made in C++ (not via `new` in JS).

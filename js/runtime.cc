@@ -19,14 +19,6 @@
 namespace torus::js {
 namespace {
 
-template <typename T>
-void install(Realm& realm) {
-  realm.installClass(&T::kType, [](Realm& r, v8::Local<v8::FunctionTemplate> t) {
-    ClassBuilder<T> b(r, t);
-    T::describe(b);
-  });
-}
-
 std::string dirName(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
@@ -72,9 +64,9 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
 
   installDOMException(*realm_);
   installConsole(*realm_);
-  install<Headers>(*realm_);
-  install<Request>(*realm_);
-  install<Response>(*realm_);
+  installClass<Headers>(*realm_);
+  installClass<Request>(*realm_);
+  installClass<Response>(*realm_);
   timers_ = std::make_unique<Timers>(*realm_, loop_, options.maxTimers);
   timers_->install();
   loop_.addDrainHook([this] { drain(); });

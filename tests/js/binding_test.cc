@@ -9,13 +9,11 @@
 #include <optional>
 #include <string>
 
-#include "js/api/dom_exception.h"
 #include "js/realm.h"
+#include "tests/js/realm_fixture.h"
 
 namespace torus::js {
 namespace {
-
-void ensureV8() { static V8Process process; }
 
 int gLiveCounters = 0;
 
@@ -56,49 +54,13 @@ class Counter : public Wrappable {
   double value_ = 0;
 };
 
-class BindingTest : public ::testing::Test {
+class BindingTest : public RealmTest {
  protected:
   void SetUp() override { make(RealmOptions{}); }
   void make(const RealmOptions& options) {
-    ensureV8();
-    scope_.reset();
-    realm_.reset();
-    realm_ = std::make_unique<Realm>(options);
-    scope_.emplace(realm_->isolate());
-    installDOMException(*realm_);
-    realm_->installClass(&Counter::kType, [](Realm& r, v8::Local<v8::FunctionTemplate> t) {
-      ClassBuilder<Counter> b(r, t);
-      Counter::describe(b);
-    });
+    makeRealm(options);
+    installClass<Counter>(*realm_);
   }
-  void TearDown() override {
-    scope_.reset();
-    realm_.reset();
-  }
-  std::string run(const std::string& code) {
-    v8::Isolate* iso = realm_->isolate();
-    v8::TryCatch tc(iso);
-    v8::Local<v8::Script> script;
-    v8::Local<v8::Value> result;
-    if (!v8::Script::Compile(realm_->context(), v8Str(iso, code)).ToLocal(&script) ||
-        !script->Run(realm_->context()).ToLocal(&result)) {
-      v8::Local<v8::Value> e = tc.Exception();
-      std::string name;
-      if (e->IsObject()) {
-        v8::Local<v8::Value> n;
-        if (e.As<v8::Object>()->Get(realm_->context(), v8Str(iso, "name")).ToLocal(&n)) {
-          name = utf8(iso, n);
-        }
-      }
-      return "threw " + name + ": " + utf8(iso, e.As<v8::Object>()
-                                                    ->Get(realm_->context(), v8Str(iso, "message"))
-                                                    .ToLocalChecked());
-    }
-    return utf8(iso, result);
-  }
-
-  std::unique_ptr<Realm> realm_;
-  std::optional<v8::HandleScope> scope_;
 };
 
 TEST_F(BindingTest, MethodsGettersAndStatics) {

@@ -14,12 +14,10 @@
 #include "js/api/headers.h"
 #include "js/binding.h"
 #include "js/realm.h"
+#include "tests/js/realm_fixture.h"
 
 namespace torus::js {
 namespace {
-
-// V8 initializes once per process: one V8Process for the whole binary.
-void ensureV8() { static V8Process process; }
 
 struct InspectCase {
   const char* expr;
@@ -476,26 +474,13 @@ const FormatCase kFormatCases[] = {
     {"['x%sy%sz', 1, 2, 3]", "x1y2z 3"},
 };
 
-class ConsoleTest : public ::testing::Test {
+class ConsoleTest : public RealmTest {
  protected:
   void SetUp() override {
-    ensureV8();
-    realm_ = std::make_unique<Realm>(RealmOptions{});
-    scope_.emplace(realm_->isolate());
-    installDOMException(*realm_);
-    realm_->installClass(&Headers::kType, [](Realm& r, v8::Local<v8::FunctionTemplate> t) {
-      ClassBuilder<Headers> b(r, t);
-      Headers::describe(b);
-    });
+    RealmTest::SetUp();
+    installClass<Headers>(*realm_);
     installConsole(*realm_);
   }
-  void TearDown() override {
-    scope_.reset();
-    realm_.reset();
-  }
-
-  v8::Isolate* iso() { return realm_->isolate(); }
-  v8::Local<v8::Context> ctx() { return realm_->context(); }
 
   // Evaluates code; on an exception, fails the test and returns undefined.
   v8::Local<v8::Value> eval(const std::string& code) {
@@ -572,8 +557,6 @@ class ConsoleTest : public ::testing::Test {
     return o.err;
   }
 
-  std::unique_ptr<Realm> realm_;
-  std::optional<v8::HandleScope> scope_;
 };
 
 TEST_F(ConsoleTest, InspectMatchesNode) {

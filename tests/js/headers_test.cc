@@ -6,47 +6,18 @@
 #include <optional>
 #include <string>
 
-#include "js/api/dom_exception.h"
 #include "js/binding.h"
 #include "js/realm.h"
+#include "tests/js/realm_fixture.h"
 
 namespace torus::js {
 namespace {
 
-// V8 initializes once per process: one V8Process for the whole binary.
-void ensureV8() { static V8Process process; }
-
-class HeadersTest : public ::testing::Test {
+class HeadersTest : public RealmTest {
  protected:
   void SetUp() override {
-    ensureV8();
-    realm_ = std::make_unique<Realm>(RealmOptions{});
-    scope_.emplace(realm_->isolate());
-    installDOMException(*realm_);
-    realm_->installClass(&Headers::kType, [](Realm& r, v8::Local<v8::FunctionTemplate> t) {
-      ClassBuilder<Headers> b(r, t);
-      Headers::describe(b);
-    });
-  }
-  void TearDown() override {
-    scope_.reset();
-    realm_.reset();
-  }
-
-  v8::Isolate* iso() { return realm_->isolate(); }
-  v8::Local<v8::Context> ctx() { return realm_->context(); }
-
-  // Runs code; the completion value as a string (arrays joined by commas), or
-  // "threw <String(exception)>".
-  std::string run(const std::string& code) {
-    v8::TryCatch tc(iso());
-    v8::Local<v8::Script> script;
-    v8::Local<v8::Value> result;
-    if (!v8::Script::Compile(ctx(), v8Str(iso(), code)).ToLocal(&script) ||
-        !script->Run(ctx()).ToLocal(&result)) {
-      return "threw " + utf8(iso(), tc.Exception());
-    }
-    return utf8(iso(), result);
+    RealmTest::SetUp();
+    installClass<Headers>(*realm_);
   }
 
   void setGlobal(const char* name, v8::Local<v8::Value> v) {
@@ -57,9 +28,6 @@ class HeadersTest : public ::testing::Test {
     v8::Local<v8::Value> v = ctx()->Global()->Get(ctx(), v8Str(iso(), name)).ToLocalChecked();
     return Wrappable::unwrap<Headers>(v);
   }
-
-  std::unique_ptr<Realm> realm_;
-  std::optional<v8::HandleScope> scope_;
 };
 
 TEST_F(HeadersTest, NamesAreCaseInsensitive) {
