@@ -63,7 +63,15 @@ class Connection {
     armTimer(kLingerMs);
     if (!recvOp_.pending()) loop_.recv(fd_, &recvOp_);
   }
-  bool lingering() const { return lingering_; }
+  // Keeps input that may not be parsed yet (the pipeline is full), in order. Past
+  // maxHeadBytes of it, reading pauses until responses drain.
+  void stash(const char* data, size_t len) {
+    pendingInput_.append(data, len);
+    if (pendingInput_.size() > server_.options_.limits.maxHeadBytes && !paused_) {
+      paused_ = true;
+      loop_.cancel(&recvOp_);
+    }
+  }
   void feed(const char* data, size_t len);
   void enqueue(Exchange* ex);
   void fail(const HttpError& err);
@@ -337,13 +345,8 @@ void Connection::onRecv(const engine::Completion& c) {
   }
   if (c.result > 0) {
     if (inputDone_) return;  // after an error or Connection: close, input is ignored
-    if (!pendingInput_.empty() || queued_ >= server_.options_.maxPipelined) {
-      pendingInput_.append(c.data.data(), c.data.size());
-      // Bound what a client may push ahead of its responses: stop reading until they drain.
-      if (pendingInput_.size() > server_.options_.limits.maxHeadBytes && !paused_) {
-        paused_ = true;
-        loop_.cancel(&recvOp_);
-      }
+    if (!pendingInput_.empty()) {
+      stash(c.data.data(), c.data.size());  // behind what is already waiting
     } else {
       feed(c.data.data(), c.data.size());
     }
@@ -373,8 +376,8 @@ void Connection::feed(const char* data, size_t len) {
   bool needMore = false;
   while (!needMore && (len > 0 || (parsing_ && parser_.headComplete())) && !inputDone_ &&
          !closing_) {
-    if (queued_ >= server_.options_.maxPipelined) {
-      pendingInput_.append(data, len);  // resumed from flush() as responses drain
+    if (!parsing_ && queued_ >= server_.options_.maxPipelined) {
+      stash(data, len);  // a new request must wait for responses to drain
       return;
     }
     if (!parsing_) {

@@ -126,7 +126,7 @@ class HttpServerTest : public ::testing::Test {
       getsockname(listenFd_, reinterpret_cast<sockaddr*>(&a), &len);
       port_ = ntohs(a.sin_port);
       handler_ = std::make_unique<TestHandler>(*loop_);
-      server_ = std::make_unique<HttpServer>(*loop_, ServerOptions{}, *handler_);
+      server_ = std::make_unique<HttpServer>(*loop_, options_, *handler_);
       server_->start(listenFd_);
       ready.set_value("");
       loop_->run();
@@ -199,6 +199,7 @@ class HttpServerTest : public ::testing::Test {
     return p == std::string::npos ? "" : response.substr(p + 4);
   }
 
+  ServerOptions options_;
   std::unique_ptr<engine::Loop> loop_;
   std::unique_ptr<TestHandler> handler_;
   std::unique_ptr<HttpServer> server_;
@@ -296,6 +297,26 @@ TEST_F(HttpServerTest, ClientGoneMidResponseAbortsAndFreesEverything) {
     if (aborted == 1 && conns == 0 && timers == 0) return;
   }
   FAIL() << "the connection was not torn down";
+}
+
+// With room for one request only, the body of that request must still be read.
+class PipelineOfOneTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    options_.maxPipelined = 1;
+    HttpServerTest::SetUp();
+  }
+};
+
+TEST_F(PipelineOfOneTest, BodyArrivingLaterIsStillRead) {
+  int fd = connectClient();
+  sendAll(fd, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+  usleep(50000);
+  sendAll(fd, "67890GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string got = readUntil(fd, "/next\n");
+  EXPECT_NE(got.find("/upload\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("/next\n"), std::string::npos) << got;
+  close(fd);
 }
 
 }  // namespace
