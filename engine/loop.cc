@@ -277,7 +277,9 @@ void Loop::onWakeup(const Completion& c) {
 }
 
 void Loop::dispatch(uint64_t userData, int32_t res, uint32_t flags) {
-  if (userData == 0) return;  // close and cancel requests report nothing
+  // Close and cancel requests report nothing; liburing's own wait timeout (kernels without
+  // EXT_ARG) is not ours either.
+  if (userData == 0 || userData == LIBURING_UDATA_TIMEOUT) return;
   auto* op = reinterpret_cast<Operation*>(userData);
   Completion c{res, (flags & IORING_CQE_F_MORE) != 0, {}};
   bool hasBuffer = flags & IORING_CQE_F_BUFFER;
