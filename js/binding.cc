@@ -1,5 +1,6 @@
 #include "js/binding.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "base/check.h"
@@ -128,6 +129,11 @@ JsError argError(const ArgContext& cx, std::string_view what) {
 }
 
 namespace detail {
+int nextClassId() {
+  static std::atomic<int> next{0};
+  return next++;
+}
+
 JsError arityError(const char* cls, const char* member, int required, int present) {
   std::string m = std::string_view(member) == "constructor"
                       ? std::string("Failed to construct '") + cls + "': "

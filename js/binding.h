@@ -459,25 +459,36 @@ void describeClass(Realm& realm, v8::Local<v8::FunctionTemplate> t) {
 }
 }  // namespace detail
 
+namespace detail {
+int nextClassId();
+}  // namespace detail
+
+// A small number per wrapped class, the same in every realm.
+template <typename T>
+int classId() {
+  static const int id = detail::nextClassId();
+  return id;
+}
+
 // Builds T's template from T::describe, once per realm (cached by the realm).
 template <typename T>
 v8::Local<v8::FunctionTemplate> classTemplate(Realm& realm) {
-  return realm.classTemplate(&T::kType, &detail::describeClass<T>);
+  return realm.classTemplate(classId<T>(), &T::kType, &detail::describeClass<T>);
 }
 
 // Installs T's constructor on the global object.
 template <typename T>
 void installClass(Realm& realm) {
-  realm.installClass(&T::kType, &detail::describeClass<T>);
+  realm.installClass(classId<T>(), &T::kType, &detail::describeClass<T>);
 }
 
 // Creates a JS object of T's class for a native made in C++ (not via `new` in JS).
 template <typename T>
 v8::Local<v8::Object> wrap(Realm& realm, T* native) {
-  v8::Local<v8::Object> obj = classTemplate<T>(realm)
-                                  ->InstanceTemplate()
-                                  ->NewInstance(realm.context())
-                                  .ToLocalChecked();
+  v8::Local<v8::Object> obj =
+      realm.instanceTemplate(classId<T>(), &T::kType, &detail::describeClass<T>)
+          ->NewInstance(realm.context())
+          .ToLocalChecked();
   native->attach(realm, obj, &T::kType);
   return obj;
 }
@@ -486,10 +497,10 @@ v8::Local<v8::Object> wrap(Realm& realm, T* native) {
 // (Realm::acquireSlot); release the slot before the native dies.
 template <typename T>
 v8::Local<v8::Object> wrapInSlot(Realm& realm, T* native, Slot* slot) {
-  v8::Local<v8::Object> obj = classTemplate<T>(realm)
-                                  ->InstanceTemplate()
-                                  ->NewInstance(realm.context())
-                                  .ToLocalChecked();
+  v8::Local<v8::Object> obj =
+      realm.instanceTemplate(classId<T>(), &T::kType, &detail::describeClass<T>)
+          ->NewInstance(realm.context())
+          .ToLocalChecked();
   slot->target = native;
   Wrappable::attachThroughSlot(obj, &T::kType, slot);
   return obj;

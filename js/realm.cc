@@ -103,10 +103,11 @@ v8::Local<v8::String> Realm::internalized(const char* literal) {
   return s;
 }
 
-v8::Local<v8::FunctionTemplate> Realm::classTemplate(const WrapperType* type,
+v8::Local<v8::FunctionTemplate> Realm::classTemplate(int classId, const WrapperType* type,
                                                      TemplateBuilder build) {
-  auto it = templates_.find(type);
-  if (it != templates_.end()) return it->second.Get(isolate_);
+  if (size_t(classId) < classes_.size() && !classes_[classId].function.IsEmpty()) {
+    return classes_[classId].function.Get(isolate_);
+  }
   v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate_);
   t->SetClassName(internalized(type->name));
   t->InstanceTemplate()->SetInternalFieldCount(kWrapperFieldCount);
@@ -118,13 +119,24 @@ v8::Local<v8::FunctionTemplate> Realm::classTemplate(const WrapperType* type,
     Realm::from(info.GetIsolate()).throwError(JsError::type("Illegal constructor"));
   });
   build(*this, t);
-  templates_.emplace(type, v8::Eternal<v8::FunctionTemplate>(isolate_, t));
+  if (size_t(classId) >= classes_.size()) classes_.resize(size_t(classId) + 1);
+  classes_[classId].function.Set(isolate_, t);
+  classes_[classId].instance.Set(isolate_, t->InstanceTemplate());
   return t;
 }
 
-void Realm::installClass(const WrapperType* type, TemplateBuilder build) {
+v8::Local<v8::ObjectTemplate> Realm::instanceTemplate(int classId, const WrapperType* type,
+                                                      TemplateBuilder build) {
+  if (size_t(classId) >= classes_.size() || classes_[classId].instance.IsEmpty()) {
+    classTemplate(classId, type, build);
+  }
+  return classes_[classId].instance.Get(isolate_);
+}
+
+void Realm::installClass(int classId, const WrapperType* type, TemplateBuilder build) {
   v8::Local<v8::Context> ctx = context();
-  v8::Local<v8::Function> ctor = classTemplate(type, build)->GetFunction(ctx).ToLocalChecked();
+  v8::Local<v8::Function> ctor =
+      classTemplate(classId, type, build)->GetFunction(ctx).ToLocalChecked();
   ctx->Global()->DefineOwnProperty(ctx, internalized(type->name), ctor, v8::DontEnum).Check();
 }
 

@@ -65,9 +65,15 @@ class Realm {
 
   // T's class template, built by `build` the first time.
   using TemplateBuilder = void (*)(Realm&, v8::Local<v8::FunctionTemplate>);
-  v8::Local<v8::FunctionTemplate> classTemplate(const WrapperType* type, TemplateBuilder build);
+  // classId: a small process-wide number per class (binding.h's classId<T>()), so the
+  // lookup on every wrap is an index, not a hash.
+  v8::Local<v8::FunctionTemplate> classTemplate(int classId, const WrapperType* type,
+                                                TemplateBuilder build);
+  // The template wrappers of that class are made from (cached with the class template).
+  v8::Local<v8::ObjectTemplate> instanceTemplate(int classId, const WrapperType* type,
+                                                 TemplateBuilder build);
   // Installs a class's constructor on the global object under its name.
-  void installClass(const WrapperType* type, TemplateBuilder build);
+  void installClass(int classId, const WrapperType* type, TemplateBuilder build);
 
   // Runs every pending microtask (one checkpoint); counted.
   void checkpoint();
@@ -106,7 +112,11 @@ class Realm {
   std::unique_ptr<ArrayBufferAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;
   v8::Global<v8::Context> context_;
-  std::unordered_map<const void*, v8::Eternal<v8::FunctionTemplate>> templates_;
+  struct ClassTemplates {
+    v8::Eternal<v8::FunctionTemplate> function;
+    v8::Eternal<v8::ObjectTemplate> instance;
+  };
+  std::vector<ClassTemplates> classes_;  // by class id; empty entries not built yet
   std::unordered_map<const char*, v8::Eternal<v8::String>> strings_;
   std::unordered_map<std::string, v8::Global<v8::Function>> helpers_;
   Wrappable* live_ = nullptr;

@@ -44,7 +44,8 @@ class Connection {
   void onTimeout() {
     if (deadlineMs_ == 0) return;  // cancelled since it was armed
     if (loop_.nowMs() < deadlineMs_) {
-      timer_.arm(deadlineMs_ - loop_.nowMs());  // extended since it was armed
+      timerDueMs_ = deadlineMs_;  // extended since it was armed
+      timer_.arm(deadlineMs_ - loop_.nowMs());
       return;
     }
     LOG_DEBUG("connection %d: timeout", fd_);
@@ -93,14 +94,17 @@ class Connection {
     }
     return false;
   }
-  // The connection's one deadline (header, body, idle, send or linger). Moving it later, as
-  // every request on a busy connection does, only stores it: the armed timer notices when
-  // it fires. Only an earlier deadline re-arms the timer.
+  // The connection's one deadline (header, body, idle, send or linger). Setting or clearing
+  // it, as every request on a busy connection does several times, only stores it; the
+  // engine timer is re-armed only when the new deadline comes before the one it is set for,
+  // and when it fires early it re-arms for what is left.
   void armTimer(uint32_t ms) {
     uint64_t due = loop_.nowMs() + ms;
-    bool earlier = deadlineMs_ == 0 || due < deadlineMs_;
     deadlineMs_ = due;
-    if (earlier || !timer_.armed()) timer_.arm(ms);
+    if (!timer_.armed() || due < timerDueMs_) {
+      timerDueMs_ = due;
+      timer_.arm(ms);
+    }
   }
   void cancelTimer() { deadlineMs_ = 0; }
   void updateReadTimer();
@@ -125,6 +129,7 @@ class Connection {
   bool paused_ = false;  // recv cancelled until the pipeline drains
   bool lingering_ = false;
   uint64_t deadlineMs_ = 0;  // 0: none
+  uint64_t timerDueMs_ = 0;  // when the engine timer fires, if armed
   static constexpr uint32_t kLingerMs = 2000;
   bool closing_ = false;
   bool inHeaderPhase_ = false;
