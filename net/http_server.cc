@@ -110,6 +110,7 @@ class Connection {
   void updateReadTimer();
   bool retire();
   void maybeFree();
+  void recycleExchanges();
   // Writes the response head (and a whole body) into ex's pieces. stream: the length is
   // unknown (chunked on HTTP/1.1, close-delimited on HTTP/1.0).
   void serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
@@ -556,6 +557,12 @@ void Connection::close() {
 
 void Connection::maybeFree() {
   if (recvOp_.pending() || sendOp_.pending()) return;  // the kernel may still use our memory
+  recycleExchanges();
+  loop_.close(fd_);
+  server_.connectionClosed(this);
+}
+
+void Connection::recycleExchanges() {
   // The request being parsed is in the queue once its head is complete: recycle it once.
   if (parsing_ && !parsing_->inQueue_) server_.recycle(parsing_);
   parsing_ = nullptr;
@@ -564,8 +571,7 @@ void Connection::maybeFree() {
     head_ = ex->next_;
     server_.recycle(ex);
   }
-  loop_.close(fd_);
-  server_.connectionClosed(this);
+  tail_ = nullptr;
 }
 
 // ---- HttpServer ----
@@ -575,9 +581,16 @@ HttpServer::HttpServer(engine::Loop& loop, const ServerOptions& options,
     : loop_(loop), options_(options), handler_(handler) {}
 
 HttpServer::~HttpServer() {
+  // Normally closeAll() and a few loop turns have freed every connection; whatever is left
+  // (a loop that stopped early) gives its request memory back before the pool goes.
   while (connections_) {
     Connection* c = connections_;
     connections_ = c->next;
+    for (Exchange* ex = c->head_; ex; ex = ex->next_) {
+      if (ex->state_ != Exchange::State::kParsing && !c->closing_) handler_.onAbort(ex);
+    }
+    c->recycleExchanges();
+    ::close(c->fd_);
     delete c;
   }
   for (Exchange* ex : freeExchanges_) delete ex;
