@@ -52,6 +52,11 @@ serve options:
   --body-timeout MS         longest pause inside a request body (60000)
   --keepalive-timeout MS    idle keep-alive connection (60000)
   --max-pipelined N         requests parsed ahead of their responses (16)
+  --send-timeout MS         longest a client may stall reading a response (60000)
+  --max-timers N            active JS timers per worker (100000)
+  --ring-entries N          io_uring submission queue size per worker (1024)
+  --recv-buffers N          provided receive buffers per worker, a power of two (512)
+  --recv-buffer-size N      bytes per receive buffer (16384)
   --log-level LEVEL         debug, info, warn, error (info)
 
 Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
@@ -120,6 +125,20 @@ ServeOptions parseServe(int argc, char** argv) {
     } else if (a == "--max-pipelined") {
       o.http.maxPipelined = uint32_t(parseNumber(a, value(), 1024));
       if (o.http.maxPipelined == 0) usageError("--max-pipelined must be at least 1");
+    } else if (a == "--send-timeout") {
+      o.http.sendTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--max-timers") {
+      o.runtime.maxTimers = parseNumber(a, value(), 100'000'000);
+    } else if (a == "--ring-entries") {
+      o.loop.ringEntries = unsigned(parseNumber(a, value(), 32768));
+      if (o.loop.ringEntries < 8) usageError("--ring-entries must be at least 8");
+    } else if (a == "--recv-buffers") {
+      o.loop.recvBufferCount = unsigned(parseNumber(a, value(), 32768));
+      unsigned n = o.loop.recvBufferCount;
+      if (n == 0 || (n & (n - 1)) != 0) usageError("--recv-buffers must be a power of two");
+    } else if (a == "--recv-buffer-size") {
+      o.loop.recvBufferSize = unsigned(parseNumber(a, value(), 1 << 20));
+      if (o.loop.recvBufferSize < 512) usageError("--recv-buffer-size must be at least 512");
     } else if (a == "--log-level") {
       std::string l = value();
       if (l == "debug") setLogLevel(LogLevel::kDebug);

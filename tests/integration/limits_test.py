@@ -6,7 +6,10 @@ import json
 import time
 import unittest
 
-from harness import Reader, ServerTestCase, chunked, closed_within, request
+import tempfile
+
+from harness import (Reader, ServerTestCase, chunked, closed_within, request, require_binary,
+                     run_torus)
 
 
 class LimitsTest(ServerTestCase):
@@ -306,3 +309,46 @@ class TimeoutTest(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TinyRecvBuffersTest(ServerTestCase):
+    """Two 512-byte provided buffers per worker: recv runs out of buffers (ENOBUFS) all the
+    time, and every byte must still arrive, in order, on every connection."""
+    FLAGS = ("--recv-buffers", "2", "--recv-buffer-size", "512")
+
+    def test_uploads_survive_buffer_exhaustion(self):
+        import json
+        import threading
+        payloads = [bytes((i * 7 + k) % 251 for k in range(200_000 + i)) for i in range(4)]
+        results = [None] * len(payloads)
+
+        def upload(i):
+            with self.connect() as s:
+                s.sendall(request("POST", "/echo", body=payloads[i]))
+                results[i] = Reader(s).response()
+
+        threads = [threading.Thread(target=upload, args=(i,)) for i in range(len(payloads))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        for i, r in enumerate(results):
+            self.assertIsNotNone(r, f"upload {i} got no response")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.body, payloads[i], f"upload {i} came back different")
+        self.assertHealthy()
+
+
+class TimerLimitTest(unittest.TestCase):
+    def test_timers_past_the_limit_are_a_range_error(self):
+        code = ("const ids = []; try { for (;;) ids.push(setTimeout(() => {}, 1e6)); }"
+                " catch (e) { console.log(e.constructor.name, ids.length, e.message); }"
+                " for (const id of ids) clearTimeout(id);")
+        require_binary()
+        with tempfile.NamedTemporaryFile("w", suffix=".js") as f:
+            f.write(code)
+            f.flush()
+            rc, out, err = run_torus("run", f.name)
+        # Every timer is cleared again, so `run` ends; the limit is the default 100000.
+        self.assertIn("RangeError 100000", out, err)
+        self.assertIn("too many active timers", out)
