@@ -1,5 +1,7 @@
 #include "js/http_app.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "js/api/response.h"
 #include "js/binding.h"
@@ -163,7 +165,13 @@ void HttpApp::respondError(net::Exchange* ex, int status) {
 }
 
 void HttpApp::onAbort(net::Exchange* ex) {
-  if (ex->userData && !ex->responded()) --inFlight_;
+  if (!ex->userData) {
+    // Aborted before this drain's end started it (the client reset right after sending):
+    // it must not be started, its memory is about to be recycled.
+    ready_.erase(std::remove(ready_.begin(), ready_.end(), ex), ready_.end());
+    return;
+  }
+  if (!ex->responded()) --inFlight_;
   release(ex);
 }
 

@@ -392,6 +392,15 @@ class HttpTest(ServerTestCase):
             self.assertTrue(self.server.stdout.wait_for(rf"slow end reset{i}", 10))
         self.assertHealthy()
 
+    def test_client_reset_right_after_pipelined_requests(self):
+        # Requests and the reset can arrive in one completion drain: the requests are then
+        # aborted before JS ever starts them, and must not be started afterwards.
+        for i in range(300):
+            s = self.connect()
+            s.sendall(request("GET", "/slow?ms=5") + request("GET", "/hello"))
+            reset(s)
+        self.assertHealthy()
+
     def test_client_reset_mid_response(self):
         for _ in range(3):
             s = self.connect()
