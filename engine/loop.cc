@@ -249,12 +249,15 @@ void Loop::post(std::function<void()> fn) {
     std::lock_guard lock(mailboxMutex_);
     mailbox_.push_back(std::move(fn));
   }
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof one);
+  wake();
 }
 
 void Loop::stop() {
   stopRequested_.store(true, std::memory_order_release);
+  wake();
+}
+
+void Loop::wake() {
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wakeFd_, &one, sizeof one);
 }
@@ -361,9 +364,10 @@ void Timer::cancel() {
   if (armed()) loop_->disarmTimer(this);
 }
 
-static bool before(const Timer* a, uint64_t ad, uint64_t as, const Timer* b, uint64_t bd,
-                   uint64_t bs) {
-  return ad < bd || (ad == bd && as < bs);
+// Heap order: earlier deadline first; equal deadlines in arming order.
+bool Loop::before(const Timer* a, const Timer* b) {
+  return a->deadlineUs_ < b->deadlineUs_ ||
+         (a->deadlineUs_ == b->deadlineUs_ && a->seq_ < b->seq_);
 }
 
 void Loop::placeTimer(size_t i, Timer* t) {
@@ -376,7 +380,7 @@ void Loop::siftUp(size_t i) {
   while (i > 0) {
     size_t parent = (i - 1) / 2;
     Timer* p = timers_[parent];
-    if (!before(t, t->deadlineUs_, t->seq_, p, p->deadlineUs_, p->seq_)) break;
+    if (!before(t, p)) break;
     placeTimer(i, p);
     i = parent;
   }
@@ -392,10 +396,10 @@ void Loop::siftDown(size_t i) {
     if (child + 1 < n) {
       Timer* a = timers_[child];
       Timer* b = timers_[child + 1];
-      if (before(b, b->deadlineUs_, b->seq_, a, a->deadlineUs_, a->seq_)) ++child;
+      if (before(b, a)) ++child;
     }
     Timer* c = timers_[child];
-    if (!before(c, c->deadlineUs_, c->seq_, t, t->deadlineUs_, t->seq_)) break;
+    if (!before(c, t)) break;
     placeTimer(i, c);
     i = child;
   }

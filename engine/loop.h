@@ -119,7 +119,7 @@ struct LoopOptions {
   unsigned recvBufferSize = 16384;   // bytes each
 };
 
-// Counters, read by the stats endpoint and the benchmarks.
+// Counters, for the per-worker stats line and the benchmarks.
 struct LoopStats {
   uint64_t turns = 0;        // submit-and-wait rounds
   uint64_t completions = 0;  // CQEs dispatched
@@ -148,8 +148,9 @@ class Loop {
   // Multishot recv into the provided-buffer ring: completes with byte counts and data;
   // 0 = peer closed; -ENOBUFS = out of buffers (more == false, the caller re-arms).
   void recv(int fd, Operation* op);
-  // Sends the iovecs with sendmsg. The iovecs (not only the bytes) must stay valid until the
-  // completion. A short send completes with the count sent: the caller resumes.
+  // Sends the iovecs (send(2) for one, writev for several). The iovecs, not only the bytes,
+  // must stay valid until the completion. A short send completes with the count sent: the
+  // caller resumes.
   void send(int fd, const iovec* iov, size_t iovCount, Operation* op);
   // Cancels a pending operation; its final completion still arrives (-ECANCELED or a result).
   void cancel(Operation* op);
@@ -187,10 +188,12 @@ class Loop {
   void siftUp(size_t i);
   void siftDown(size_t i);
   void placeTimer(size_t i, Timer* t);
+  static bool before(const Timer* a, const Timer* b);
   bool expireTimers();
   void updateClock();
   void dispatch(uint64_t userData, int32_t res, uint32_t flags);
   void armWakeup();
+  void wake();  // makes the eventfd readable: the next turn runs the mailbox and sees stop()
   void onWakeup(const Completion& c);
   void submitOp(Operation* op);
 

@@ -25,10 +25,6 @@ std::unique_ptr<Loop> makeLoop(LoopOptions o = {}) {
 #define REQUIRE_LOOP(loop) \
   if (!(loop)) GTEST_SKIP() << "io_uring unavailable here"
 
-struct Recorder {
-  std::vector<int> fired;
-};
-
 TEST(Timers, FireInDeadlineOrderAndCancel) {
   auto loop = makeLoop();
   REQUIRE_LOOP(loop);
@@ -172,7 +168,7 @@ TEST(Loop, MultishotAcceptRecvAndOrderedSend) {
   auto loop = makeLoop(o);
   REQUIRE_LOOP(loop);
   uint16_t port;
-  EchoServer server{loop.get(), listenLoopback(&port)};
+  EchoServer server{loop.get(), listenLoopback(&port), 0, {}};
   loop->accept(server.listenFd, &server.acceptOp);
 
   // Three clients; each sends 1 MiB (256x the buffer ring's total) and reads it back.
