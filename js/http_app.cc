@@ -128,17 +128,17 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
     respondError(ex, 500);
     return;
   }
+  // Headers and a small body are copied by respond(); a larger body moves into the request
+  // heap, which keeps it until the last byte is sent.
   alloc::RequestHeap& heap = ex->heap();
   const auto& list = r->headerList()->list();
   auto* headers =
       static_cast<net::HttpHeader*>(heap.allocate(sizeof(net::HttpHeader) * (list.size() + 1)));
   size_t n = 0;
-  for (const auto& e : list) headers[n++] = {heap.copy(e.name), heap.copy(e.value)};
+  for (const auto& e : list) headers[n++] = {e.name, e.value};
   std::string body = r->take();
-  std::string_view bytes;
-  if (body.size() <= 4096) {
-    bytes = heap.copy(body);
-  } else {
+  std::string_view bytes = body;
+  if (body.size() > net::Exchange::kCopiedBodyBytes) {
     bytes = *heap.make<std::string>(std::move(body));  // moved, not copied
   }
   --inFlight_;
@@ -156,12 +156,7 @@ void HttpApp::fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception,
 void HttpApp::respondError(net::Exchange* ex, int status) {
   ++stats_.failed;
   --inFlight_;
-  static const net::HttpHeader kText[] = {{"content-type", "text/plain;charset=UTF-8"}};
-  std::string_view body = net::statusReason(status);
-  char* bytes = static_cast<char*>(ex->heap().allocate(body.size() + 1, 1));
-  memcpy(bytes, body.data(), body.size());
-  bytes[body.size()] = '\n';
-  ex->respond(status, kText, {bytes, body.size() + 1});
+  ex->respondText(status, net::statusReason(status));
 }
 
 void HttpApp::onAbort(net::Exchange* ex) {

@@ -109,6 +109,7 @@ class Connection {
   void cancelTimer() { deadlineMs_ = 0; }
   void updateReadTimer();
   bool retire();
+  void sendGathered();  // submits sendIov_ (the send in flight) with the send deadline
   void maybeFree();
   void recycleExchanges();
   // Writes the response head (and a whole body) into ex's pieces. stream: the length is
@@ -177,6 +178,15 @@ void Exchange::respond(int status, std::span<const HttpHeader> headers,
   conn_->flush();
 }
 
+void Exchange::respondText(int status, std::string_view message) {
+  static const HttpHeader kText[] = {{"content-type", "text/plain;charset=UTF-8"}};
+  size_t len = message.size() + 1;
+  char* body = static_cast<char*>(heap_.allocate(len, 1));
+  memcpy(body, message.data(), message.size());
+  body[len - 1] = '\n';
+  respond(status, kText, {body, len});
+}
+
 void Exchange::startStream(int status, std::span<const HttpHeader> headers) {
   TORUS_CHECK_MSG(state_ == State::kDispatched, "startStream() once, on a dispatched exchange");
   conn_->serialize(this, status, headers, {}, true);
@@ -234,8 +244,6 @@ char* appendDecimal(char* p, size_t n) {
 }
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-// Bodies up to this size are copied next to the head: one iovec, one send() per response.
-constexpr size_t kInlineBody = 4096;
 
 }  // namespace
 
@@ -258,7 +266,7 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   // Status line, Date, Content-Length, Connection and the blank line fit in 160 bytes.
   size_t size = 160 + reason.size() + date.size();
   for (const HttpHeader& h : headers) size += h.name.size() + h.value.size() + 4;
-  bool inlineBody = !noBody && !stream && body.size() <= kInlineBody;
+  bool inlineBody = !noBody && !stream && body.size() <= Exchange::kCopiedBodyBytes;
   if (inlineBody) size += body.size();
   char* start = static_cast<char*>(ex->heap_.allocate(size, 1));
   char* p = start;
@@ -325,15 +333,8 @@ void Connection::fail(const HttpError& err) {
   ex->state_ = Exchange::State::kDispatched;
   ++server_.stats_.errors;
   LOG_DEBUG("connection %d: %d %s", fd_, err.status, err.reason);
-  // A short plain-text reason, never internals.
-  size_t len = strlen(err.reason);
-  char* body = static_cast<char*>(ex->heap_.allocate(len + 1, 1));
-  memcpy(body, err.reason, len);
-  body[len] = '\n';
-  static const HttpHeader kText[] = {{"Content-Type", "text/plain; charset=utf-8"}};
   endInput();
-  serialize(ex, err.status, kText, {body, len + 1}, false);
-  flush();
+  ex->respondText(err.status, err.reason);  // a short reason, never internals
 }
 
 void Connection::onRecv(const engine::Completion& c) {
@@ -469,7 +470,10 @@ void Connection::flush() {
     if (ex->piecesHandedOut_ < ex->pieceCount_) break;  // IOV_MAX: the rest goes next time
     if (ex->state_ != Exchange::State::kComplete || ex->closeAfter_) break;
   }
-  if (sendIov_.empty()) return;
+  if (!sendIov_.empty()) sendGathered();
+}
+
+void Connection::sendGathered() {
   loop_.send(fd_, sendIov_.data(), sendIov_.size(), &sendOp_);
   armTimer(server_.options_.sendTimeoutMs);
 }
@@ -521,8 +525,7 @@ void Connection::onSend(const engine::Completion& c) {
   sendIov_.erase(sendIov_.begin(), sendIov_.begin() + i);
   if (!retire()) return;
   if (!sendIov_.empty()) {
-    loop_.send(fd_, sendIov_.data(), sendIov_.size(), &sendOp_);
-    armTimer(server_.options_.sendTimeoutMs);
+    sendGathered();
     return;
   }
   // Requests held back by a full pipeline can be parsed now.

@@ -52,11 +52,17 @@ class Exchange {
   const HttpRequest& request() const { return request_; }
   alloc::RequestHeap& heap() { return heap_; }
 
-  // Sends the whole response. Headers and body must stay valid until onDone/onAbort: keep
-  // them in the heap, or register a heap cleanup that releases their owner. Content-Length,
-  // Date and Connection are added here (a handler's own are dropped); a HEAD request or a
+  // Bodies up to this size are copied during respond(), next to the head (one iovec).
+  static constexpr size_t kCopiedBodyBytes = 4096;
+
+  // Sends the whole response. Headers are copied during the call, and so is a body of at
+  // most kCopiedBodyBytes; a larger body must stay valid until onDone/onAbort: keep it in
+  // the heap, or register a heap cleanup that releases its owner. Content-Length, Date and
+  // Connection are added here (a handler's own are dropped); a HEAD request or a
   // 1xx/204/304 status gets no body. Called at most once.
   void respond(int status, std::span<const HttpHeader> headers, std::span<const char> body);
+  // respond() with `message` and a newline as text/plain (errors answered without JS).
+  void respondText(int status, std::string_view message);
 
   // A response of unknown length: chunked on HTTP/1.1, close-delimited on HTTP/1.0. Each
   // chunk's bytes must stay valid until onDone/onAbort (as for respond()); an empty chunk
