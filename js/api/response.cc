@@ -50,15 +50,13 @@ JsResult<void> Response::init(Realm& realm, v8::Local<v8::Value> init,
       return JsError::type("Failed to construct 'Response': The provided value is not of "
                            "type 'ResponseInit'.");
     }
+    // A getter or conversion that throws leaves its exception pending: JsError::pending().
     auto o = init.As<v8::Object>();
-    v8::TryCatch tc(realm.isolate());
     v8::Local<v8::Value> status = get(realm, o, "status");
-    if (status.IsEmpty()) {
-      tc.ReThrow();
-      return JsError::type("invalid ResponseInit");
-    }
+    if (status.IsEmpty()) return JsError::pending();
     if (!status->IsUndefined()) {
-      double d = status->NumberValue(realm.context()).FromMaybe(0);
+      double d;
+      if (!status->NumberValue(realm.context()).To(&d)) return JsError::pending();
       if (!(d >= 200 && d <= 599) || d != double(int32_t(d))) {
         return JsError::range("Failed to construct 'Response': The status provided (" +
                               utf8(realm.isolate(), status) +
@@ -67,14 +65,16 @@ JsResult<void> Response::init(Realm& realm, v8::Local<v8::Value> init,
       status_ = int32_t(d);
     }
     v8::Local<v8::Value> text = get(realm, o, "statusText");
-    if (!text.IsEmpty() && !text->IsUndefined()) {
+    if (text.IsEmpty()) return JsError::pending();
+    if (!text->IsUndefined()) {
       statusText_ = utf8(realm.isolate(), text);
       if (!validReason(statusText_)) {
         return JsError::type("Failed to construct 'Response': Invalid statusText.");
       }
     }
     v8::Local<v8::Value> headers = get(realm, o, "headers");
-    if (!headers.IsEmpty() && !headers->IsUndefined()) {
+    if (headers.IsEmpty()) return JsError::pending();
+    if (!headers->IsUndefined()) {
       JsResult<void> r = headers_->fill(realm, headers);
       if (!r.ok()) return r;
     }
@@ -105,12 +105,8 @@ JsResult<Response*> Response::construct(Realm& realm, Optional<v8::Local<v8::Val
 JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value> data,
                                               Optional<v8::Local<v8::Value>> init) {
   v8::Local<v8::String> text;
-  {
-    v8::TryCatch tc(realm.isolate());
-    if (!v8::JSON::Stringify(realm.context(), data).ToLocal(&text)) {
-      tc.ReThrow();
-      return JsError::type("Response.json: data is not JSON-serializable");
-    }
+  if (!v8::JSON::Stringify(realm.context(), data).ToLocal(&text)) {
+    return JsError::pending();  // a cycle, a BigInt, a throwing toJSON
   }
   if (text.IsEmpty() || data->IsUndefined() || data->IsFunction() || data->IsSymbol()) {
     return JsError::type("Failed to execute 'json' on 'Response': The data is not "
