@@ -252,6 +252,8 @@ void Runtime::initImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Modul
       .Check();
 }
 
+// import(): links and starts the module without turning the loop (it runs inside JS); the
+// promise settles with the module's evaluation, to its namespace.
 v8::MaybeLocal<v8::Promise> Runtime::dynamicImport(v8::Local<v8::Context> context,
                                                    v8::Local<v8::Data> options,
                                                    v8::Local<v8::Value> resourceName,
@@ -259,36 +261,38 @@ v8::MaybeLocal<v8::Promise> Runtime::dynamicImport(v8::Local<v8::Context> contex
                                                    v8::Local<v8::FixedArray> assertions) {
   v8::Isolate* iso = context->GetIsolate();
   auto* self = static_cast<Runtime*>(iso->GetData(1));
-  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
   std::string from = utf8(iso, resourceName);
   if (from.empty() || from[0] != '/') {
     char cwd[PATH_MAX];
     from = std::string(getcwd(cwd, sizeof cwd) ? cwd : ".") + "/[eval]";
   }
   std::string path = resolvePath(utf8(iso, specifier), from);
-  v8::TryCatch tc(iso);
-  Result<v8::Global<v8::Module>> m =
-      path.empty() ? Result<v8::Global<v8::Module>>(makeError(
+  v8::Local<v8::Promise> evaluation;
+  Result<v8::Local<v8::Module>> m =
+      path.empty() ? Result<v8::Local<v8::Module>>(makeError(
                          "Cannot resolve '" + utf8(iso, specifier) + "' imported from " + from))
-                   : self->loadModule(path);
+                   : self->startModule(path, &evaluation);
   if (!m.ok()) {
+    auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
     resolver->Reject(context, v8::Exception::Error(v8Str(iso, m.error()))).Check();
-  } else {
-    resolver->Resolve(context, m->Get(iso)->GetModuleNamespace()).Check();
+    return resolver->GetPromise();
   }
-  return resolver->GetPromise();
+  auto toNamespace = v8::Function::New(
+                         context,
+                         [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+                           info.GetReturnValue().Set(info.Data());
+                         },
+                         (*m)->GetModuleNamespace())
+                         .ToLocalChecked();
+  return evaluation->Then(context, toNamespace);
 }
 
-Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
+Result<v8::Local<v8::Module>> Runtime::startModule(const std::string& path,
+                                                   v8::Local<v8::Promise>* evaluation) {
   v8::Isolate* iso = realm_->isolate();
-  v8::HandleScope scope(iso);
   v8::Local<v8::Context> ctx = realm_->context();
-  char resolved[PATH_MAX];
-  if (!realpath(file.c_str(), resolved)) {
-    return makeError("cannot open '" + file + "': " + strerror(errno));
-  }
-  Result<v8::Local<v8::Module>> compiled = compileFile(resolved);
-  if (!compiled.ok()) return makeError(compiled.error());
+  Result<v8::Local<v8::Module>> compiled = compileFile(path);
+  if (!compiled.ok()) return compiled;
   v8::Local<v8::Module> module = *compiled;
   loadError_.clear();
   if (module->GetStatus() == v8::Module::kUninstantiated) {
@@ -303,17 +307,40 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     v8::TryCatch tc(iso);
     v8::Local<v8::Value> result;
     if (!module->Evaluate(ctx).ToLocal(&result)) return makeError(formatException(tc));
-    // Top-level await: turn the loop until the evaluation promise settles.
-    auto promise = result.As<v8::Promise>();
-    promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
-    realm_->checkpoint();
-    while (promise->State() == v8::Promise::kPending &&
-           (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0)) {
-      loop_.runOnce(-1);
+    *evaluation = result.As<v8::Promise>();
+  } else {
+    // Evaluated (or evaluating) before, by another import: settled with it.
+    auto resolver = v8::Promise::Resolver::New(ctx).ToLocalChecked();
+    if (module->GetStatus() == v8::Module::kErrored) {
+      resolver->Reject(ctx, module->GetException()).Check();
+    } else {
+      resolver->Resolve(ctx, v8::Undefined(iso)).Check();
     }
-    if (promise->State() == v8::Promise::kPending) {
-      return makeError(std::string(resolved) + ": top-level await never settled");
-    }
+    *evaluation = resolver->GetPromise();
+  }
+  return module;
+}
+
+Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
+  v8::Isolate* iso = realm_->isolate();
+  v8::HandleScope scope(iso);
+  char resolved[PATH_MAX];
+  if (!realpath(file.c_str(), resolved)) {
+    return makeError("cannot open '" + file + "': " + strerror(errno));
+  }
+  v8::Local<v8::Promise> promise;
+  Result<v8::Local<v8::Module>> started = startModule(resolved, &promise);
+  if (!started.ok()) return makeError(started.error());
+  v8::Local<v8::Module> module = *started;
+  // Top-level await: turn the loop until the evaluation promise settles.
+  promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
+  realm_->checkpoint();
+  while (promise->State() == v8::Promise::kPending &&
+         (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0)) {
+    loop_.runOnce(-1);
+  }
+  if (promise->State() == v8::Promise::kPending) {
+    return makeError(std::string(resolved) + ": top-level await never settled");
   }
   if (module->GetStatus() == v8::Module::kErrored) {
     v8::Local<v8::Value> exception = module->GetException();

@@ -66,6 +66,10 @@ class Runtime {
     v8::Global<v8::Module> module;
   };
   Result<v8::Local<v8::Module>> compileFile(const std::string& path);
+  // Compiles, links and starts evaluating the module at `path` (absolute) and its imports,
+  // without turning the loop; *evaluation settles when its evaluation (TLA) does.
+  Result<v8::Local<v8::Module>> startModule(const std::string& path,
+                                            v8::Local<v8::Promise>* evaluation);
   static v8::MaybeLocal<v8::Module> resolve(v8::Local<v8::Context> context,
                                             v8::Local<v8::String> specifier,
                                             v8::Local<v8::FixedArray> assertions,
