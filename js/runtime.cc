@@ -160,6 +160,9 @@ void Runtime::reportRejections() {
   rejections_.clear();
   v8::Isolate* iso = realm_->isolate();
   for (auto& [promise, value] : list) {
+    // Handled meanwhile by the runtime itself (MarkAsHandled: a fetch handler's rejection
+    // already answered 500 and was logged), so not unhandled.
+    if (promise.Get(iso)->HasHandler()) continue;
     realm_->reportError("Unhandled promise rejection", value.Get(iso));
   }
 }

@@ -392,6 +392,17 @@ class HttpTest(ServerTestCase):
             self.assertTrue(self.server.stdout.wait_for(rf"slow end reset{i}", 10))
         self.assertHealthy()
 
+    def test_async_handler_error_is_logged_once(self):
+        # Answered with 500 and logged as the handler's error; not reported a second time as
+        # an unhandled rejection.
+        before = self.server.stderr.text().count("secret-internal-detail-async")
+        r = self.exchange(request("GET", "/throw-async"))
+        self.assertEqual(r.status, 500)
+        self.assertTrue(self.server.stderr.wait_for(r"secret-internal-detail-async", 10))
+        self.assertEqual(self.server.get("/hello").status, 200)  # a later drain has run
+        self.assertEqual(self.server.stderr.text().count("secret-internal-detail-async"),
+                         before + 1, self.server.stderr.text()[-3000:])
+
     def test_client_reset_right_after_pipelined_requests(self):
         # Requests and the reset can arrive in one completion drain: the requests are then
         # aborted before JS ever starts them, and must not be started afterwards.
