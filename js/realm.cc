@@ -209,14 +209,12 @@ v8::Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view s) {
 namespace torus::js {
 
 std::string Realm::describe(v8::Local<v8::Value> value) {
-  v8::TryCatch tc(isolate_);
-  if (value->IsNativeError() || value->IsObject()) {
-    v8::Local<v8::Value> stack;
-    if (value->IsNativeError() &&
-        value.As<v8::Object>()->Get(context(), internalized("stack")).ToLocal(&stack) &&
-        stack->IsString()) {
-      return utf8(isolate_, stack);
-    }
+  v8::TryCatch tc(isolate_);  // a throwing getter or inspect falls back to ToString
+  v8::Local<v8::Value> stack;
+  if (value->IsNativeError() &&
+      value.As<v8::Object>()->Get(context(), internalized("stack")).ToLocal(&stack) &&
+      stack->IsString()) {
+    return utf8(isolate_, stack);
   }
   v8::Local<v8::Function> inspect = helper("inspect");
   v8::Local<v8::Value> out;
