@@ -88,6 +88,8 @@ Realm::~Realm() {
   // Natives still owned by wrappers go first, then every Global, then the isolate.
   while (live_) delete live_;
   helpers_.clear();
+  natives_.Reset();
+  internals_.Reset();
   context_.Reset();
   isolate_->Exit();
   isolate_->Dispose();
@@ -157,6 +159,16 @@ v8::Local<v8::Function> Realm::helper(const char* name) {
 
 void Realm::setHelper(const char* name, v8::Local<v8::Function> fn) {
   helpers_[name].Reset(isolate_, fn);
+}
+
+v8::Local<v8::Object> Realm::natives() {
+  if (natives_.IsEmpty()) natives_.Reset(isolate_, v8::Object::New(isolate_));
+  return natives_.Get(isolate_);
+}
+
+v8::Local<v8::Object> Realm::internals() {
+  if (internals_.IsEmpty()) internals_.Reset(isolate_, v8::Object::New(isolate_));
+  return internals_.Get(isolate_);
 }
 
 Slot* Realm::acquireSlot() {

@@ -104,6 +104,11 @@ class Realm {
   v8::Local<v8::Function> helper(const char* name);
   void setHelper(const char* name, v8::Local<v8::Function> fn);
 
+  // The private objects of the built-in JavaScript (js/builtins.h): the natives handed to
+  // it, and the internals its files share. Created empty on first use.
+  v8::Local<v8::Object> natives();
+  v8::Local<v8::Object> internals();
+
  private:
   friend class Wrappable;
   void track(Wrappable* w);
@@ -119,6 +124,8 @@ class Realm {
   std::vector<ClassTemplates> classes_;  // by class id; empty entries not built yet
   std::unordered_map<const char*, v8::Eternal<v8::String>> strings_;
   std::unordered_map<std::string, v8::Global<v8::Function>> helpers_;
+  v8::Global<v8::Object> natives_;
+  v8::Global<v8::Object> internals_;
   Wrappable* live_ = nullptr;
   std::deque<Slot> slots_;  // a deque: slots never move
   std::vector<Slot*> freeSlots_;

@@ -9,12 +9,8 @@
 #include <sstream>
 
 #include "base/log.h"
-#include "js/api/console.h"
-#include "js/api/dom_exception.h"
-#include "js/api/headers.h"
-#include "js/api/request.h"
-#include "js/api/response.h"
 #include "js/binding.h"
+#include "js/globals.h"
 
 namespace torus::js {
 namespace {
@@ -62,11 +58,7 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
   iso->SetPromiseRejectCallback(&Runtime::onPromiseReject);
   iso->SetData(1, this);
 
-  installDOMException(*realm_);
-  installConsole(*realm_);
-  installClass<Headers>(*realm_);
-  installClass<Request>(*realm_);
-  installClass<Response>(*realm_);
+  installGlobals(*realm_);
   timers_ = std::make_unique<Timers>(*realm_, loop_, options.maxTimers);
   timers_->install();
   loop_.addDrainHook([this] { drain(); });

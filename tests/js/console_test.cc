@@ -10,9 +10,9 @@
 #include <regex>
 #include <string>
 
-#include "js/api/dom_exception.h"
 #include "js/api/headers.h"
 #include "js/binding.h"
+#include "js/globals.h"
 #include "js/realm.h"
 #include "tests/js/realm_fixture.h"
 
@@ -478,8 +478,6 @@ class ConsoleTest : public RealmTest {
  protected:
   void SetUp() override {
     RealmTest::SetUp();
-    installClass<Headers>(*realm_);
-    installConsole(*realm_);
   }
 
   // Evaluates code; on an exception, fails the test and returns undefined.
@@ -705,7 +703,7 @@ TEST(DOMExceptionTest, Semantics) {
   ensureV8();
   Realm realm(RealmOptions{});
   v8::HandleScope scope(realm.isolate());
-  installDOMException(realm);
+  installGlobals(realm);
   auto run = [&](const char* code) {
     v8::TryCatch tc(realm.isolate());
     v8::Local<v8::Value> result;

@@ -1,5 +1,5 @@
 // The common ground of the js/ unit tests: V8 initialized once per test binary, and a fresh
-// Realm (with DOMException) and HandleScope per test.
+// Realm (with every global but timers) and HandleScope per test.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "js/api/dom_exception.h"
 #include "js/binding.h"
+#include "js/globals.h"
 #include "js/realm.h"
 
 namespace torus::js {
@@ -31,7 +31,7 @@ class RealmTest : public ::testing::Test {
     realm_.reset();
     realm_ = std::make_unique<Realm>(options);
     scope_.emplace(realm_->isolate());
-    installDOMException(*realm_);
+    installGlobals(*realm_);
   }
 
   v8::Isolate* iso() { return realm_->isolate(); }

@@ -1,0 +1,57 @@
+// Built-in JavaScript: the spec plumbing that is mostly ordering rules (WebIDL conversions,
+// events, abort, console's inspection...) lives in js/builtins/NN_name.js, embedded at build
+// time by js/builtins/embed.py and run once per realm, in file-name order, before user code.
+//
+// Each file is the body of a strict-mode function of two parameters:
+//   natives    C++ functions and values for the built-ins (Natives below); user code never
+//              gets a reference to it.
+//   internals  one plain object shared by all built-ins of the realm, for what one file
+//              exports to the next (internals.webidl, internals.EventTarget...).
+// Files define globals through internals.webidl.defineGlobal(). They are compiled once per
+// process: the first realm produces a code cache per file, later realms (other workers, a
+// reload) consume it.
+//
+// Thread: the isolate's; the code cache is shared by all threads (mutex-guarded, filled once).
+#pragma once
+
+#include <v8.h>
+
+#include <cstddef>
+
+#include "js/realm.h"
+
+namespace torus::js {
+
+struct BuiltinSource {
+  const char* name;    // "torus:10_console.js", as stack traces show it
+  const char* source;  // the function body
+};
+extern const BuiltinSource kBuiltins[];
+extern const size_t kBuiltinCount;
+
+// The realm's natives object (created empty on first use, kept for the realm's life), with
+// helpers to fill it. C++ modules add to it before runBuiltins(); a module installed later
+// (timers, which need the loop) may still add to it, for built-ins that look it up at call
+// time.
+class Natives {
+ public:
+  explicit Natives(Realm& realm);
+  void add(const char* name, v8::FunctionCallback fn,
+           v8::Local<v8::Value> data = v8::Local<v8::Value>());
+  void set(const char* name, v8::Local<v8::Value> value);
+  v8::Local<v8::Object> object() const { return object_; }
+
+ private:
+  Realm& realm_;
+  v8::Local<v8::Object> object_;
+};
+
+// Runs every built-in, in order. A built-in that fails to compile or throws is a bug: it
+// aborts with the file, line and message.
+void runBuiltins(Realm& realm);
+
+// How many built-in files were compiled from the process-wide code cache so far (for tests
+// and the startup log).
+size_t builtinsFromCodeCache();
+
+}  // namespace torus::js
