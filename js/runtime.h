@@ -17,6 +17,7 @@
 #include "base/result.h"
 #include "engine/loop.h"
 #include "js/api/timers.h"
+#include "js/module_resolver.h"
 #include "js/realm.h"
 
 namespace torus::js {
@@ -62,14 +63,19 @@ class Runtime {
 
  private:
   struct ModuleRecord {
-    std::string path;
+    std::string path;  // an absolute file path or a data: URL
     v8::Global<v8::Module> module;
+    v8::Global<v8::Value> json;  // a JSON module's value
   };
-  Result<v8::Local<v8::Module>> compileFile(const std::string& path);
-  // Compiles, links and starts evaluating the module at `path` (absolute) and its imports,
-  // without turning the loop; *evaluation settles when its evaluation (TLA) does.
-  Result<v8::Local<v8::Module>> startModule(const std::string& path,
+  // Compiles the module at `where` (a JSON module when `json`: the import said
+  // `with { type: "json" }`), once per location and type.
+  Result<v8::Local<v8::Module>> compileModule(const ModuleLocation& where, bool json);
+  // Compiles, links and starts evaluating that module and its imports, without turning the
+  // loop; *evaluation settles when its evaluation (TLA) does.
+  Result<v8::Local<v8::Module>> startModule(const ModuleLocation& where, bool json,
                                             v8::Local<v8::Promise>* evaluation);
+  static v8::MaybeLocal<v8::Value> evaluateJsonModule(v8::Local<v8::Context> context,
+                                                      v8::Local<v8::Module> module);
   static v8::MaybeLocal<v8::Module> resolve(v8::Local<v8::Context> context,
                                             v8::Local<v8::String> specifier,
                                             v8::Local<v8::FixedArray> assertions,
@@ -90,7 +96,7 @@ class Runtime {
   std::unique_ptr<Realm> realm_;
   std::unique_ptr<Timers> timers_;
   DrainParticipant* participant_ = nullptr;
-  std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByPath_;
+  std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByKey_;
   std::unordered_multimap<int, ModuleRecord*> modulesByHash_;
   std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> rejections_;
   std::string loadError_;  // the first resolve failure of the current load
