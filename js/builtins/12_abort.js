@@ -57,6 +57,8 @@ class AbortSignal extends EventTarget {
   #dependents = null;         // Set<WeakRef<AbortSignal>>, for a source signal
   #dependentRefs = null;      // this signal's WeakRef in its sources' #dependents
   #strongDependents = null;   // Set<AbortSignal>: dependents someone observes
+  #sweepAt = 64;              // #dependents' size at which dead WeakRefs are all dropped
+  #sweepIter = null;          // the incremental sweep's place in #dependents
 
   constructor(token = undefined) {
     if (token !== kInternal) webidl.illegalConstructor();
@@ -112,6 +114,7 @@ class AbortSignal extends EventTarget {
       SetAdd(seen, source);
       ArrayPrototypePush(result.#sources, new WeakRefCtor(source));
       if (source.#dependents === null) source.#dependents = new Set();
+      source.#sweepStep();
       SetAdd(source.#dependents, ref);
     };
     for (let i = 0; i < signals.length; ++i) {
@@ -143,6 +146,36 @@ class AbortSignal extends EventTarget {
     if (this.#aborted) throw this.#reason;
   }
 
+  // Drops the WeakRefs of collected dependents, a little at each new link (two entries, so
+  // the dead of a burst are gone after half as many new links), and all of them when the
+  // set has doubled since the last full sweep: O(1) amortized per link, and the set never
+  // holds more than twice its live entries for long.
+  #sweepStep() {
+    const set = this.#dependents;
+    if (set.size >= this.#sweepAt) {
+      this.#sweep();
+      return;
+    }
+    if (this.#sweepIter === null) this.#sweepIter = SetValues(set);
+    for (let n = 0; n < 2; ++n) {
+      const r = SetIteratorNext(this.#sweepIter);
+      if (r.done) {
+        this.#sweepIter = null;
+        return;
+      }
+      if (WeakRefDeref(r.value) === undefined) SetDelete(set, r.value);
+    }
+  }
+
+  #sweep() {
+    this.#sweepIter = null;
+    const refs = setToArray(this.#dependents);
+    for (let i = 0; i < refs.length; ++i) {
+      if (WeakRefDeref(refs[i]) === undefined) SetDelete(this.#dependents, refs[i]);
+    }
+    this.#sweepAt = Math.max(64, this.#dependents.size * 2);
+  }
+
   // A dependent signal is held strongly by its sources while it is observed (abort
   // listeners, or abort algorithms) and not aborted; weakly otherwise.
   #updateKeepAlive() {
@@ -171,6 +204,7 @@ class AbortSignal extends EventTarget {
     const toAbort = [];
     const refs = setToArray(signal.#dependents);
     signal.#dependents = null;
+    signal.#sweepIter = null;
     signal.#strongDependents = null;
     for (let i = 0; i < refs.length; ++i) {
       const dependent = WeakRefDeref(refs[i]);
