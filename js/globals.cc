@@ -1,6 +1,7 @@
 #include "js/globals.h"
 
 #include "js/api/console.h"
+#include "js/api/events.h"
 #include "js/api/headers.h"
 #include "js/api/request.h"
 #include "js/api/response.h"
@@ -13,6 +14,7 @@ void installGlobals(Realm& realm) {
   v8::HandleScope scope(realm.isolate());
   Natives natives(realm);
   addConsoleNatives(natives);
+  addEventNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);

@@ -245,6 +245,17 @@ void Realm::reportError(const char* what, v8::Local<v8::Value> exception) {
   LOG_ERROR("%s: %s", what, text.c_str());
 }
 
+void Realm::reportException(const char* what, v8::Local<v8::Value> exception) {
+  v8::Local<v8::Function> report = helper("reportException");
+  if (!report.IsEmpty()) {
+    v8::TryCatch tc(isolate_);
+    v8::Local<v8::Value> args[] = {exception, v8Str(isolate_, what)};
+    if (!report->Call(context(), v8::Undefined(isolate_), 2, args).IsEmpty()) return;
+    if (tc.HasTerminated()) return;
+  }
+  reportError(what, exception);
+}
+
 void Realm::waitUntil(v8::Local<v8::Value> value) {
   v8::Local<v8::Context> ctx = context();
   v8::Local<v8::Promise> promise;

@@ -84,6 +84,9 @@ class Realm {
 
   // Logs an uncaught exception (or rejection reason) with its stack: "what: <stack>".
   void reportError(const char* what, v8::Local<v8::Value> exception);
+  // HTML's "report an exception": dispatches a cancelable ErrorEvent 'error' on the global
+  // (js/builtins/11_event.js); unless a listener cancels it, logs it as reportError does.
+  void reportException(const char* what, v8::Local<v8::Value> exception);
   uint64_t errorsReported() const { return errorsReported_; }
   void noteError() { ++errorsReported_; }
   // Formats a JS value for humans (the console's inspect, or ToString before it exists).

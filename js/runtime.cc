@@ -63,7 +63,13 @@ void Runtime::drain() {
   if (!ranJs) return;
   realm_->checkpoint();
   if (participant_) participant_->afterCheckpoint();
-  if (!rejections_.empty()) reportRejections();
+  // Listeners of 'unhandledrejection' are a task: their microtasks run before the drain
+  // ends (and may reject more promises; bounded, the rest waits for the next drain).
+  for (int round = 0; round < 8 && !rejections_.empty(); ++round) {
+    if (!reportRejections()) break;
+    realm_->checkpoint();
+    if (participant_) participant_->afterCheckpoint();
+  }
 }
 
 void Runtime::runUntilIdle() {
@@ -107,13 +113,15 @@ void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
   auto* self = static_cast<Runtime*>(iso->GetData(1));
   switch (message.GetEvent()) {
     case v8::kPromiseRejectWithNoHandler:
-      self->rejections_.emplace_back(v8::Global<v8::Promise>(iso, promise),
-                                     v8::Global<v8::Value>(iso, message.GetValue()));
+      self->rejections_.push_back(
+          {v8::Global<v8::Promise>(iso, promise), v8::Global<v8::Value>(iso, message.GetValue()),
+           v8::Global<v8::Value>(
+               iso, iso->GetCurrentContext()->GetContinuationPreservedEmbedderData())});
       break;
     case v8::kPromiseHandlerAddedAfterReject: {
       auto& list = self->rejections_;
       for (auto it = list.begin(); it != list.end(); ++it) {
-        if (it->first == promise) {
+        if (it->promise == promise) {
           list.erase(it);
           break;
         }
@@ -125,16 +133,55 @@ void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
   }
 }
 
-void Runtime::reportRejections() {
+bool Runtime::reportRejections() {
   auto list = std::move(rejections_);
   rejections_.clear();
   v8::Isolate* iso = realm_->isolate();
-  for (auto& [promise, value] : list) {
+  v8::Local<v8::Context> ctx = realm_->context();
+  v8::Local<v8::Function> dispatch = realm_->helper("unhandledRejection");
+  bool ranJs = false;
+  for (Rejection& r : list) {
+    v8::HandleScope scope(iso);
+    v8::Local<v8::Promise> promise = r.promise.Get(iso);
     // Handled meanwhile by the runtime itself (MarkAsHandled: a fetch handler's rejection
-    // already answered 500 and was logged), so not unhandled.
-    if (promise.Get(iso)->HasHandler()) continue;
-    realm_->reportError("Unhandled promise rejection", value.Get(iso));
+    // already answered 500 and was logged), or by user code, so not unhandled.
+    if (promise->HasHandler()) continue;
+    v8::Local<v8::Value> reason = r.reason.Get(iso);
+    if (!dispatch.IsEmpty()) {
+      ranJs = true;
+      v8::TryCatch tc(iso);
+      v8::Local<v8::Value> args[] = {promise, reason};
+      v8::Local<v8::Value> notCanceled;
+      if (dispatch->Call(ctx, v8::Undefined(iso), 2, args).ToLocal(&notCanceled)) {
+        if (!notCanceled->BooleanValue(iso)) continue;  // preventDefault(): handled
+      } else if (tc.HasTerminated()) {
+        return ranJs;
+      }
+    }
+    std::string what = "Unhandled promise rejection";
+    std::string request = requestOf(r.during.Get(iso));
+    if (!request.empty()) what += " (in " + request + ")";
+    realm_->reportError(what.c_str(), reason);
   }
+  return ranJs;
+}
+
+// "GET http://host/path" for the Request object a rejection descends from (HttpApp sets it
+// as the continuation-preserved embedder data of its fetch call); "" if none, or if the
+// request has ended since.
+std::string Runtime::requestOf(v8::Local<v8::Value> during) {
+  if (during.IsEmpty() || !during->IsObject()) return "";
+  v8::Isolate* iso = realm_->isolate();
+  v8::Local<v8::Context> ctx = realm_->context();
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Object> request = during.As<v8::Object>();
+  v8::Local<v8::Value> method, url;
+  if (!request->Get(ctx, realm_->internalized("method")).ToLocal(&method) ||
+      !request->Get(ctx, realm_->internalized("url")).ToLocal(&url) || !method->IsString() ||
+      !url->IsString()) {
+    return "a request that has ended";
+  }
+  return utf8(iso, method) + " " + utf8(iso, url);
 }
 
 // ---- modules ----
@@ -389,7 +436,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     std::string text = realm_->describe(exception);
     return makeError("error while evaluating " + std::string(resolved) + ": " + text);
   }
-  if (!rejections_.empty()) reportRejections();
+  if (!rejections_.empty() && reportRejections()) realm_->checkpoint();
   return v8::Global<v8::Module>(iso, module);
 }
 
@@ -407,7 +454,7 @@ Result<std::string> Runtime::evalScript(const std::string& code, const std::stri
     return makeError(formatException(tc));
   }
   realm_->checkpoint();
-  if (!rejections_.empty()) reportRejections();
+  if (!rejections_.empty() && reportRejections()) realm_->checkpoint();
   return realm_->describe(result);
 }
 

@@ -1,7 +1,8 @@
 // The JS runtime of one worker: its Realm with the Web APIs installed, the ES module loader,
 // timers, and the per-drain hook that runs JS once per completion drain:
 //   fired timer callbacks -> new requests (HttpApp) -> ONE microtask checkpoint ->
-//   responses out (HttpApp) -> unhandled rejections reported.
+//   responses out (HttpApp) -> unhandled rejections reported ('unhandledrejection' events,
+//   then a checkpoint for what their listeners queued).
 //
 // Thread: one worker thread; created and destroyed there.
 #pragma once
@@ -88,7 +89,10 @@ class Runtime {
                                                    v8::Local<v8::String> specifier,
                                                    v8::Local<v8::FixedArray> assertions);
   static void onPromiseReject(v8::PromiseRejectMessage message);
-  void reportRejections();
+  // Dispatches 'unhandledrejection' for each rejection still unhandled and logs those no
+  // listener canceled. Returns whether any JS ran.
+  bool reportRejections();
+  std::string requestOf(v8::Local<v8::Value> during);
   const ModuleRecord* recordFor(v8::Local<v8::Module> module);
   std::string formatException(v8::TryCatch& tc);
 
@@ -98,7 +102,14 @@ class Runtime {
   DrainParticipant* participant_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByKey_;
   std::unordered_multimap<int, ModuleRecord*> modulesByHash_;
-  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> rejections_;
+  // Rejected with no handler during the current turn; `during` is the continuation-preserved
+  // embedder data when it happened (the Request of the fetch call it descends from, if any).
+  struct Rejection {
+    v8::Global<v8::Promise> promise;
+    v8::Global<v8::Value> reason;
+    v8::Global<v8::Value> during;
+  };
+  std::vector<Rejection> rejections_;
   std::string loadError_;  // the first resolve failure of the current load
 };
 
