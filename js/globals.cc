@@ -1,5 +1,6 @@
 #include "js/globals.h"
 
+#include "js/api/blob.h"
 #include "js/api/console.h"
 #include "js/api/headers.h"
 #include "js/api/request.h"
@@ -13,6 +14,7 @@ void installGlobals(Realm& realm) {
   v8::HandleScope scope(realm.isolate());
   Natives natives(realm);
   addConsoleNatives(natives);
+  addBlobNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);
