@@ -19,7 +19,11 @@
 //   utf8Encode(string)           a new Uint8Array (lone surrogates as U+FFFD)
 //   utf8Decode(view, keepBom)    a string (invalid sequences as U+FFFD; a BOM dropped unless
 //                                keepBom)
-// Realm helper for C++ (natives.setHelper): 'makeBlob' (bytes, type) -> Blob, as above.
+// Realm helpers for C++ (natives.setHelper), e.g. for structuredClone's serialiser:
+//   'makeBlob' (bytes, type) -> Blob, as above
+//   'makeFile' (bytes, name, type, lastModified) -> File over bytes (taken over likewise)
+//   'blobInfo' (value) -> undefined if value is not a Blob, else { bytes (a new Uint8Array),
+//       type, and for a File also name and lastModified }
 'use strict';
 
 const { webidl } = internals;
@@ -405,5 +409,17 @@ Object.assign(internals, {
   blobBytes: (b) => flatten(blobParts(b), blobSize(b), false),
 });
 natives.setHelper('makeBlob', makeBlob);
+natives.setHelper('makeFile', (bytes, name, type, lastModified) =>
+  makeFile(TypedArrayByteLength(bytes) === 0 ? [] : [bytes], `${name}`,
+    type === undefined || type === null ? '' : `${type}`, Number(lastModified)));
+natives.setHelper('blobInfo', (v) => {
+  if (!isBlob(v)) return undefined;
+  const info = { bytes: flatten(blobParts(v), blobSize(v), false), type: blobType(v) };
+  if (isFile(v)) {
+    info.name = fileName(v);
+    info.lastModified = fileLastModified(v);
+  }
+  return info;
+});
 webidl.defineGlobal('Blob', Blob);
 webidl.defineGlobal('File', File);

@@ -12,7 +12,7 @@
 //       multipart/form-data or application/x-www-form-urlencoded body; throws a TypeError
 //       ("Failed to parse body as FormData." or a limit named) otherwise. Files copy their
 //       bytes out of `bytes`, which the caller may reuse afterwards.
-//   makeBlob(bytes, type) -> Blob (js/builtins/30_blob.js).
+//   makeBlob(bytes, type) -> Blob, makeFile, blobInfo (js/builtins/30_blob.js).
 // Also internals.FormData, internals.isFormData, internals.formDataEntries (the live list of
 // [name, value] pairs) and internals.serializeMultipart(formData) -> { bytes, boundary }.
 //

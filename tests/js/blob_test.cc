@@ -16,7 +16,7 @@ class BlobTest : public RealmTest {
   void SetUp() override {
     RealmTest::SetUp();
     // Reached from C++ as Request/Response will; published here for the test's scripts.
-    for (const char* name : {"extractBody", "parseFormData", "makeBlob"}) {
+    for (const char* name : {"extractBody", "parseFormData", "makeBlob", "makeFile", "blobInfo"}) {
       v8::Local<v8::Function> fn = realm_->helper(name);
       ASSERT_FALSE(fn.IsEmpty()) << name;
       ctx()->Global()->Set(ctx(), v8Str(iso(), name), fn).Check();
@@ -141,6 +141,16 @@ TEST_F(BlobTest, MakeBlob) {
   EXPECT_EQ(run("[makeBlob(new Uint8Array(0), null).size, makeBlob(new Uint8Array(0)).type === '']"
                 ".join()"),
             "0,true");
+}
+
+TEST_F(BlobTest, MakeFileAndBlobInfoRoundTrip) {
+  EXPECT_EQ(run("const mf = makeFile(new Uint8Array([1, 2]), 'n.bin', 'A/B', 1234);"
+                "const i = blobInfo(mf);"
+                "[mf instanceof File, i.name, i.type, i.lastModified, [...i.bytes]].join('|')"),
+            "true|n.bin|a/b|1234|1,2");
+  EXPECT_EQ(run("const bi = blobInfo(new Blob(['x'], {type: 't/u'}));"
+                "[bi.type, 'name' in bi, bi.bytes.length, blobInfo({}), blobInfo('s')].join('|')"),
+            "t/u|false|1||");
 }
 
 }  // namespace
