@@ -97,16 +97,25 @@ function view(buffer, offset, length) {
   return new Uint8ArrayCtor(buffer, offset, length);
 }
 
-// A Uint8Array over the bytes of an ArrayBuffer or view (no copy).
+// A Uint8Array over the bytes of an ArrayBuffer or view (no copy); a detached buffer has
+// none (and cannot be viewed).
 function bytesOf(source) {
-  if (ArrayBufferIsView(source)) {
-    if (TypedArrayToStringTag(source) !== undefined) {
-      return view(TypedArrayBuffer(source), TypedArrayByteOffset(source),
-        TypedArrayByteLength(source));
-    }
-    return view(DataViewBuffer(source), DataViewByteOffset(source), DataViewByteLength(source));
+  let buffer;
+  let offset = 0;
+  let length;
+  if (!ArrayBufferIsView(source)) {
+    buffer = source;
+    length = ArrayBufferByteLength(source);
+  } else if (TypedArrayToStringTag(source) !== undefined) {
+    buffer = TypedArrayBuffer(source);
+    offset = TypedArrayByteOffset(source);
+    length = TypedArrayByteLength(source);
+  } else {
+    buffer = DataViewBuffer(source);
+    length = ArrayBufferByteLength(buffer) === 0 ? 0 : DataViewByteLength(source);
+    offset = length === 0 ? 0 : DataViewByteOffset(source);
   }
-  return view(source, 0, ArrayBufferByteLength(source));
+  return length === 0 ? new Uint8ArrayCtor(0) : view(buffer, offset, length);
 }
 
 let isBlob;
