@@ -1,5 +1,6 @@
 #include "js/globals.h"
 
+#include "js/api/blob.h"
 #include "js/api/console.h"
 #include "js/api/events.h"
 #include "js/api/headers.h"
@@ -15,6 +16,7 @@ void installGlobals(Realm& realm) {
   Natives natives(realm);
   addConsoleNatives(natives);
   addEventNatives(natives);
+  addBlobNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);
