@@ -409,9 +409,13 @@ def run_one(wpt, run, tmp_root, multiplier):
     mark = stderr.find(RESULT_PREFIX + "completed")
     before = stderr[:mark] if mark >= 0 else stderr
     stderr = before + (stderr[mark:].split("\n", 1)[1] if mark >= 0 else "")
-    if harness == HARNESS_OK and not lingered and proc.returncode != 0 and before.strip():
+    if harness in (HARNESS_OK, "ERROR") and not lingered and proc.returncode != 0 and \
+            before.strip():
+        # torus's report names the cause; the harness's own message (e.g. "done() was called
+        # without first defining any tests") is the consequence.
+        message = error_summary(before) + (f"\n(harness: {message})" if harness == "ERROR" and
+                                           message else "")
         harness = "ERROR"
-        message = error_summary(before)
     note = "torus was stopped: something (a timer?) kept it running after the harness " \
            "completed" if lingered else None
     return Result(run, harness, message, payload["tests"], other_out, stderr, seconds, note)
@@ -431,8 +435,8 @@ def load_expectations(area):
         data = json.load(f)
     problems = []
     for key, entry in data.items():
-        if not isinstance(entry, dict) or not set(entry) <= {"skip", "fail", "harness"} or \
-                not entry:
+        if not isinstance(entry, dict) or not set(entry) <= {"skip", "fail", "pass", "harness"} \
+                or not entry:
             problems.append(f"{key}: an entry is {{\"skip\": R}} or {{\"fail\": ..., "
                             f"\"harness\": ...}}")
             continue
@@ -445,6 +449,10 @@ def load_expectations(area):
                     problems.append(f"{key}: subtest {name!r} has no reason")
         elif fail is not None and not _reason(fail):
             problems.append(f"{key}: fail is a reason (whole file) or {{subtest: reason}}")
+        if "pass" in entry and (not isinstance(fail, str) or not isinstance(entry["pass"], list)):
+            problems.append(f"{key}: pass (a list of subtests) goes with a whole-file fail")
+        if "harness" in entry and isinstance(fail, str):
+            problems.append(f"{key}: a whole-file fail already covers the harness status")
         h = entry.get("harness")
         if h is not None and (not isinstance(h, dict) or set(h) != {"status", "reason"} or
                               not _reason(h["reason"])):
@@ -481,12 +489,17 @@ def judge(result, entry, verdict):
             verdict.regressions.append((key, f"CRASH: {result.message}"))
         elif result.harness not in WHOLE_FILE_HARNESS:
             verdict.regressions.append((key, f"harness {result.harness}: {result.message}"))
-        passed = [n for n, s in statuses.items() if s == PASS]
+        allowed = set(entry.get("pass", []))
+        passed = [n for n, s in statuses.items() if s == PASS and n not in allowed]
         if passed:
             verdict.unexpected_passes.append(
-                (key, f"{len(passed)} of {len(statuses)} subtests now pass, but the whole file "
-                      f"is expected to fail ({fail}); run --update to list its failures one "
-                      f"by one"))
+                (key, f"{len(passed)} more of {len(statuses)} subtests pass (e.g. "
+                      f"{passed[0]!r}), but the file is expected to fail as a whole ({fail}); "
+                      f"run --update to list its failures one by one"))
+        for name in sorted(allowed):
+            if statuses.get(name, "missing") != PASS:
+                verdict.regressions.append(
+                    (key, f"{statuses.get(name, 'missing')} {name!r}: expected to pass"))
         return
 
     fail = fail or {}
@@ -532,13 +545,14 @@ def updated_entry(result, old):
 
     if result.harness == HARNESS_OK and not failing:
         return None, todos, inherited
-    # Nothing passes: one whole-file entry (kept, or new).
-    if not passed and result.harness in WHOLE_FILE_HARNESS and \
-            (isinstance(old_fail, str) or old_fail is None and old_harness is None):
-        reason = old_fail if isinstance(old_fail, str) else TODO
-        if reason == TODO:
+    # A whole-file entry stays while the same subtests pass (none, or its "pass" list); a new
+    # file where nothing passes gets one.
+    if result.harness in WHOLE_FILE_HARNESS:
+        if isinstance(old_fail, str) and set(passed) == set(old.get("pass", [])):
+            return old, todos, inherited
+        if old_fail is None and old_harness is None and not passed:
             todos.append("(whole file)")
-        return {"fail": reason}, todos, inherited
+            return {"fail": TODO}, todos, inherited
 
     entry = {}
     if failing:

@@ -3,6 +3,7 @@
 //
 // - Prints ONE line when the harness completes: PREFIX + JSON {harness, tests}, and a mark on
 //   stderr.
+// - Waits for done.js's done() (explicit_done), as WPT's worker wrappers do.
 // - testharness.js has no timeout in a shell-like global (ShellTestEnvironment), so this arms
 //   one and calls testharness's own timeout() (pending subtests become TIMEOUT, the harness
 //   TIMEOUT), as wptrunner does from outside.
@@ -26,6 +27,11 @@
     if (s.length > kMaxMessage) s = s.slice(0, kMaxMessage) + "...";
     return s;
   }
+
+  // torus runs a microtask checkpoint after each script, and ShellTestEnvironment counts
+  // the files as loaded at its first one, so the harness would complete as soon as the first
+  // subtest did. As in WPT's worker wrappers, done.js says when the test file has run.
+  setup({explicit_done: true});
 
   const timer = armTimer(() => harnessTimeout(), config.harnessTimeoutMs);
 
