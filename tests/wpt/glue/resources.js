@@ -2,9 +2,9 @@
 //
 // In WPT, wptserve serves a test's static files (resources/*.json data, /interfaces/*.idl).
 // The runner embeds the ones a test names (config.resources, keyed by the URL as written)
-// and this hands them to the harness's own loaders: testharness.js's fetch_json() and
-// idlharness.js's fetch_spec(). When torus has fetch(), the same URLs are answered for it
-// too; every other URL goes to the real fetch(). Without a real fetch(), none is invented.
+// and this hands them to the harness's own loaders (testharness.js's fetch_json(),
+// idlharness.js's fetch_spec()) and to fetch() for exactly those URLs: every other call goes
+// to torus's fetch(), or, while torus has none, throws ReferenceError as the call would.
 (function () {
   "use strict";
   const resources = globalThis.__wpt.resources;
@@ -32,17 +32,17 @@
     };
   }
 
-  if (typeof globalThis.fetch === "function") {
-    const realFetch = globalThis.fetch;
-    // Same name and length as the real one.
-    globalThis.fetch = {
-      fetch(input) {
-        const r = lookup(input);
-        if (r !== undefined) {
-          return Promise.resolve(new Response(r.text, {headers: {"content-type": r.type}}));
-        }
-        return Reflect.apply(realFetch, this, arguments);
-      },
-    }.fetch;
-  }
+  // Same name and length as the real fetch(). Without one, anything but an embedded URL
+  // throws what calling a missing fetch() throws.
+  const realFetch = typeof globalThis.fetch === "function" ? globalThis.fetch : undefined;
+  globalThis.fetch = {
+    fetch(input) {
+      const r = lookup(input);
+      if (r !== undefined) {
+        return Promise.resolve(new Response(r.text, {headers: {"content-type": r.type}}));
+      }
+      if (realFetch === undefined) throw new ReferenceError("fetch is not defined");
+      return Reflect.apply(realFetch, this, arguments);
+    },
+  }.fetch;
 })();
