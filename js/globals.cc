@@ -1,9 +1,14 @@
 #include "js/globals.h"
 
 #include "js/api/console.h"
+#include "js/api/crypto_random.h"
 #include "js/api/headers.h"
+#include "js/api/language.h"
+#include "js/api/navigator.h"
+#include "js/api/performance.h"
 #include "js/api/request.h"
 #include "js/api/response.h"
+#include "js/api/structured_clone.h"
 #include "js/binding.h"
 #include "js/builtins.h"
 
@@ -13,6 +18,11 @@ void installGlobals(Realm& realm) {
   v8::HandleScope scope(realm.isolate());
   Natives natives(realm);
   addConsoleNatives(natives);
+  addLanguageNatives(natives);
+  addStructuredCloneNatives(natives);
+  addPerformanceNatives(natives);
+  addCryptoRandomNatives(natives);
+  addNavigatorNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);
