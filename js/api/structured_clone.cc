@@ -40,6 +40,35 @@ class CloneState {
   std::vector<v8::CompiledWasmModule> wasm_;
 };
 
+// The interface of a platform object, for messages: a native wrapper's class name, or the
+// name of the constructor on the closest prototype that has one as an own data property
+// (read without running user code).
+std::string interfaceName(v8::Local<v8::Object> object) {
+  v8::Isolate* iso = object->GetIsolate();
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  if (object->InternalFieldCount() == kWrapperFieldCount &&
+      object->GetAlignedPointerFromInternalField(kWrapperFieldType) == &PlatformObjectTag::kType) {
+    v8::Local<v8::Value> proto = object->GetPrototype();
+    v8::Local<v8::String> key = v8Str(iso, "constructor");
+    for (int depth = 0; depth < 64 && proto->IsObject(); ++depth) {
+      v8::Local<v8::Object> p = proto.As<v8::Object>();
+      v8::Local<v8::Value> desc;
+      v8::TryCatch tc(iso);  // a Proxy on the chain may throw; the message just says less
+      if (p->IsProxy()) break;
+      if (p->GetOwnPropertyDescriptor(ctx, key).ToLocal(&desc) && desc->IsObject()) {
+        v8::Local<v8::Value> ctor;
+        if (desc.As<v8::Object>()->Get(ctx, v8Str(iso, "value")).ToLocal(&ctor) &&
+            ctor->IsFunction()) {
+          return utf8(iso, ctor.As<v8::Function>()->GetName());
+        }
+      }
+      proto = p->GetPrototype();
+    }
+    return "Platform";
+  }
+  return utf8(iso, object->GetConstructorName());
+}
+
 class Serializer final : public v8::ValueSerializer::Delegate {
  public:
   explicit Serializer(CloneState& state)
@@ -57,8 +86,7 @@ class Serializer final : public v8::ValueSerializer::Delegate {
     if (hook.IsEmpty() ||
         !hook->Get(ctx, state_.realm_.internalized("serialize")).ToLocal(&serialize) ||
         !serialize->IsFunction()) {
-      std::string name = utf8(iso, object->GetConstructorName());
-      throwError(iso, cloneError(name + " object could not be cloned."));
+      throwError(iso, cloneError(interfaceName(object) + " object could not be cloned."));
       return v8::Nothing<bool>();
     }
     v8::Local<v8::Value> arg = object;
