@@ -3,9 +3,14 @@
 #include "js/api/blob.h"
 #include "js/api/console.h"
 #include "js/api/events.h"
+#include "js/api/crypto_random.h"
 #include "js/api/headers.h"
+#include "js/api/language.h"
+#include "js/api/navigator.h"
+#include "js/api/performance.h"
 #include "js/api/request.h"
 #include "js/api/response.h"
+#include "js/api/structured_clone.h"
 #include "js/binding.h"
 #include "js/builtins.h"
 
@@ -17,6 +22,11 @@ void installGlobals(Realm& realm) {
   addConsoleNatives(natives);
   addEventNatives(natives);
   addBlobNatives(natives);
+  addLanguageNatives(natives);
+  addStructuredCloneNatives(natives);
+  addPerformanceNatives(natives);
+  addCryptoRandomNatives(natives);
+  addNavigatorNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);

@@ -75,10 +75,11 @@ void Timers::setTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repe
                                    std::to_string(self->maxTimers_) + ")"));
     return;
   }
-  double delay = 0;
-  if (info.Length() > 1 && !info[1]->NumberValue(self->realm_.context()).To(&delay)) return;
-  if (!std::isfinite(delay) || delay < 0) delay = 0;
-  delay = std::min(delay, 2147483647.0);  // as browsers: larger delays fire at once
+  // The timeout is a WebIDL `long`: ToInt32 (2^32 wraps to 0, as browsers do), and a
+  // negative value means 0.
+  int32_t delay = 0;
+  if (info.Length() > 1 && !info[1]->Int32Value(self->realm_.context()).To(&delay)) return;
+  if (delay < 0) delay = 0;
   uint32_t id = self->nextId_++;
   if (self->nextId_ == 0) self->nextId_ = 1;
   auto entry = std::make_unique<Entry>(self, id);
