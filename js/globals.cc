@@ -4,6 +4,7 @@
 #include "js/api/headers.h"
 #include "js/api/request.h"
 #include "js/api/response.h"
+#include "js/api/url.h"
 #include "js/binding.h"
 #include "js/builtins.h"
 
@@ -13,6 +14,7 @@ void installGlobals(Realm& realm) {
   v8::HandleScope scope(realm.isolate());
   Natives natives(realm);
   addConsoleNatives(natives);
+  addUrlNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);
