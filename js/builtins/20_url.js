@@ -423,7 +423,7 @@ class URLSearchParams {
         for (const key of ReflectOwnKeys(record)) ArrayPrototypePush(list, [key, record[key]]);
         this.#list = list;
       }
-    } else {
+    } else if (init !== '') {
       let s = usv(init, prefix, 'parameter 1');
       if (StringPrototypeCharCodeAt(s, 0) === 0x3f) s = StringPrototypeSlice(s, 1);
       this.#list = urlencodedParse(s);
