@@ -315,7 +315,6 @@ v8::MaybeLocal<v8::String> fromUtf8(v8::Isolate* iso, const std::string& s) {
 // "UTF-8 decode without BOM" does.
 void urlencodedParse(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
-  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   std::string owned;
   std::string_view input;
   if (info[0]->IsString()) {
@@ -340,8 +339,7 @@ void urlencodedParse(const v8::FunctionCallbackInfo<v8::Value>& info) {
   } else {
     return throwError(iso, JsError::type("urlencodedParse: not a string or BufferSource"));
   }
-  v8::Local<v8::Array> out = v8::Array::New(iso);
-  uint32_t index = 0;
+  std::vector<v8::Local<v8::Value>> pairs;
   bool failed = false;
   forEachUrlencodedPair(input, [&](const std::string& name, const std::string& value) {
     if (failed) return;
@@ -351,7 +349,7 @@ void urlencodedParse(const v8::FunctionCallbackInfo<v8::Value>& info) {
       return;
     }
     v8::Local<v8::Value> pair[] = {n, v};
-    if (out->Set(ctx, index++, v8::Array::New(iso, pair, 2)).IsNothing()) failed = true;
+    pairs.push_back(v8::Array::New(iso, pair, 2));
   });
   if (failed) {
     if (!iso->IsExecutionTerminating()) {
@@ -359,7 +357,59 @@ void urlencodedParse(const v8::FunctionCallbackInfo<v8::Value>& info) {
     }
     return;
   }
-  info.GetReturnValue().Set(out);
+  info.GetReturnValue().Set(v8::Array::New(iso, pairs.data(), pairs.size()));
+}
+
+// https://url.spec.whatwg.org/#concept-urlencoded-byte-serializer on the UTF-8 of s.
+void serializeInto(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        c == '*' || c == '-' || c == '.' || c == '_') {
+      out += char(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+}
+
+// urlencodedSerialize([[name, value], ...]) -> string. The names and values are USVStrings
+// (the built-in converted them), so the UTF-8 encoder sees no lone surrogate.
+void urlencodedSerialize(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* iso = info.GetIsolate();
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  if (!info[0]->IsArray()) return;
+  v8::Local<v8::Array> list = info[0].As<v8::Array>();
+  std::string out;
+  uint32_t n = list->Length();
+  for (uint32_t i = 0; i < n; ++i) {
+    v8::Local<v8::Value> pair;
+    if (!list->Get(ctx, i).ToLocal(&pair) || !pair->IsArray()) return;
+    if (i > 0) out += '&';
+    for (uint32_t j = 0; j < 2; ++j) {
+      v8::Local<v8::Value> v;
+      if (!pair.As<v8::Array>()->Get(ctx, j).ToLocal(&v) || !v->IsString()) return;
+      UsvUtf8 text(iso, v.As<v8::String>());
+      if (text.tooLong() || out.size() > size_t(v8::String::kMaxLength) / 3) {
+        return throwError(iso, JsError::range("urlencoded serialization too large"));
+      }
+      serializeInto(out, text.view());
+      if (j == 0) out += '=';
+    }
+  }
+  v8::Local<v8::String> result;
+  if (out.size() > size_t(v8::String::kMaxLength) ||
+      !v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(out.data()),
+                                  v8::NewStringType::kNormal, int(out.size()))
+           .ToLocal(&result)) {
+    return throwError(iso, JsError::range("urlencoded serialization too large"));
+  }
+  info.GetReturnValue().Set(result);
 }
 
 }  // namespace
@@ -375,6 +425,7 @@ void addUrlNatives(Natives& natives) {
   natives.add("urlUpdate", urlUpdate, buffer);
   natives.add("urlCanParse", urlCanParse);
   natives.add("urlencodedParse", urlencodedParse);
+  natives.add("urlencodedSerialize", urlencodedSerialize);
 }
 
 std::optional<std::string> parseUrl(std::string_view input, std::optional<std::string_view> base) {

@@ -14,7 +14,7 @@
 //
 // The application/x-www-form-urlencoded parser (https://url.spec.whatwg.org/#urlencoded-parsing)
 // is native too, since it decodes bytes: urlencodedParse(string or BufferSource) -> array of
-// [name, value]. The serializer is JavaScript (encodeURIComponent and five fix-ups).
+// [name, value]; urlencodedSerialize([[name, value]...]) -> string is its serializer.
 //
 // ada 2.7.8 predates a few changes of the standard; url.cc applies them to ada's results
 // (opaque paths keep a last space before '?' or '#' as "%20", '^' is percent-encoded in
@@ -78,7 +78,7 @@ enum class UrlAction : int {
 };
 
 // urlParse, urlUpdate, urlCanParse, urlencodedParse, urlComponents, and the constants above
-// (urlTooLong, urlMaxInputBytes).
+// (urlTooLong, urlMaxInputBytes), urlencodedSerialize.
 void addUrlNatives(Natives& natives);
 
 // For other natives (Request, Response.redirect): input parsed against base by the WHATWG

@@ -17,7 +17,8 @@ const { webidl } = internals;
 const { converters, makeException, brand } = webidl;
 const { uncurry, ObjectDefineProperty } = webidl.primordials;
 const {
-  urlParse, urlUpdate, urlCanParse, urlencodedParse, urlComponents, urlTooLong,
+  urlParse, urlUpdate, urlCanParse, urlencodedParse, urlencodedSerialize, urlComponents,
+  urlTooLong,
   urlMaxInputBytes,
 } = natives;
 
@@ -31,7 +32,6 @@ const ArrayPrototypeJoin = uncurry(Array.prototype.join);
 const ArrayPrototypeMap = uncurry(Array.prototype.map);
 const ReflectApply = Reflect.apply;
 const ReflectOwnKeys = Reflect.ownKeys;
-const EncodeURIComponent = encodeURIComponent;
 const JSONStringify = JSON.stringify;
 const SymbolIterator = Symbol.iterator;
 const customInspect = Symbol.for('nodejs.util.inspect.custom');
@@ -69,26 +69,9 @@ const setterPrefix = (name) => `Failed to set the '${name}' property on 'URL'`;
 
 // ---- application/x-www-form-urlencoded ----
 
-// https://url.spec.whatwg.org/#concept-urlencoded-serializer: the byte serializer keeps
-// A-Z a-z 0-9 * - . _, turns space into '+' and percent-encodes the rest of the UTF-8.
-// encodeURIComponent keeps those and also ! ' ( ) ~, which are fixed up here.
-const serializeFixups = /%20|[!'()~]/g;
-const fixup = {
-  '%20': '+', '!': '%21', "'": '%27', '(': '%28', ')': '%29', '~': '%7E',
-};
-function fixupOne(m) { return fixup[m]; }
-function serializeString(s) {
-  return StringPrototypeReplace(EncodeURIComponent(s), serializeFixups, fixupOne);
-}
-function serializeUrlencoded(list) {
-  let out = '';
-  for (let i = 0; i < list.length; i++) {
-    const pair = list[i];
-    if (i > 0) out += '&';
-    out += `${serializeString(pair[0])}=${serializeString(pair[1])}`;
-  }
-  return out;
-}
+// https://url.spec.whatwg.org/#concept-urlencoded-serializer, natively (encodeURIComponent
+// with fix-ups costs several times more per pair on V8 10.2).
+const serializeUrlencoded = urlencodedSerialize;
 internals.urlencoded = { parse: urlencodedParse, serialize: serializeUrlencoded };
 
 // ---- URL ----
