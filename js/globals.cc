@@ -11,6 +11,7 @@
 #include "js/api/request.h"
 #include "js/api/response.h"
 #include "js/api/structured_clone.h"
+#include "js/api/url.h"
 #include "js/binding.h"
 #include "js/builtins.h"
 
@@ -27,6 +28,7 @@ void installGlobals(Realm& realm) {
   addPerformanceNatives(natives);
   addCryptoRandomNatives(natives);
   addNavigatorNatives(natives);
+  addUrlNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);
