@@ -88,6 +88,7 @@ Realm::~Realm() {
   // Natives still owned by wrappers go first, then every Global, then the isolate.
   while (live_) delete live_;
   helpers_.clear();
+  endOfIteration_.Reset();
   context_.Reset();
   isolate_->Exit();
   isolate_->Dispose();
@@ -111,6 +112,8 @@ v8::Local<v8::FunctionTemplate> Realm::classTemplate(int classId, const WrapperT
   v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate_);
   t->SetClassName(internalized(type->name));
   t->InstanceTemplate()->SetInternalFieldCount(kWrapperFieldCount);
+  // WebIDL: an interface object's `prototype` is neither writable nor configurable.
+  t->ReadOnlyPrototype();
   // Object.prototype.toString gives "[object Name]", as for the web's own classes.
   t->PrototypeTemplate()->Set(v8::Symbol::GetToStringTag(isolate_), internalized(type->name),
                               static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontEnum));
@@ -144,6 +147,10 @@ void Realm::throwError(const JsError& err) { torus::js::throwError(isolate_, err
 
 void Realm::checkpoint() {
   ++checkpoints_;
+  // Without this, V8's posted tasks never run: natives of collected wrappers would wait
+  // for a forced GC to be deleted (their second-pass callbacks are such a task).
+  while (v8::platform::PumpMessageLoop(gPlatform.get(), isolate_)) {
+  }
   isolate_->PerformMicrotaskCheckpoint();
 }
 
@@ -172,7 +179,13 @@ void Realm::releaseSlot(Slot* slot) {
   freeSlots_.push_back(slot);
 }
 
+v8::Local<v8::Object> Realm::endOfIteration() {
+  if (endOfIteration_.IsEmpty()) endOfIteration_.Reset(isolate_, v8::Object::New(isolate_));
+  return endOfIteration_.Get(isolate_);
+}
+
 void Realm::track(Wrappable* w) {
+  ++liveCount_;
   w->realm_ = this;
   w->nextLive_ = live_;
   if (live_) live_->prevLive_ = w;
@@ -183,7 +196,9 @@ void Realm::untrack(Wrappable* w) {
   if (w->prevLive_) w->prevLive_->nextLive_ = w->nextLive_;
   if (w->nextLive_) w->nextLive_->prevLive_ = w->prevLive_;
   if (live_ == w) live_ = w->nextLive_;
+  w->prevLive_ = w->nextLive_ = nullptr;
   w->realm_ = nullptr;
+  --liveCount_;
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {

@@ -96,60 +96,6 @@ bool toByteString(Realm& realm, v8::Local<v8::Value> v, std::string* out) {
   return true;
 }
 
-// Runs the iterator protocol over `iterable` with its @@iterator `method`, calling
-// onValue(value) -> bool for each value. False with an exception pending.
-template <typename F>
-bool iterate(Realm& realm, v8::Local<v8::Value> iterable, v8::Local<v8::Function> method,
-             F&& onValue) {
-  v8::Isolate* iso = realm.isolate();
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Value> iter;
-  if (!method->Call(ctx, iterable, 0, nullptr).ToLocal(&iter)) return false;
-  if (!iter->IsObject()) {
-    realm.throwError(JsError::type("Result of the Symbol.iterator method is not an object"));
-    return false;
-  }
-  v8::Local<v8::Value> next;
-  if (!iter.As<v8::Object>()->Get(ctx, realm.internalized("next")).ToLocal(&next)) return false;
-  if (!next->IsFunction()) {
-    realm.throwError(JsError::type("The iterator's 'next' is not a function"));
-    return false;
-  }
-  for (;;) {
-    v8::Local<v8::Value> result;
-    if (!next.As<v8::Function>()->Call(ctx, iter, 0, nullptr).ToLocal(&result)) return false;
-    if (!result->IsObject()) {
-      realm.throwError(JsError::type("Iterator result is not an object"));
-      return false;
-    }
-    v8::Local<v8::Object> r = result.As<v8::Object>();
-    v8::Local<v8::Value> done;
-    if (!r->Get(ctx, realm.internalized("done")).ToLocal(&done)) return false;
-    if (done->BooleanValue(iso)) return true;
-    v8::Local<v8::Value> value;
-    if (!r->Get(ctx, realm.internalized("value")).ToLocal(&value)) return false;
-    if (!onValue(value)) return false;
-  }
-}
-
-// The @@iterator method of v: true with *method empty when v has none; false on an exception.
-bool iteratorMethod(Realm& realm, v8::Local<v8::Object> v, v8::Local<v8::Function>* method) {
-  v8::Local<v8::Value> m;
-  if (!v->Get(realm.context(), v8::Symbol::GetIterator(realm.isolate())).ToLocal(&m)) {
-    return false;
-  }
-  if (m->IsNullOrUndefined()) {
-    *method = {};
-    return true;
-  }
-  if (!m->IsFunction()) {
-    realm.throwError(JsError::type("Symbol.iterator is not a function"));
-    return false;
-  }
-  *method = m.As<v8::Function>();
-  return true;
-}
-
 }  // namespace
 
 void Headers::describe(ClassBuilder<Headers>& c) {
@@ -160,10 +106,7 @@ void Headers::describe(ClassBuilder<Headers>& c) {
   c.method<&Headers::getSetCookie>("getSetCookie");
   c.method<&Headers::jsHas>("has");
   c.method<&Headers::jsSet>("set");
-  c.method<&Headers::forEach>("forEach");
-  c.iterable<&Headers::entries>("entries");
-  c.method<&Headers::keys>("keys");
-  c.method<&Headers::values>("values");
+  c.pairIterable<&Headers::pairAt>();
 }
 
 Headers* Headers::create(Guard g) { return new Headers(g); }
@@ -266,7 +209,7 @@ JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
   }
   v8::Local<v8::Object> obj = init.As<v8::Object>();
   v8::Local<v8::Function> method;
-  if (!iteratorMethod(realm, obj, &method)) return JsError::pending();
+  if (!getIteratorMethod(realm, obj, &method)) return JsError::pending();
 
   if (!method.IsEmpty()) {
     // sequence<sequence<ByteString>>: WebIDL converts the whole value first, then fill
@@ -280,7 +223,7 @@ JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
         return false;
       }
       v8::Local<v8::Function> inner;
-      if (!iteratorMethod(realm, item.As<v8::Object>(), &inner)) return false;
+      if (!getIteratorMethod(realm, item.As<v8::Object>(), &inner)) return false;
       if (inner.IsEmpty()) {
         realm.throwError(JsError::type(
             "Failed to construct 'Headers': The provided value cannot be converted to a "
@@ -392,93 +335,10 @@ JsResult<void> Headers::jsSet(Realm& realm, ByteString name, ByteString value) {
   return {};
 }
 
-JsResult<void> Headers::forEach(Realm& realm, v8::Local<v8::Value> callback,
-                                Optional<v8::Local<v8::Value>> thisArg) {
-  if (!callback->IsFunction()) {
-    return JsError::type(
-        "Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
-  }
-  v8::Isolate* iso = realm.isolate();
-  v8::Local<v8::Object> self = wrapper(iso);
-  // The callback may change the headers: the spec re-reads the list after each call.
-  for (size_t i = 0;; ++i) {
-    const std::vector<Entry>& pairs = sortedAndCombined();
-    if (i >= pairs.size()) break;
-    v8::Local<v8::Value> args[] = {byteString(iso, pairs[i].value), byteString(iso, pairs[i].name),
-                                   self};
-    v8::Local<v8::Value> receiver = thisArg.value_or(v8::Undefined(iso).As<v8::Value>());
-    if (callback.As<v8::Function>()->Call(realm.context(), receiver, 3, args).IsEmpty()) {
-      return JsError::pending();
-    }
-  }
-  return {};
-}
-
-v8::Local<v8::Value> Headers::entries(Realm& realm) {
-  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kEntries));
-}
-
-v8::Local<v8::Value> Headers::keys(Realm& realm) {
-  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kKeys));
-}
-
-v8::Local<v8::Value> Headers::values(Realm& realm) {
-  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kValues));
-}
-
-void HeadersIterator::describe(ClassBuilder<HeadersIterator>& c) {
-  c.method<&HeadersIterator::next>("next");
-  c.iterable<&HeadersIterator::self>(nullptr);
-  // WebIDL: the iterator prototype inherits from %IteratorPrototype%.
-  Realm& realm = c.realm();
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Object> proto = c.tmpl()
-                                    ->GetFunction(ctx)
-                                    .ToLocalChecked()
-                                    ->Get(ctx, realm.internalized("prototype"))
-                                    .ToLocalChecked()
-                                    .As<v8::Object>();
-  v8::Local<v8::Value> arrayIter;
-  v8::Local<v8::Array> empty = v8::Array::New(realm.isolate());
-  v8::Local<v8::Value> values =
-      empty->Get(ctx, v8::Symbol::GetIterator(realm.isolate())).ToLocalChecked();
-  if (values.As<v8::Function>()->Call(ctx, empty, 0, nullptr).ToLocal(&arrayIter)) {
-    v8::Local<v8::Value> iteratorProto =
-        arrayIter.As<v8::Object>()->GetPrototype().As<v8::Object>()->GetPrototype();
-    proto->SetPrototype(ctx, iteratorProto).Check();
-  }
-}
-
-HeadersIterator::HeadersIterator(Realm& realm, Headers* headers, Kind kind)
-    : headers_(headers), headersRef_(realm.isolate(), headers->wrapper(realm.isolate())),
-      kind_(kind) {}
-
-v8::Local<v8::Value> HeadersIterator::next(Realm& realm) {
-  v8::Isolate* iso = realm.isolate();
-  v8::Local<v8::Context> ctx = realm.context();
-  const std::vector<Headers::Entry>& pairs = headers_->sortedAndCombined();
-  v8::Local<v8::Object> result = v8::Object::New(iso);
-  bool done = index_ >= pairs.size();
-  v8::Local<v8::Value> value = v8::Undefined(iso);
-  if (!done) {
-    const Headers::Entry& e = pairs[index_++];
-    switch (kind_) {
-      case Kind::kKeys:
-        value = byteString(iso, e.name);
-        break;
-      case Kind::kValues:
-        value = byteString(iso, e.value);
-        break;
-      case Kind::kEntries: {
-        v8::Local<v8::Value> pair[] = {byteString(iso, e.name), byteString(iso, e.value)};
-        value = v8::Array::New(iso, pair, 2);
-        break;
-      }
-    }
-  }
-  result->Set(ctx, realm.internalized("value"), value).Check();
-  result->Set(ctx, realm.internalized("done"), v8::Boolean::New(iso, done)).Check();
-  return result;
+std::optional<std::pair<ByteString, ByteString>> Headers::pairAt(Realm&, size_t index) const {
+  const std::vector<Entry>& pairs = sortedAndCombined();
+  if (index >= pairs.size()) return std::nullopt;
+  return std::pair{ByteString{pairs[index].name}, ByteString{pairs[index].value}};
 }
 
 }  // namespace torus::js

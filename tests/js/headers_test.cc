@@ -231,7 +231,13 @@ TEST_F(HeadersTest, ForEachVisitsSortedPairsWithThisArg) {
 TEST_F(HeadersTest, BrandChecksAndClassString) {
   EXPECT_EQ(run("Object.prototype.toString.call(new Headers())"), "[object Headers]");
   EXPECT_EQ(run("Headers.prototype.get.call({}, 'a')"), "threw TypeError: Illegal invocation");
-  EXPECT_EQ(run("Object.keys(Headers.prototype).length"), "0");
+  // WebIDL: operations are enumerable on the prototype; @@iterator is not.
+  EXPECT_EQ(run("Object.keys(Headers.prototype).join()"),
+            "append,delete,get,getSetCookie,has,set,entries,keys,values,forEach");
+  EXPECT_EQ(run("Headers.prototype.propertyIsEnumerable(Symbol.iterator)"), "false");
+  EXPECT_EQ(run("[Headers.length, Headers.prototype.append.length, Headers.prototype.get.length,"
+                " Headers.prototype.forEach.length, Headers.prototype.keys.length].join()"),
+            "0,2,1,1,0");
 }
 
 TEST_F(HeadersTest, CppApi) {
