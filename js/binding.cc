@@ -534,6 +534,15 @@ void setPrototypeToIntrinsic(Realm& realm, v8::Local<v8::FunctionTemplate> tmpl,
   proto->Delete(ctx, realm.internalized("constructor")).Check();
 }
 
+void chainInterfaceObjects(Realm& realm, v8::Local<v8::FunctionTemplate> t,
+                           v8::Local<v8::FunctionTemplate> parent) {
+  v8::Local<v8::Context> ctx = realm.context();
+  t->GetFunction(ctx)
+      .ToLocalChecked()
+      ->SetPrototype(ctx, parent->GetFunction(ctx).ToLocalChecked())
+      .Check();
+}
+
 }  // namespace detail
 
 // ---- async iteration (https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object) ----

@@ -1047,7 +1047,7 @@ constexpr int maxArgs() {
 template <typename Tuple, size_t... I>
 bool convertArgs(const ArgContext& base, const v8::FunctionCallbackInfo<v8::Value>& info,
                  Tuple& args, std::index_sequence<I...>) {
-  v8::Local<v8::Value> undefined = v8::Undefined(info.GetIsolate());
+  [[maybe_unused]] v8::Local<v8::Value> undefined = v8::Undefined(info.GetIsolate());
   return (... && [&] {
     ArgContext cx = base;
     cx.index = base.setter ? 0 : int(I) + 1;
@@ -1234,7 +1234,8 @@ class ClassBuilder {
   void inherit() {
     static_assert(std::is_base_of_v<P, T>, "T must derive from P");
     static_assert(T::kType.parent == &P::kType, "T::kType.parent must be &P::kType");
-    tmpl_->Inherit(classTemplate<P>(realm_));
+    parent_ = classTemplate<P>(realm_);
+    tmpl_->Inherit(parent_);
   }
 
   // R (T::*)(Realm&, Args...): a regular operation on the prototype (enumerable, `length`
@@ -1358,6 +1359,8 @@ class ClassBuilder {
 
   v8::Local<v8::FunctionTemplate> tmpl() { return tmpl_; }
   Realm& realm() { return realm_; }
+  // The inherited interface's template (empty without inherit()).
+  v8::Local<v8::FunctionTemplate> parent() { return parent_; }
 
  private:
   v8::Local<v8::ObjectTemplate> proto() { return tmpl_->PrototypeTemplate(); }
@@ -1382,19 +1385,29 @@ class ClassBuilder {
         checkReceiver ? v8::Signature::New(realm_.isolate(), tmpl_) : v8::Local<v8::Signature>(),
         length, v8::ConstructorBehavior::kThrow);
   }
+  // WebIDL names accessor functions "get x" and "set x".
+  v8::Local<v8::String> accessorName(const char* prefix, const char* name) {
+    return v8::String::Concat(realm_.isolate(), realm_.internalized(prefix),
+                              realm_.internalized(name));
+  }
   template <auto get>
   v8::Local<v8::FunctionTemplate> getterTemplate(const char* name) {
+    v8::Local<v8::FunctionTemplate> t;
     if constexpr (detail::Signature<decltype(get)>::kMember) {
-      return functionTemplate(&methodCallback<get>, name, 0, true);
+      t = functionTemplate(&methodCallback<get>, name, 0, true);
     } else {
-      return functionTemplate(&staticCallback<get>, name, 0, false);
+      t = functionTemplate(&staticCallback<get>, name, 0, false);
     }
+    t->SetClassName(accessorName("get ", name));
+    return t;
   }
   template <auto set>
   v8::Local<v8::FunctionTemplate> setterTemplate(const char* name) {
     static_assert(detail::maxArgs<set>() == 1, "a setter takes (Realm&, value)");
-    return functionTemplate(&setterCallback<set>, name, 1,
-                            detail::Signature<decltype(set)>::kMember);
+    auto t = functionTemplate(&setterCallback<set>, name, 1,
+                              detail::Signature<decltype(set)>::kMember);
+    t->SetClassName(accessorName("set ", name));
+    return t;
   }
 
   static ArgContext context(Realm& realm, const v8::FunctionCallbackInfo<v8::Value>& info) {
@@ -1520,13 +1533,19 @@ class ClassBuilder {
 
   Realm& realm_;
   v8::Local<v8::FunctionTemplate> tmpl_;
+  v8::Local<v8::FunctionTemplate> parent_;
 };
 
 namespace detail {
+// WebIDL: an inheriting interface object's [[Prototype]] is its parent's interface object
+// (Inherit() chains only the prototypes). Instantiates t.
+void chainInterfaceObjects(Realm& realm, v8::Local<v8::FunctionTemplate> t,
+                           v8::Local<v8::FunctionTemplate> parent);
 template <typename T>
 void describeClass(Realm& realm, v8::Local<v8::FunctionTemplate> t) {
   ClassBuilder<T> b(realm, t);
   T::describe(b);
+  if (!b.parent().IsEmpty()) chainInterfaceObjects(realm, t, b.parent());
 }
 int nextClassId();
 }  // namespace detail
