@@ -499,9 +499,9 @@ void settlePromise(const v8::FunctionCallbackInfo<v8::Value>& info, v8::TryCatch
   if (tc.HasCaught()) {
     v8::Local<v8::Value> reason = tc.Exception();
     tc.Reset();
-    (void)resolver->Reject(ctx, reason);
+    resolver->Reject(ctx, reason).IsNothing();  // fails only on termination
   } else {
-    (void)resolver->Resolve(ctx, value);
+    resolver->Resolve(ctx, value).IsNothing();  // fails only on termination
   }
   info.GetReturnValue().Set(resolver->GetPromise());
 }
@@ -573,7 +573,7 @@ v8::Local<v8::Promise> AsyncIteration::nextSteps(Realm& realm) {
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(ctx).ToLocal(&resolver)) return {};
   if (finished_) {
-    (void)resolver->Resolve(ctx, detail::iteratorResult(realm, v8::Undefined(iso), true));
+    resolver->Resolve(ctx, detail::iteratorResult(realm, v8::Undefined(iso), true)).IsNothing();  // fails only on termination
     return resolver->GetPromise();
   }
   {
@@ -584,12 +584,12 @@ v8::Local<v8::Promise> AsyncIteration::nextSteps(Realm& realm) {
         tc.ReThrow();
         return {};
       }
-      (void)resolver->Reject(ctx, tc.Exception());
+      resolver->Reject(ctx, tc.Exception()).IsNothing();  // fails only on termination
     } else if (!r.ok()) {
       v8::Local<v8::Value> reason = errorValue(iso, r.error());
-      (void)resolver->Reject(ctx, reason.IsEmpty() ? v8::Undefined(iso).As<v8::Value>() : reason);
+      resolver->Reject(ctx, reason.IsEmpty() ? v8::Undefined(iso).As<v8::Value>() : reason).IsNothing();  // fails only on termination
     } else {
-      (void)resolver->Resolve(ctx, r.value());
+      resolver->Resolve(ctx, r.value()).IsNothing();  // fails only on termination
     }
   }
   v8::Local<v8::Object> self = wrapper(iso);
