@@ -147,8 +147,9 @@ void Realm::throwError(const JsError& err) { torus::js::throwError(isolate_, err
 
 void Realm::checkpoint() {
   ++checkpoints_;
-  // Without this, V8's posted tasks never run: natives of collected wrappers would wait
-  // for a forced GC to be deleted (their second-pass callbacks are such a task).
+  // V8 posts work to the embedder as foreground tasks (second-pass weak callbacks it does
+  // not run inside the GC, FinalizationRegistry cleanup, GC steps): without this they would
+  // never run.
   while (v8::platform::PumpMessageLoop(gPlatform.get(), isolate_)) {
   }
   isolate_->PerformMicrotaskCheckpoint();
