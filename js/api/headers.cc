@@ -85,17 +85,6 @@ v8::Local<v8::String> byteString(v8::Isolate* iso, std::string_view s) {
       .ToLocalChecked();
 }
 
-// WebIDL ByteString conversion for values met while walking `init`. False with an exception
-// pending in the isolate.
-bool toByteString(Realm& realm, v8::Local<v8::Value> v, std::string* out) {
-  ByteString b;
-  if (!Converter<ByteString>::from(ArgContext{realm, "Headers", "constructor", 1}, v, &b)) {
-    return false;
-  }
-  *out = std::move(b.value);
-  return true;
-}
-
 }  // namespace
 
 void Headers::describe(ClassBuilder<Headers>& c) {
@@ -202,80 +191,37 @@ JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
     changed();
     return {};
   }
-  if (!init->IsObject()) {
-    return JsError::type(
-        "Failed to construct 'Headers': The provided value is not of type "
-        "'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
+  // HeadersInit: WebIDL converts the whole value first (sequences through their iterators,
+  // records key by key), then fill checks each pair.
+  HeadersInit converted;
+  if (!Converter<HeadersInit>::from(ArgContext{realm, "Headers", "constructor", 1}, init,
+                                    &converted)) {
+    return JsError::pending();
   }
-  v8::Local<v8::Object> obj = init.As<v8::Object>();
-  v8::Local<v8::Function> method;
-  if (!getIteratorMethod(realm, obj, &method)) return JsError::pending();
-
-  if (!method.IsEmpty()) {
-    // sequence<sequence<ByteString>>: WebIDL converts the whole value first, then fill
-    // checks each pair.
-    std::vector<std::vector<std::string>> pairs;
-    bool ok = iterate(realm, obj, method, [&](v8::Local<v8::Value> item) {
-      if (!item->IsObject()) {
-        realm.throwError(JsError::type(
-            "Failed to construct 'Headers': The provided value cannot be converted to a "
-            "sequence."));
-        return false;
-      }
-      v8::Local<v8::Function> inner;
-      if (!getIteratorMethod(realm, item.As<v8::Object>(), &inner)) return false;
-      if (inner.IsEmpty()) {
-        realm.throwError(JsError::type(
-            "Failed to construct 'Headers': The provided value cannot be converted to a "
-            "sequence."));
-        return false;
-      }
-      std::vector<std::string>& pair = pairs.emplace_back();
-      return iterate(realm, item, inner, [&](v8::Local<v8::Value> part) {
-        return toByteString(realm, part, &pair.emplace_back());
-      });
-    });
-    if (!ok) return JsError::pending();
-    for (const auto& pair : pairs) {
+  if (auto* pairs = std::get_if<0>(&converted)) {
+    for (const auto& pair : *pairs) {
       if (pair.size() != 2) {
         return JsError::type(
             "Failed to construct 'Headers': Header pair must contain exactly two items, got " +
             std::to_string(pair.size()));
       }
-      std::string_view value = normalizeValue(pair[1]);
-      if (!isHeaderName(pair[0])) return invalidName("constructor", pair[0]);
-      if (!isHeaderValue(value)) return invalidValue("constructor", value);
-      appendTrusted(pair[0], value);
+      JsResult<void> r = appendInit(pair[0].value, pair[1].value);
+      if (!r.ok()) return r;
     }
     return {};
   }
+  for (const auto& [name, value] : std::get<1>(converted).entries) {
+    JsResult<void> r = appendInit(name.value, value.value);
+    if (!r.ok()) return r;
+  }
+  return {};
+}
 
-  // record<ByteString, ByteString>: own enumerable keys in property order (a Symbol key
-  // fails the ByteString conversion, as WebIDL says).
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Array> keys;
-  if (!obj->GetPropertyNames(ctx, v8::KeyCollectionMode::kOwnOnly, v8::ONLY_ENUMERABLE,
-                             v8::IndexFilter::kIncludeIndices,
-                             v8::KeyConversionMode::kConvertToString)
-           .ToLocal(&keys)) {
-    return JsError::pending();
-  }
-  std::vector<Entry> record;
-  for (uint32_t i = 0; i < keys->Length(); ++i) {
-    v8::Local<v8::Value> key, value;
-    Entry e;
-    if (!keys->Get(ctx, i).ToLocal(&key) || !toByteString(realm, key, &e.name) ||
-        !obj->Get(ctx, key).ToLocal(&value) || !toByteString(realm, value, &e.value)) {
-      return JsError::pending();
-    }
-    record.push_back(std::move(e));
-  }
-  for (const Entry& e : record) {
-    std::string_view value = normalizeValue(e.value);
-    if (!isHeaderName(e.name)) return invalidName("constructor", e.name);
-    if (!isHeaderValue(value)) return invalidValue("constructor", value);
-    appendTrusted(e.name, value);
-  }
+JsResult<void> Headers::appendInit(std::string_view name, std::string_view value) {
+  value = normalizeValue(value);
+  if (!isHeaderName(name)) return invalidName("constructor", name);
+  if (!isHeaderValue(value)) return invalidValue("constructor", value);
+  appendTrusted(name, value);
   return {};
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "js/binding.h"
@@ -83,6 +84,11 @@ class Headers : public Wrappable {
   // sorted and combined list, read anew at each step so iteration sees changes.
   std::optional<std::pair<ByteString, ByteString>> pairAt(Realm& realm, size_t index) const;
 
+  // https://fetch.spec.whatwg.org/#typedefdef-headersinit
+  using HeadersInit =
+      std::variant<std::vector<std::vector<ByteString>>, Record<ByteString, ByteString>>;
+  // Validates and normalizes one pair of an init and appends it (no guard).
+  JsResult<void> appendInit(std::string_view name, std::string_view value);
   // Validates and normalizes (name, value) for `member` and checks the guard.
   JsResult<void> appendChecked(const char* member, std::string_view name, std::string_view value);
   void remove(std::string_view lowercaseName);

@@ -181,6 +181,14 @@ TEST_F(HeadersTest, InitForms) {
   EXPECT_EQ(run("function* gen() { yield ['g', 'v']; yield new Set(['s', 'w']); }"
                 "JSON.stringify([...new Headers(gen())])"),
             R"([["g","v"],["s","w"]])");
+  // A record's keys: each descriptor read just before its value (WebIDL's order).
+  EXPECT_EQ(run("const log = []; const px = new Proxy({b: '1', a: '2'}, {"
+                "  ownKeys(t) { log.push('keys'); return Reflect.ownKeys(t) },"
+                "  getOwnPropertyDescriptor(t, k) { log.push('gopd ' + k);"
+                "    return Reflect.getOwnPropertyDescriptor(t, k) },"
+                "  get(t, k) { if (typeof k === 'string') log.push('get ' + k); return t[k] }});"
+                "JSON.stringify([...new Headers(px)]) + ' ' + log.join()"),
+            R"([["a","2"],["b","1"]] keys,gopd b,get b,gopd a,get a)");
   EXPECT_EQ(run("JSON.stringify([...new Headers(undefined)])"), "[]");
   EXPECT_EQ(run("JSON.stringify([...new Headers({})])"), "[]");
   EXPECT_EQ(run("JSON.stringify([...new Headers([])])"), "[]");
