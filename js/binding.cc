@@ -224,7 +224,8 @@ bool convertToInt(const ArgContext& cx, v8::Local<v8::Value> v, IntSpec spec, In
   }
   // 64-bit types are limited to the safe integers, as WebIDL says.
   constexpr double kMaxSafe = 9007199254740991.0;
-  double lower = spec.isSigned ? (spec.bits == 64 ? -kMaxSafe : -std::ldexp(1.0, spec.bits - 1)) : 0;
+  double lower =
+      spec.isSigned ? (spec.bits == 64 ? -kMaxSafe : -std::ldexp(1.0, spec.bits - 1)) : 0;
   double upper = spec.bits == 64 ? kMaxSafe
                  : spec.isSigned ? std::ldexp(1.0, spec.bits - 1) - 1
                                  : std::ldexp(1.0, spec.bits) - 1;
@@ -510,8 +511,8 @@ v8::Local<v8::Object> iteratorResult(Realm& realm, v8::Local<v8::Value> value, b
   v8::Local<v8::Context> ctx = realm.context();
   v8::Local<v8::Object> result = v8::Object::New(realm.isolate());
   result->CreateDataProperty(ctx, realm.internalized("value"), value).Check();
-  result->CreateDataProperty(ctx, realm.internalized("done"), v8::Boolean::New(realm.isolate(), done))
-      .Check();
+  v8::Local<v8::Value> isDone = v8::Boolean::New(realm.isolate(), done);
+  result->CreateDataProperty(ctx, realm.internalized("done"), isDone).Check();
   return result;
 }
 
@@ -545,7 +546,8 @@ void chainInterfaceObjects(Realm& realm, v8::Local<v8::FunctionTemplate> t,
 
 }  // namespace detail
 
-// ---- async iteration (https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object) ----
+// ---- async iteration ----
+// https://webidl.spec.whatwg.org/#es-asynchronous-iterator-prototype-object
 
 v8::Local<v8::Value> AsyncIteration::next(Realm& realm) {
   v8::Local<v8::Context> ctx = realm.context();
@@ -573,7 +575,8 @@ v8::Local<v8::Promise> AsyncIteration::nextSteps(Realm& realm) {
   v8::Local<v8::Promise::Resolver> resolver;
   if (!v8::Promise::Resolver::New(ctx).ToLocal(&resolver)) return {};
   if (finished_) {
-    resolver->Resolve(ctx, detail::iteratorResult(realm, v8::Undefined(iso), true)).IsNothing();  // fails only on termination
+    resolver->Resolve(ctx, detail::iteratorResult(realm, v8::Undefined(iso), true))
+        .IsNothing();  // fails only on termination
     return resolver->GetPromise();
   }
   {
@@ -587,7 +590,8 @@ v8::Local<v8::Promise> AsyncIteration::nextSteps(Realm& realm) {
       resolver->Reject(ctx, tc.Exception()).IsNothing();  // fails only on termination
     } else if (!r.ok()) {
       v8::Local<v8::Value> reason = errorValue(iso, r.error());
-      resolver->Reject(ctx, reason.IsEmpty() ? v8::Undefined(iso).As<v8::Value>() : reason).IsNothing();  // fails only on termination
+      resolver->Reject(ctx, reason.IsEmpty() ? v8::Undefined(iso).As<v8::Value>() : reason)
+          .IsNothing();  // fails only on termination
     } else {
       resolver->Resolve(ctx, r.value()).IsNothing();  // fails only on termination
     }

@@ -593,7 +593,8 @@ template <typename K, typename V>
 struct Converter<Record<K, V>> {
   static bool from(const ArgContext& cx, v8::Local<v8::Value> v, Record<K, V>* out) {
     if (!v->IsObject()) {
-      cx.realm.throwError(argError(cx, "is not of type '" + detail::typeName<Record<K, V>>() + "'."));
+      cx.realm.throwError(
+          argError(cx, "is not of type '" + detail::typeName<Record<K, V>>() + "'."));
       return false;
     }
     v8::Local<v8::Object> obj = v.As<v8::Object>();
@@ -1147,9 +1148,10 @@ struct IteratorNames {
   static constexpr auto kAsync = suffixedName<T>(" AsyncIterator");
 };
 
-// The default iterator object of a pair iterable (https://webidl.spec.whatwg.org/#es-default-iterator-object):
-// live, it reads pair `index` of its target at each next(), so it sees changes made while
-// iterating. Its target is traced on its wrapper.
+// The default iterator object of a pair iterable
+// (https://webidl.spec.whatwg.org/#es-default-iterator-object): live, it reads pair `index` of its
+// target at each next(), so it sees changes made while iterating. Its target is traced on its
+// wrapper.
 template <typename T, auto pairAt>
 class PairIterator : public Wrappable {
  public:

@@ -499,8 +499,9 @@ TEST_F(BindingTest, AttributesWithSettersConvertTheirValue) {
   EXPECT_EQ(run("p.label = 42; typeof p.label + ':' + p.label"), "string:42");
   // A read-only attribute ignores assignment (sloppy) or throws (strict).
   EXPECT_EQ(run("p.norm = 9; p.norm"), "4.5");
-  EXPECT_EQ(run("(() => { 'use strict'; try { p.norm = 1 } catch (e) { return e.constructor.name } })()"),
-            "TypeError");
+  EXPECT_EQ(
+      run("(() => { 'use strict'; try { p.norm = 1 } catch (e) { return e.constructor.name } })()"),
+      "TypeError");
   // Errors name the attribute and the class.
   EXPECT_EQ(run("p.weight = 256"),
             "threw TypeError: Failed to set the 'weight' property on 'Point': The provided value "
@@ -615,11 +616,12 @@ TEST_F(BindingTest, PromiseOperationsRejectInsteadOfThrowing) {
 
 TEST_F(BindingTest, DictionariesConvertMembersInOrderReadingEachOnce) {
   // Inherited members first, each dictionary's members in lexicographic order.
-  EXPECT_EQ(run("const log = [];"
-                "const src = {zulu: 2, alpha: 1, name: 'n', count: '7', speed: 'fast', note: null};"
-                "const proxy = new Proxy(src, {get(t, k, r) { log.push(String(k)); return t[k]; }});"
-                "new Kitchen().dict(proxy) + ' ' + log.join()"),
-            "n|2|t|7|fast|null alpha,zulu,count,name,note,speed");
+  EXPECT_EQ(
+      run("const log = [];"
+          "const src = {zulu: 2, alpha: 1, name: 'n', count: '7', speed: 'fast', note: null};"
+          "const proxy = new Proxy(src, {get(t, k, r) { log.push(String(k)); return t[k]; }});"
+          "new Kitchen().dict(proxy) + ' ' + log.join()"),
+      "n|2|t|7|fast|null alpha,zulu,count,name,note,speed");
   // Getters run once each, in that order, even with side effects.
   EXPECT_EQ(run("let n = 0; const g = {get name() { return 'g' + (++n) },"
                 " get zulu() { return ++n }, get alpha() { return ++n }};"
@@ -754,7 +756,8 @@ TEST_F(BindingTest, CallbackFunctionsAndInterfaces) {
   EXPECT_EQ(run("const l = {}; l.handleEvent = () => 'first'; const r1 = k.listener(l);"
                 "l.handleEvent = () => 'second'; r1 + ',' + k.listener(l)"),
             "first,second");
-  EXPECT_EQ(run("k.listener({})"), "threw TypeError: The callback's 'handleEvent' is not a function.");
+  EXPECT_EQ(run("k.listener({})"),
+            "threw TypeError: The callback's 'handleEvent' is not a function.");
   EXPECT_EQ(run("k.listener(5)"),
             "threw TypeError: Failed to execute 'listener' on 'Kitchen': parameter 1 is not of "
             "type 'object'.");
@@ -763,24 +766,28 @@ TEST_F(BindingTest, CallbackFunctionsAndInterfaces) {
 // ---- integers ----
 
 TEST_F(BindingTest, IntegersConvertModuloTheirWidth) {
-  EXPECT_EQ(run("const k = new Kitchen();"
-                "[k.octet(255), k.octet(256), k.octet(-1), k.octet(3.9), k.octet(-3.9), k.octet(NaN),"
-                " k.octet(Infinity), k.octet('0x10'), k.octet(2 ** 53)].join()"),
-            "255,0,255,3,253,0,0,16,0");
+  EXPECT_EQ(
+      run("const k = new Kitchen();"
+          "[k.octet(255), k.octet(256), k.octet(-1), k.octet(3.9), k.octet(-3.9), k.octet(NaN),"
+          " k.octet(Infinity), k.octet('0x10'), k.octet(2 ** 53)].join()"),
+      "255,0,255,3,253,0,0,16,0");
   EXPECT_EQ(run("[k.shortInt(32768), k.shortInt(-32769), k.shortInt(65535)].join()"),
             "-32768,32767,-1");
   // 64-bit: ConvertToInt modulo 2^64, back to JS as the closest Number.
-  EXPECT_EQ(run("[k.longLong(2 ** 53), k.longLong(2 ** 53 + 2), k.longLong(-1), k.longLong(2 ** 63),"
-                " k.longLong(2 ** 64 + 4096), k.longLong(-0), k.longLong(-Infinity)].join()"),
-            "9007199254740992,9007199254740994,-1,-9223372036854775808,4096,0,0");
-  EXPECT_EQ(run("[k.unsignedLongLong(-1), k.unsignedLongLong(2 ** 64), k.unsignedLongLong(1e300)].join()"),
+  EXPECT_EQ(
+      run("[k.longLong(2 ** 53), k.longLong(2 ** 53 + 2), k.longLong(-1), k.longLong(2 ** 63),"
+          " k.longLong(2 ** 64 + 4096), k.longLong(-0), k.longLong(-Infinity)].join()"),
+      "9007199254740992,9007199254740994,-1,-9223372036854775808,4096,0,0");
+  EXPECT_EQ(run("[k.unsignedLongLong(-1), k.unsignedLongLong(2 ** 64), "
+                "k.unsignedLongLong(1e300)].join()"),
             "18446744073709551615,0,0");
   EXPECT_EQ(run("try { k.longLong(1n) } catch (e) { e.constructor.name }"), "TypeError");
 }
 
 TEST_F(BindingTest, EnforceRangeRejectsNonFiniteAndOutOfRange) {
   EXPECT_EQ(run("const k = new Kitchen();"
-                "[k.enforcedOctet(0), k.enforcedOctet(255), k.enforcedOctet(254.9), k.enforcedOctet(-0.9),"
+                "[k.enforcedOctet(0), k.enforcedOctet(255), k.enforcedOctet(254.9), "
+                "k.enforcedOctet(-0.9),"
                 " k.enforcedOctet(-0)].join()"),
             "0,255,254,0,0");
   EXPECT_EQ(run("Object.is(k.enforcedOctet(-0), 0)"), "true");
@@ -809,12 +816,15 @@ TEST_F(BindingTest, EnforceRangeRejectsNonFiniteAndOutOfRange) {
 }
 
 TEST_F(BindingTest, ClampClampsAndRoundsHalfToEven) {
-  EXPECT_EQ(run("const k = new Kitchen();"
-                "[k.clampedOctet(-5), k.clampedOctet(300), k.clampedOctet(NaN), k.clampedOctet(Infinity),"
-                " k.clampedOctet(-Infinity), k.clampedOctet(1.5), k.clampedOctet(2.5), k.clampedOctet(2.6),"
-                " k.clampedOctet(-0), k.clampedOctet(-0.5), k.clampedOctet(254.5)].join()"),
-            "0,255,0,255,0,2,2,3,0,0,254");
-  EXPECT_EQ(run("[k.clampedLongLong(2 ** 60), k.clampedLongLong(-(2 ** 60)), k.clampedLongLong(0.5)].join()"),
+  EXPECT_EQ(
+      run("const k = new Kitchen();"
+          "[k.clampedOctet(-5), k.clampedOctet(300), k.clampedOctet(NaN), k.clampedOctet(Infinity),"
+          " k.clampedOctet(-Infinity), k.clampedOctet(1.5), k.clampedOctet(2.5), "
+          "k.clampedOctet(2.6),"
+          " k.clampedOctet(-0), k.clampedOctet(-0.5), k.clampedOctet(254.5)].join()"),
+      "0,255,0,255,0,2,2,3,0,0,254");
+  EXPECT_EQ(run("[k.clampedLongLong(2 ** 60), k.clampedLongLong(-(2 ** 60)), "
+                "k.clampedLongLong(0.5)].join()"),
             "9007199254740991,-9007199254740991,0");
 }
 
@@ -921,16 +931,19 @@ TEST_F(BindingTest, AsyncIterablesYieldPromisesOfResults) {
 
 TEST_F(BindingTest, AsyncIteratorCallsRunOneAtATime) {
   // Three next() calls at once: each asks the iterable only after the previous one settled.
-  EXPECT_EQ(settle("const c = new Countdown(2); const it = c.values();"
-                   "const calls = [];"
-                   "const ps = [it.next(), it.next(), it.next()]; calls.push(c.calls);"
-                   "Promise.all(ps).then(rs => out = calls + ' ' + JSON.stringify(rs) + ' ' + c.calls)"),
-            R"(1 [{"value":0,"done":false},{"value":1,"done":false},{"done":true}] 3)");
+  EXPECT_EQ(
+      settle("const c = new Countdown(2); const it = c.values();"
+             "const calls = [];"
+             "const ps = [it.next(), it.next(), it.next()]; calls.push(c.calls);"
+             "Promise.all(ps).then(rs => out = calls + ' ' + JSON.stringify(rs) + ' ' + c.calls)"),
+      R"(1 [{"value":0,"done":false},{"value":1,"done":false},{"done":true}] 3)");
   // A failure rejects that call and finishes the iterator.
-  EXPECT_EQ(settle("const f = new Countdown(5, 1).values();"
-                   "f.next().then(() => f.next()).catch(e => { out = e.constructor.name + ':' + e.message;"
-                   "  return f.next() }).then(r => out += ':' + r.done)"),
-            "RangeError:failed at 1:true");
+  EXPECT_EQ(
+      settle(
+          "const f = new Countdown(5, 1).values();"
+          "f.next().then(() => f.next()).catch(e => { out = e.constructor.name + ':' + e.message;"
+          "  return f.next() }).then(r => out += ':' + r.done)"),
+      "RangeError:failed at 1:true");
   EXPECT_EQ(settle("Object.getPrototypeOf(new Countdown(1).values()).next.call({})"
                    ".catch(e => out = e.message)"),
             "Illegal invocation");
@@ -944,9 +957,10 @@ TEST_F(BindingTest, AsyncIteratorCallsRunOneAtATime) {
 TEST_F(BindingTest, CyclesThroughTracedValuesAreCollected) {
   realm_->isolate()->LowMemoryNotification();
   size_t baseline = realm_->liveWrappables();
-  EXPECT_EQ(run("for (let i = 0; i < 1000000; ++i) { const h = new Holder(); h.setCallback(() => h) }"
-                " 0"),
-            "0");
+  EXPECT_EQ(
+      run("for (let i = 0; i < 1000000; ++i) { const h = new Holder(); h.setCallback(() => h) }"
+          " 0"),
+      "0");
   EXPECT_GT(realm_->liveWrappables(), baseline);
   realm_->isolate()->LowMemoryNotification();
   EXPECT_EQ(realm_->liveWrappables(), baseline);
