@@ -384,7 +384,8 @@ webidl.createDictionaryConverter = (name, ...memberLists) => {
       throw makeException(TypeError, `can not be converted to a dictionary (${name}).`, prefix,
         context);
     }
-    const idl = {};
+    // No prototype: an accessor user code put on Object.prototype must not catch the writes.
+    const idl = { __proto__: null };
     for (const m of members) {
       const value = t === 'Object' ? V[m.key] : undefined;
       const where = `'${m.key}' member of ${name}`;
