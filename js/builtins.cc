@@ -1,9 +1,11 @@
 #include "js/builtins.h"
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/check.h"
@@ -74,40 +76,200 @@ void Natives::set(const char* name, v8::Local<v8::Value> value) {
   object_->Set(realm_.context(), realm_.internalized(name), value).Check();
 }
 
-void runBuiltins(Realm& realm) {
+namespace {
+
+// Calls f for each space-separated word of list.
+template <typename F>
+void forEachWord(const char* list, F&& f) {
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    size_t end = rest.find(' ');
+    std::string_view word = rest.substr(0, end);
+    if (!word.empty()) f(word);
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+}
+
+bool lazy(const BuiltinSource& b) {
+  return *b.lazy || *b.lazyGet || *b.lazyReplaceable || *b.helpers;
+}
+
+void runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading);
+
+// Compiles (from the code cache when there is one) and runs built-in i, once per realm.
+void runBuiltin(Realm& realm, size_t i) {
+  std::vector<bool>& done = realm.builtinsRun();
+  if (done[i]) return;
+  done[i] = true;  // first: a file that touches its own globals must not re-enter
+  const BuiltinSource& b = kBuiltins[i];
+  forEachWord(b.required, [&](std::string_view dep) {
+    for (size_t j = 0; j < i; ++j) {
+      if (dep == std::string_view(kBuiltins[j].name).substr(6)) runLazy(realm, j, {});
+    }
+  });
   v8::Isolate* iso = realm.isolate();
   v8::HandleScope scope(iso);
   v8::Local<v8::Context> ctx = realm.context();
-  Natives(realm).add("setHelper", setHelper);
+  v8::TryCatch tc(iso);
   v8::Local<v8::String> params[] = {realm.internalized("natives"),
                                     realm.internalized("internals")};
   v8::Local<v8::Value> args[] = {realm.natives(), realm.internals()};
-  for (size_t i = 0; i < kBuiltinCount; ++i) {
-    const BuiltinSource& b = kBuiltins[i];
-    v8::TryCatch tc(iso);
-    v8::ScriptOrigin origin(iso, v8Str(iso, b.name));
-    const std::vector<uint8_t>* cached = codeCache().get(i);
-    // Source owns the CachedData it is given.
-    auto* data = cached ? new v8::ScriptCompiler::CachedData(cached->data(), int(cached->size()))
-                        : nullptr;
-    v8::ScriptCompiler::Source source(v8Str(iso, b.source), origin, data);
-    v8::Local<v8::Function> fn;
-    if (!v8::ScriptCompiler::CompileFunction(
-             ctx, &source, 2, params, 0, nullptr,
-             data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions)
-             .ToLocal(&fn)) {
-      builtinFailed(realm, b.name, tc);
+  v8::ScriptOrigin origin(iso, v8Str(iso, b.name));
+  const std::vector<uint8_t>* cached = codeCache().get(i);
+  // Source owns the CachedData it is given.
+  auto* data = cached ? new v8::ScriptCompiler::CachedData(cached->data(), int(cached->size()))
+                      : nullptr;
+  v8::ScriptCompiler::Source source(v8Str(iso, b.source), origin, data);
+  v8::Local<v8::Function> fn;
+  if (!v8::ScriptCompiler::CompileFunction(
+           ctx, &source, 2, params, 0, nullptr,
+           data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions)
+           .ToLocal(&fn)) {
+    builtinFailed(realm, b.name, tc);
+  }
+  bool needCache = !data || source.GetCachedData()->rejected;
+  if (!needCache) ++gFromCache;
+  if (fn->Call(ctx, v8::Undefined(iso), 2, args).IsEmpty()) builtinFailed(realm, b.name, tc);
+  // After the run, so the cache holds the functions the file's top level compiled.
+  if (needCache) {
+    std::unique_ptr<v8::ScriptCompiler::CachedData> produced(
+        v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
+    if (produced) codeCache().put(i, produced->data, produced->length);
+  }
+}
+
+size_t indexOf(const v8::PropertyCallbackInfo<v8::Value>& info) {
+  return size_t(reinterpret_cast<uintptr_t>(info.Data().As<v8::External>()->Value()));
+}
+
+// Runs lazy file i for a read of `reading` (empty for a helper or an attribute): its
+// globals that are no longer placeholders (user code replaced them) and the one being read
+// are listed in internals.lazySkip, so webidl.defineGlobal leaves them alone.
+void runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading) {
+  if (realm.builtinsRun()[i]) return;
+  v8::Isolate* iso = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  v8::Local<v8::Object> internals = realm.internals();
+  v8::Local<v8::Object> global = ctx->Global();
+  v8::Local<v8::Object> skip = v8::Object::New(iso);
+  if (!reading.IsEmpty()) skip->Set(ctx, reading, v8::True(iso)).Check();
+  forEachWord(kBuiltins[i].lazy, [&](std::string_view word) {
+    v8::Local<v8::String> name = v8Str(iso, word);
+    if (!global->HasRealNamedCallbackProperty(ctx, name).FromMaybe(false)) {
+      skip->Set(ctx, name, v8::True(iso)).Check();
     }
-    bool needCache = !data || source.GetCachedData()->rejected;
-    if (!needCache) ++gFromCache;
-    if (fn->Call(ctx, v8::Undefined(iso), 2, args).IsEmpty()) builtinFailed(realm, b.name, tc);
-    // After the run, so the cache holds the functions the file's top level compiled.
-    if (needCache) {
-      std::unique_ptr<v8::ScriptCompiler::CachedData> produced(
-          v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
-      if (produced) codeCache().put(i, produced->data, produced->length);
+  });
+  v8::Local<v8::String> key = realm.internalized("lazySkip");
+  v8::Local<v8::Value> outer = internals->Get(ctx, key).ToLocalChecked();
+  internals->Set(ctx, key, skip).Check();
+  runBuiltin(realm, i);
+  internals->Set(ctx, key, outer).Check();
+}
+
+// A lazy data property's first read: run the file and return the value it defined
+// (webidl.defineGlobal records it in internals.lazyGlobals); V8 then turns the placeholder
+// into a plain data property holding it.
+void lazyValue(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
+  Realm& realm = Realm::from(info.GetIsolate());
+  v8::Local<v8::Context> ctx = realm.context();
+  runLazy(realm, indexOf(info), name);
+  v8::Local<v8::Value> defined, value;
+  if (realm.internals()->Get(ctx, realm.internalized("lazyGlobals")).ToLocal(&defined) &&
+      defined->IsObject() && defined.As<v8::Object>()->Get(ctx, name).ToLocal(&value)) {
+    info.GetReturnValue().Set(value);
+  }
+}
+
+// A lazy attribute's getter and setter: run the file, then forward to what it defined.
+void lazyAttributeGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Realm& realm = Realm::from(info.GetIsolate());
+  auto* entry = static_cast<std::pair<size_t, const char*>*>(info.Data().As<v8::External>()->Value());
+  runLazy(realm, entry->first, {});
+  v8::Local<v8::Value> value;
+  if (realm.context()->Global()->Get(realm.context(), realm.internalized(entry->second)).ToLocal(&value)) {
+    info.GetReturnValue().Set(value);
+  }
+}
+void lazyAttributeSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Realm& realm = Realm::from(info.GetIsolate());
+  auto* entry = static_cast<std::pair<size_t, const char*>*>(info.Data().As<v8::External>()->Value());
+  runLazy(realm, entry->first, {});
+  realm.context()->Global()->Set(realm.context(), realm.internalized(entry->second), info[0]).IsJust();
+}
+
+// The process-wide (index, name) pairs the attribute placeholders carry: names outlive
+// every realm.
+std::pair<size_t, const char*>* attributeEntry(size_t i, std::string_view name) {
+  static std::mutex mu;
+  static std::deque<std::pair<size_t, std::string>> names;
+  static std::deque<std::pair<size_t, const char*>> entries;
+  std::lock_guard lock(mu);
+  for (auto& e : entries) {
+    if (e.first == i && name == e.second) return &e;
+  }
+  names.emplace_back(i, std::string(name));
+  return &entries.emplace_back(i, names.back().second.c_str());
+}
+
+bool loadHelper(Realm& realm, const char* helper) {
+  for (size_t i = 0; i < kBuiltinCount; ++i) {
+    if (realm.builtinsRun()[i]) continue;
+    bool provides = false;
+    forEachWord(kBuiltins[i].helpers, [&](std::string_view h) { provides |= h == helper; });
+    if (provides) {
+      runLazy(realm, i, {});
+      return true;
     }
   }
+  return false;
+}
+
+void installPlaceholders(Realm& realm, size_t i) {
+  v8::Isolate* iso = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  v8::Local<v8::Object> global = ctx->Global();
+  const BuiltinSource& b = kBuiltins[i];
+  v8::Local<v8::Value> index = v8::External::New(iso, reinterpret_cast<void*>(uintptr_t(i)));
+  forEachWord(b.lazy, [&](std::string_view name) {
+    global->SetLazyDataProperty(ctx, v8Str(iso, name), lazyValue, index, v8::DontEnum).Check();
+  });
+  auto attribute = [&](std::string_view name, bool replaceable) {
+    v8::Local<v8::Value> data = v8::External::New(iso, attributeEntry(i, name));
+    v8::Local<v8::Function> get =
+        v8::Function::New(ctx, lazyAttributeGet, data, 0, v8::ConstructorBehavior::kThrow)
+            .ToLocalChecked();
+    v8::Local<v8::Function> set;
+    if (replaceable) {
+      set = v8::Function::New(ctx, lazyAttributeSet, data, 1, v8::ConstructorBehavior::kThrow)
+                .ToLocalChecked();
+    }
+    global->SetAccessorProperty(v8Str(iso, name), get, set, v8::None);
+  };
+  forEachWord(b.lazyGet, [&](std::string_view name) { attribute(name, false); });
+  forEachWord(b.lazyReplaceable, [&](std::string_view name) { attribute(name, true); });
+}
+
+}  // namespace
+
+void runBuiltins(Realm& realm) {
+  v8::HandleScope scope(realm.isolate());
+  Natives(realm).add("setHelper", setHelper);
+  realm.builtinsRun().assign(kBuiltinCount, false);
+  realm.setHelperLoader(loadHelper);
+  for (size_t i = 0; i < kBuiltinCount; ++i) {
+    if (lazy(kBuiltins[i])) {
+      installPlaceholders(realm, i);
+    } else {
+      runBuiltin(realm, i);
+    }
+  }
+}
+
+size_t builtinsRun(Realm& realm) {
+  size_t n = 0;
+  for (bool ran : realm.builtinsRun()) n += ran;
+  return n;
 }
 
 size_t builtinsFromCodeCache() { return gFromCache; }

@@ -11,6 +11,14 @@
 // process: the first realm produces a code cache per file, later realms (other workers, a
 // reload) consume it.
 //
+// A file may be lazy (header lines `// @lazy NAME...`, `@lazy-get`, `@lazy-replaceable`,
+// `@requires FILE...`, `@helpers NAME...`; embed.py reads them): instead of running it, the
+// realm gives its globals placeholders — V8 lazy data properties for classes and functions,
+// native accessors for attributes — and runs the file (after the lazy files it requires) on
+// the first access to any of them, or when C++ asks for a helper it registers. So a new
+// isolate pays only for the eager files (the language additions, WebIDL, DOMException,
+// structuredClone, console, events), and an app for the APIs it touches.
+//
 // Thread: the isolate's; the code cache is shared by all threads (mutex-guarded, filled once).
 #pragma once
 
@@ -25,6 +33,12 @@ namespace torus::js {
 struct BuiltinSource {
   const char* name;    // "torus:10_console.js", as stack traces show it
   const char* source;  // the function body
+  // Space-separated lists from the file's header lines; all empty for an eager file.
+  const char* lazy;
+  const char* lazyGet;
+  const char* lazyReplaceable;
+  const char* required;  // @requires
+  const char* helpers;
 };
 extern const BuiltinSource kBuiltins[];
 extern const size_t kBuiltinCount;
@@ -46,9 +60,13 @@ class Natives {
   v8::Local<v8::Object> object_;
 };
 
-// Runs every built-in, in order. A built-in that fails to compile or throws is a bug: it
-// aborts with the file, line and message.
+// Runs every eager built-in, in order, and installs the placeholders of the lazy ones. A
+// built-in that fails to compile or throws is a bug: it aborts with the file, line and
+// message.
 void runBuiltins(Realm& realm);
+
+// How many built-in files this realm has run (eager ones and lazy ones touched so far).
+size_t builtinsRun(Realm& realm);
 
 // How many built-in files were compiled from the process-wide code cache so far (for tests
 // and the startup log).

@@ -163,7 +163,11 @@ size_t Realm::arrayBufferBytes() const { return allocator_->bytes(); }
 
 v8::Local<v8::Function> Realm::helper(const char* name) {
   auto it = helpers_.find(name);
-  if (it == helpers_.end()) return {};
+  if (it == helpers_.end()) {
+    if (!helperLoader_ || !helperLoader_(*this, name)) return {};
+    it = helpers_.find(name);
+    if (it == helpers_.end()) return {};
+  }
   return it->second.Get(isolate_);
 }
 

@@ -113,6 +113,12 @@ class Realm {
   // An embedded-JS helper installed by the bootstrap (e.g. "inspect"), or empty.
   v8::Local<v8::Function> helper(const char* name);
   void setHelper(const char* name, v8::Local<v8::Function> fn);
+  // Called on a helper() miss to run the lazy built-in that registers it (js/builtins.h);
+  // returns whether it ran one.
+  using HelperLoader = bool (*)(Realm& realm, const char* name);
+  void setHelperLoader(HelperLoader loader) { helperLoader_ = loader; }
+  // Which built-in files have run in this realm, by index (js/builtins.cc).
+  std::vector<bool>& builtinsRun() { return builtinsRun_; }
 
   // The private objects of the built-in JavaScript (js/builtins.h): the natives handed to
   // it, and the internals its files share. Created empty on first use.
@@ -134,6 +140,8 @@ class Realm {
   std::vector<ClassTemplates> classes_;  // by class id; empty entries not built yet
   std::unordered_map<const char*, v8::Eternal<v8::String>> strings_;
   std::unordered_map<std::string, v8::Global<v8::Function>> helpers_;
+  HelperLoader helperLoader_ = nullptr;
+  std::vector<bool> builtinsRun_;
   v8::Global<v8::Object> natives_;
   v8::Global<v8::Object> internals_;
   Wrappable* live_ = nullptr;

@@ -454,14 +454,21 @@ webidl.defineConstants = (Type, constants) => {
 };
 
 // Globals as WebIDL interface objects and operations are: writable, configurable, not
-// enumerable.
+// enumerable. A lazy built-in's globals are V8 lazy data properties until first read. While
+// its file runs, the loader lists in internals.lazySkip the ones not to define: the one
+// being read (V8 replaces it with the value the read returns, taken from
+// internals.lazyGlobals) and any that user code replaced before (js/builtins.cc).
+const lazyGlobals = { __proto__: null };
+internals.lazyGlobals = lazyGlobals;
 webidl.defineGlobal = (name, value) => {
+  lazyGlobals[name] = value;
+  const skip = internals.lazySkip;
+  if (skip !== undefined && skip[name] === true) return;
   ObjectDefineProperty(globalThis, name, {
     value, writable: true, enumerable: false, configurable: true,
   });
 };
 
-// An operation of the global (structuredClone): writable, enumerable, configurable.
 webidl.defineGlobalOperation = (name, fn) => {
   ObjectDefineProperty(globalThis, name, {
     value: fn, writable: true, enumerable: true, configurable: true,

@@ -10,6 +10,9 @@
 // must not grow without bound). clearMarks()/clearMeasures() make room again.
 //
 // Performance is an EventTarget in the spec; it is not one until EventTarget exists.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy Performance PerformanceEntry PerformanceMark PerformanceMeasure
+// @lazy-replaceable performance
 'use strict';
 
 const { webidl } = internals;

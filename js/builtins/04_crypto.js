@@ -2,6 +2,9 @@
 // randomUUID() on the kernel's CSPRNG (js/api/crypto_random.h). `subtle` is not defined
 // yet: SubtleCrypto will add a `subtle` getter to Crypto.prototype (internals.Crypto) with
 // the same brand check.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy Crypto
+// @lazy-get crypto
 'use strict';
 
 const { webidl } = internals;

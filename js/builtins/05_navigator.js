@@ -1,6 +1,10 @@
 // navigator (https://html.spec.whatwg.org/multipage/workers.html#the-workernavigator-object):
 // the WorkerNavigator's userAgent and hardwareConcurrency (js/api/navigator.h), as the
 // `Navigator` interface that workerd and Deno expose; and `self`, the global object.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy Navigator
+// @lazy-get navigator
+// @lazy-replaceable self
 'use strict';
 
 const { webidl } = internals;

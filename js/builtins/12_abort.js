@@ -13,6 +13,8 @@
 //
 // Exported as internals.abort: { isSignal, aborted, reason, addAlgorithm, removeAlgorithm,
 // signalAbort, createSignal }.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy AbortSignal AbortController
 'use strict';
 
 const { webidl, events, DOMException, EventTarget } = internals;

@@ -11,6 +11,8 @@
 // The application/x-www-form-urlencoded parser and serializer are shared with bodies
 // through internals.urlencoded = { parse(string or BufferSource) -> [[name, value]...],
 // serialize([[name, value]...]) -> string }.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy URL URLSearchParams
 'use strict';
 
 const { webidl } = internals;

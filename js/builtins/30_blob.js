@@ -24,6 +24,9 @@
 //   'makeFile' (bytes, name, type, lastModified) -> File over bytes (taken over likewise)
 //   'blobInfo' (value) -> undefined if value is not a Blob, else { bytes (a new Uint8Array),
 //       type, and for a File also name and lastModified }
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy Blob File
+// @helpers makeBlob makeFile blobInfo
 'use strict';
 
 const { webidl } = internals;

@@ -20,6 +20,10 @@
 // for URLSearchParams bodies, serialised by URLSearchParams itself (20_url.js). When the URL
 // built-ins and this file meet on main, urlencodedParse() below is the one function to point
 // at the shared parser.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy FormData
+// @requires 30_blob.js
+// @helpers extractBody parseFormData
 'use strict';
 
 const { webidl, isBlob, isFile, blobParts, blobType, fileName, fileLastModified, makeFile,

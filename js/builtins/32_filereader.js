@@ -22,6 +22,9 @@
 // labels are treated as unknown (so UTF-8).
 //
 // Exported through internals: ProgressEvent.
+// Run lazily (js/builtins.h), on first use of its globals:
+// @lazy ProgressEvent FileReader
+// @requires 30_blob.js
 'use strict';
 
 const { webidl, events, Event, EventTarget, DOMException } = internals;

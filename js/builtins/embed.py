@@ -3,9 +3,17 @@
 
 Each file becomes one entry of torus::js::kBuiltins, in the order given (CMake passes them
 sorted by name, so the numeric prefix orders them, as in Deno's ext/ folders). A file is the
-body of a function (natives, internals) run once per realm, in strict mode."""
+body of a function (natives, internals) run once per realm, in strict mode.
+
+Header lines of a file that is run lazily (js/builtins.h says how):
+  // @lazy NAME...              globals that are data properties (classes, functions)
+  // @lazy-get NAME...          read-only attribute globals (getter only)
+  // @lazy-replaceable NAME...  [Replaceable] attribute globals (getter and setter)
+  // @requires FILE...          lazy files whose internals it reads, run before it
+  // @helpers NAME...           the realm helpers it registers (natives.setHelper)"""
 
 import os
+import re
 import sys
 
 
@@ -23,7 +31,18 @@ def main():
         if ")torus_js\"" in text:
             sys.exit(f"{path}: contains the raw-string delimiter")
         name = os.path.basename(path)
-        parts.append(f'    {{"torus:{name}", R"torus_js({text})torus_js"}},')
+        tags = {"lazy": [], "lazy-get": [], "lazy-replaceable": [], "requires": [], "helpers": []}
+        for line in text.split("\n"):
+            m = re.match(r"^// @([a-z-]+) (.*)$", line)
+            if m and m.group(1) in tags:
+                tags[m.group(1)] += m.group(2).split()
+        for dep in tags["requires"]:
+            if dep not in [os.path.basename(f) for f in files] or files.index(
+                    next(f for f in files if os.path.basename(f) == dep)) >= files.index(path):
+                sys.exit(f"{path}: @requires {dep}, which is not an earlier built-in")
+        fields = ", ".join('"' + " ".join(tags[k]) + '"' for k in
+                           ("lazy", "lazy-get", "lazy-replaceable", "requires", "helpers"))
+        parts.append(f'    {{"torus:{name}", R"torus_js({text})torus_js", {fields}}},')
     parts += [
         "};",
         f"const size_t kBuiltinCount = {len(files)};",

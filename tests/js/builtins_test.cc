@@ -27,11 +27,62 @@ TEST_F(BuiltinsTest, GlobalsAreWebIdlShaped) {
 }
 
 TEST_F(BuiltinsTest, LaterRealmsCompileFromTheCodeCache) {
+  run("[URL, Blob, FormData, performance, crypto, navigator, AbortController, FileReader]");
   size_t before = builtinsFromCodeCache();
   makeRealm(RealmOptions{});  // the fixture's first realm filled the cache
-  EXPECT_EQ(builtinsFromCodeCache() - before, kBuiltinCount);
+  size_t eager = builtinsRun(*realm_);
+  EXPECT_EQ(builtinsFromCodeCache() - before, eager);
   EXPECT_EQ(run("new DOMException('m', 'AbortError').code"), "20");
   EXPECT_EQ(run("typeof console.log"), "function");
+  EXPECT_EQ(run("new URL('http://a/b').pathname"), "/b");
+  EXPECT_EQ(builtinsFromCodeCache() - before, eager + 1);
+}
+
+TEST_F(BuiltinsTest, LazyFilesRunOnFirstUseOfTheirGlobals) {
+  size_t eager = builtinsRun(*realm_);
+  EXPECT_LT(eager, kBuiltinCount);
+  EXPECT_EQ(run("'URL' in globalThis && Object.keys(globalThis).includes('URL')"), "false");
+  EXPECT_EQ(builtinsRun(*realm_), eager) << "'in' and Object.keys do not run the file";
+  EXPECT_EQ(run("new URLSearchParams('a=1').get('a')"), "1");
+  EXPECT_EQ(builtinsRun(*realm_), eager + 1);
+  EXPECT_EQ(run("URL.name + URL.canParse('x:')"), "URLtrue");
+  EXPECT_EQ(builtinsRun(*realm_), eager + 1) << "the file runs once";
+  EXPECT_EQ(run("const u = Object.getOwnPropertyDescriptor(globalThis, 'URL');"
+                "[typeof u.value, u.writable, u.enumerable, u.configurable].join()"),
+            "function,true,false,true");
+}
+
+TEST_F(BuiltinsTest, RequiredFilesRunFirst) {
+  // FormData reads Blob's internals: its @requires runs 30_blob.js first.
+  EXPECT_EQ(run("const f = new FormData(); f.append('a', new Blob(['xy'])); f.get('a').size"),
+            "2");
+  EXPECT_EQ(run("f.get('a') instanceof File && f.get('a') instanceof Blob"), "true");
+}
+
+TEST_F(BuiltinsTest, UserCodeMayReplaceALazyGlobalBeforeItRuns) {
+  size_t eager = builtinsRun(*realm_);
+  EXPECT_EQ(run("globalThis.Blob = 1; Blob"), "1");
+  EXPECT_EQ(builtinsRun(*realm_), eager);
+  EXPECT_EQ(run("typeof File"), "function");  // the file runs for File, Blob stays the user's
+  EXPECT_EQ(run("Blob"), "1");
+}
+
+TEST_F(BuiltinsTest, LazyAttributesKeepTheirShape) {
+  EXPECT_EQ(run("const p = Object.getOwnPropertyDescriptor(globalThis, 'crypto');"
+                "[typeof p.get, p.set, p.enumerable].join()"),
+            "function,,true");
+  EXPECT_EQ(run("typeof crypto.randomUUID()"), "string");
+  EXPECT_EQ(run("self === globalThis"), "true");
+  EXPECT_EQ(run("self = 5; self"), "5");  // [Replaceable]
+  EXPECT_EQ(run("performance.now() >= 0"), "true");
+}
+
+TEST_F(BuiltinsTest, AHelperLoadsTheFileThatRegistersIt) {
+  size_t eager = builtinsRun(*realm_);
+  EXPECT_FALSE(realm_->helper("parseFormData").IsEmpty());
+  // 31_formdata.js, the 30_blob.js it requires and 20_url.js (it reads URLSearchParams).
+  EXPECT_EQ(builtinsRun(*realm_), eager + 3);
+  EXPECT_TRUE(realm_->helper("noSuchHelper").IsEmpty());
 }
 
 TEST_F(BuiltinsTest, StackTracesNameTheBuiltinFile) {
