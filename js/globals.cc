@@ -1,6 +1,8 @@
 #include "js/globals.h"
 
+#include "js/api/base64.h"
 #include "js/api/console.h"
+#include "js/api/encoding.h"
 #include "js/api/headers.h"
 #include "js/api/request.h"
 #include "js/api/response.h"
@@ -13,6 +15,8 @@ void installGlobals(Realm& realm) {
   v8::HandleScope scope(realm.isolate());
   Natives natives(realm);
   addConsoleNatives(natives);
+  addEncodingNatives(natives);
+  addBase64Natives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);
