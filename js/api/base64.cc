@@ -2,9 +2,8 @@
 
 #include <v8.h>
 
-#include <cstring>
-#include <memory>
 
+#include "alloc/bytes.h"
 #include "base/check.h"
 #include "js/binding.h"
 #include "js/builtins.h"
@@ -33,45 +32,60 @@ constexpr DecodeTable kDecode;
 
 }  // namespace
 
-std::optional<std::string> forgivingDecode(const uint8_t* text, size_t n) {
-  // One pass: drop whitespace, map the rest to 6-bit values ('=' kept as kPad).
-  std::unique_ptr<uint8_t[]> heap;
-  uint8_t small[1024];
-  uint8_t* vals = n <= sizeof(small) ? small : (heap.reset(new uint8_t[n]), heap.get());
+std::optional<size_t> forgivingDecode(uint8_t* data, size_t n) {
+  // Fast path: whole groups of four alphabet characters, decoded in place (the write index
+  // o never passes the read index i).
+  size_t i = 0, o = 0;
+  while (i + 4 <= n) {
+    int8_t a = kDecode.v[data[i]], b = kDecode.v[data[i + 1]], c = kDecode.v[data[i + 2]],
+           d = kDecode.v[data[i + 3]];
+    if ((a | b | c | d) < 0) break;  // whitespace, '=' or an error: the general path
+    uint32_t w = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(d);
+    data[o] = uint8_t(w >> 16);
+    data[o + 1] = uint8_t(w >> 8);
+    data[o + 2] = uint8_t(w);
+    i += 4;
+    o += 3;
+  }
+  // The rest, as the algorithm says: drop whitespace and map to 6-bit values ('=' kept as
+  // kPad) in place from i; the fast path took a multiple of four, so the counts below
+  // give the same answers as over the whole input.
+  uint8_t* vals = data + i;
   size_t m = 0;
-  for (size_t i = 0; i < n; ++i) {
-    int8_t v = kDecode.v[text[i]];
-    if (v == kSpace) continue;
-    if (v == kInvalid) return std::nullopt;
+  for (size_t k = i; k < n; ++k) {
+    int8_t v = kDecode.v[data[k]];
+    if (v < 0) {
+      if (v == kSpace) continue;
+      if (v == kInvalid) return std::nullopt;
+    }
     vals[m++] = uint8_t(v);
   }
   if (m % 4 == 0 && m > 0 && vals[m - 1] == uint8_t(kPad)) {
     --m;
-    if (m > 0 && vals[m - 1] == uint8_t(kPad)) --m;
+    if (vals[m - 1] == uint8_t(kPad)) --m;
   }
   if (m % 4 == 1) return std::nullopt;
-  std::string out;
-  out.resize(m / 4 * 3 + (m % 4 ? m % 4 - 1 : 0));
-  size_t o = 0, i = 0;
-  for (; i + 4 <= m; i += 4) {
-    uint32_t a = vals[i], b = vals[i + 1], c = vals[i + 2], d = vals[i + 3];
+  size_t k = 0;
+  for (; k + 4 <= m; k += 4) {
+    uint32_t a = vals[k], b = vals[k + 1], c = vals[k + 2], d = vals[k + 3];
     if ((a | b | c | d) > 63) return std::nullopt;  // a '=' left inside
     uint32_t w = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = char(w >> 16);
-    out[o++] = char(w >> 8);
-    out[o++] = char(w);
+    data[o++] = uint8_t(w >> 16);
+    data[o++] = uint8_t(w >> 8);
+    data[o++] = uint8_t(w);
   }
-  if (m - i == 2) {
-    if ((vals[i] | vals[i + 1]) > 63) return std::nullopt;
-    out[o++] = char((vals[i] << 2) | (vals[i + 1] >> 4));
-  } else if (m - i == 3) {
-    if ((vals[i] | vals[i + 1] | vals[i + 2]) > 63) return std::nullopt;
-    uint32_t w = (uint32_t(vals[i]) << 12) | (uint32_t(vals[i + 1]) << 6) | vals[i + 2];
-    out[o++] = char(w >> 10);
-    out[o++] = char(w >> 2);
+  if (m - k == 2) {
+    uint32_t a = vals[k], b = vals[k + 1];
+    if ((a | b) > 63) return std::nullopt;
+    data[o++] = uint8_t((a << 2) | (b >> 4));
+  } else if (m - k == 3) {
+    uint32_t a = vals[k], b = vals[k + 1], c = vals[k + 2];
+    if ((a | b | c) > 63) return std::nullopt;
+    uint32_t w = (a << 12) | (b << 6) | c;
+    data[o++] = uint8_t(w >> 10);
+    data[o++] = uint8_t(w >> 2);
   }
-  TORUS_CHECK(o == out.size());
-  return out;
+  return o;
 }
 
 size_t encodedLength(size_t n) { return (n + 2) / 3 * 4; }
@@ -104,14 +118,30 @@ void encode(const uint8_t* p, size_t n, char* out) {
 
 namespace {
 
-// The string's code units as Latin-1 bytes in buf, or false if one is above U+00FF.
-bool latin1(v8::Isolate* iso, v8::Local<v8::String> s, std::unique_ptr<uint8_t[]>& buf,
-            size_t* length) {
+// Scratch memory for one call: a stack buffer for small strings, else mimalloc (which keeps
+// freed large blocks for reuse, so a loop of big calls does not fault pages in each time).
+class Scratch {
+ public:
+  explicit Scratch(size_t n) : p_(n <= sizeof(small_) ? small_ : static_cast<uint8_t*>(alloc::allocateBytes(n))) {}
+  ~Scratch() {
+    if (p_ != small_) alloc::freeBytes(p_);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  uint8_t* get() const { return p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+
+ private:
+  uint8_t small_[1024];
+  uint8_t* p_;
+};
+
+// The string's code units as Latin-1 bytes in out (room for its length), or false if one is
+// above U+00FF.
+bool latin1(v8::Isolate* iso, v8::Local<v8::String> s, uint8_t* out) {
   size_t n = size_t(s->Length());
-  *length = n;
-  buf.reset(new uint8_t[n ? n : 1]);
   if (s->IsOneByte()) {
-    s->WriteOneByte(iso, buf.get(), 0, int(n), v8::String::NO_NULL_TERMINATION);
+    s->WriteOneByte(iso, out, 0, int(n), v8::String::NO_NULL_TERMINATION);
     return true;
   }
   constexpr size_t kChunk = 2048;
@@ -119,10 +149,12 @@ bool latin1(v8::Isolate* iso, v8::Local<v8::String> s, std::unique_ptr<uint8_t[]
   for (size_t pos = 0; pos < n; pos += kChunk) {
     size_t take = n - pos < kChunk ? n - pos : kChunk;
     s->Write(iso, units, int(pos), int(take), v8::String::NO_NULL_TERMINATION);
+    uint16_t any = 0;
     for (size_t k = 0; k < take; ++k) {
-      if (units[k] > 0xFF) return false;
-      buf[pos + k] = uint8_t(units[k]);
+      any |= units[k];
+      out[pos + k] = uint8_t(units[k]);
     }
+    if (any > 0xFF) return false;
   }
   return true;
 }
@@ -131,52 +163,63 @@ void invalidCharacter(v8::Isolate* iso, const char* message) {
   throwError(iso, JsError::dom("InvalidCharacterError", message));
 }
 
+void throwRange(v8::Isolate* iso, const char* message) {
+  iso->ThrowException(v8::Exception::RangeError(v8Str(iso, message)));
+}
+
 // atob(data): data is already a DOMString (21_base64.js converts it).
 void atobNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   TORUS_CHECK(info[0]->IsString());
-  std::unique_ptr<uint8_t[]> text;
-  size_t n;
-  std::optional<std::string> bytes;
-  if (latin1(iso, info[0].As<v8::String>(), text, &n)) bytes = base64::forgivingDecode(text.get(), n);
-  if (!bytes) {
+  v8::Local<v8::String> s = info[0].As<v8::String>();
+  size_t n = size_t(s->Length());
+  Scratch buf(n);
+  if (!buf) {
+    throwRange(iso, "Failed to execute 'atob': out of memory");
+    return;
+  }
+  std::optional<size_t> length;
+  if (latin1(iso, s, buf.get())) length = base64::forgivingDecode(buf.get(), n);
+  if (!length) {
     invalidCharacter(iso, "Failed to execute 'atob': The string to be decoded is not correctly "
                           "encoded.");
     return;
   }
   v8::Local<v8::String> result;
-  if (!v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(bytes->data()),
-                                  v8::NewStringType::kNormal, int(bytes->size()))
-           .ToLocal(&result)) {
-    return;
+  if (v8::String::NewFromOneByte(iso, buf.get(), v8::NewStringType::kNormal, int(*length))
+          .ToLocal(&result)) {
+    info.GetReturnValue().Set(result);
   }
-  info.GetReturnValue().Set(result);
 }
 
 void btoaNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   TORUS_CHECK(info[0]->IsString());
-  std::unique_ptr<uint8_t[]> bytes;
-  size_t n;
-  if (!latin1(iso, info[0].As<v8::String>(), bytes, &n)) {
+  v8::Local<v8::String> s = info[0].As<v8::String>();
+  size_t n = size_t(s->Length());
+  size_t m = base64::encodedLength(n);
+  if (m > size_t(v8::String::kMaxLength)) {
+    throwRange(iso, "Invalid string length");
+    return;
+  }
+  Scratch buf(n + m);  // the Latin-1 input, then the output
+  if (!buf) {
+    throwRange(iso, "Failed to execute 'btoa': out of memory");
+    return;
+  }
+  if (!latin1(iso, s, buf.get())) {
     invalidCharacter(iso, "Failed to execute 'btoa': The string to be encoded contains "
                           "characters outside of the Latin1 range.");
     return;
   }
-  size_t m = base64::encodedLength(n);
-  if (m > size_t(v8::String::kMaxLength)) {
-    iso->ThrowException(v8::Exception::RangeError(v8Str(iso, "Invalid string length")));
-    return;
-  }
-  std::unique_ptr<char[]> out(new char[m ? m : 1]);
-  base64::encode(bytes.get(), n, out.get());
+  char* out = reinterpret_cast<char*>(buf.get() + n);
+  base64::encode(buf.get(), n, out);
   v8::Local<v8::String> result;
-  if (!v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(out.get()),
-                                  v8::NewStringType::kNormal, int(m))
-           .ToLocal(&result)) {
-    return;
+  if (v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(out),
+                                 v8::NewStringType::kNormal, int(m))
+          .ToLocal(&result)) {
+    info.GetReturnValue().Set(result);
   }
-  info.GetReturnValue().Set(result);
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <string>
 
 namespace torus::js {
 
@@ -17,10 +16,10 @@ class Natives;
 
 namespace base64 {
 
-// Forgiving-base64 decode of Latin-1 text[0, n): the bytes, or nullopt for failure (a
-// character outside the alphabet and ASCII whitespace, misplaced or extra '=', or a length
-// that leaves one character over).
-std::optional<std::string> forgivingDecode(const uint8_t* text, size_t n);
+// Forgiving-base64 decode of Latin-1 data[0, n), in place: the decoded bytes are
+// data[0, result). nullopt for failure (a character outside the alphabet and ASCII
+// whitespace, misplaced or extra '=', or a length that leaves one character over).
+std::optional<size_t> forgivingDecode(uint8_t* data, size_t n);
 
 // Base64 (RFC 4648 section 4, with padding) of bytes[0, n) into out, which has room for
 // encodedLength(n) bytes.

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "alloc/bytes.h"
 #include "base/check.h"
 #include "js/api/encoding_tables.h"
 #include "js/binding.h"
@@ -1046,7 +1047,9 @@ void decodeNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
   bool sniffBom = !ignoreBom && (enc == Encoding::kUtf8 || enc == Encoding::kUtf16be ||
                                  enc == Encoding::kUtf16le);
   v8::Local<v8::String> result = v8::String::Empty(iso);
-  std::unique_ptr<char16_t[]> heap;
+  // mimalloc keeps freed large blocks for reuse: a loop of big decodes does not fault pages
+  // in each time, as fresh operator new memory from the OS would.
+  std::unique_ptr<char16_t, void (*)(char16_t*)> heap(nullptr, [](char16_t* p) { alloc::freeBytes(p); });
   size_t heapUnits = 0;
   char16_t small[1024];
   size_t pos = 0;
@@ -1075,7 +1078,11 @@ void decodeNative(const v8::FunctionCallbackInfo<v8::Value>& info) {
       char16_t* out = small;
       if (cap > sizeof(small) / sizeof(small[0])) {
         if (heapUnits < cap) {
-          heap.reset(new char16_t[cap]);
+          heap.reset(static_cast<char16_t*>(alloc::allocateBytes(cap * sizeof(char16_t))));
+          if (!heap) {
+            throwRange(iso, "Failed to execute 'decode' on 'TextDecoder': out of memory");
+            return;
+          }
           heapUnits = cap;
         }
         out = heap.get();
