@@ -1,11 +1,19 @@
 #include "js/globals.h"
 
 #include "js/api/base64.h"
+#include "js/api/blob.h"
 #include "js/api/console.h"
 #include "js/api/encoding.h"
+#include "js/api/events.h"
+#include "js/api/crypto_random.h"
 #include "js/api/headers.h"
+#include "js/api/language.h"
+#include "js/api/navigator.h"
+#include "js/api/performance.h"
 #include "js/api/request.h"
 #include "js/api/response.h"
+#include "js/api/structured_clone.h"
+#include "js/api/url.h"
 #include "js/binding.h"
 #include "js/builtins.h"
 
@@ -17,6 +25,14 @@ void installGlobals(Realm& realm) {
   addConsoleNatives(natives);
   addEncodingNatives(natives);
   addBase64Natives(natives);
+  addEventNatives(natives);
+  addBlobNatives(natives);
+  addLanguageNatives(natives);
+  addStructuredCloneNatives(natives);
+  addPerformanceNatives(natives);
+  addCryptoRandomNatives(natives);
+  addNavigatorNatives(natives);
+  addUrlNatives(natives);
   runBuiltins(realm);
   installClass<Headers>(realm);
   installClass<Request>(realm);

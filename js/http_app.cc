@@ -59,7 +59,12 @@ void HttpApp::start(net::Exchange* ex) {
   v8::Local<v8::Value> args[] = {reqObj, env_.Get(iso), ctxObj};
   v8::TryCatch tc(iso);
   v8::Local<v8::Value> result;
-  if (!fetch_.Get(iso)->Call(ctx, handler_.Get(iso), 3, args).ToLocal(&result)) {
+  // Promise jobs queued from here on carry the Request, so that an unhandled rejection in
+  // them is logged with its method and URL (Runtime::reportRejections).
+  ctx->SetContinuationPreservedEmbedderData(reqObj);
+  bool threw = !fetch_.Get(iso)->Call(ctx, handler_.Get(iso), 3, args).ToLocal(&result);
+  ctx->SetContinuationPreservedEmbedderData(v8::Undefined(iso));
+  if (threw) {
     fail(ctxObj, tc.Exception(), "Uncaught exception in fetch handler");
     return;
   }

@@ -53,7 +53,9 @@ V8Process::V8Process() {
   v8::V8::InitializeICUDefaultLocation(nullptr);
   gPlatform = v8::platform::NewDefaultPlatform();
   v8::V8::InitializePlatform(gPlatform.get());
-  // Harmony flags V8 10.2 ships but keeps off would go here.
+  // Import assertions (`assert { type: "json" }`, and `with`, rewritten to it by the module
+  // loader) are behind a flag in V8 10.2.
+  v8::V8::SetFlagsFromString("--harmony-import-assertions");
   v8::V8::Initialize();
 }
 
@@ -90,6 +92,7 @@ Realm::~Realm() {
   helpers_.clear();
   natives_.Reset();
   internals_.Reset();
+  endOfIteration_.Reset();
   context_.Reset();
   isolate_->Exit();
   isolate_->Dispose();
@@ -113,6 +116,8 @@ v8::Local<v8::FunctionTemplate> Realm::classTemplate(int classId, const WrapperT
   v8::Local<v8::FunctionTemplate> t = v8::FunctionTemplate::New(isolate_);
   t->SetClassName(internalized(type->name));
   t->InstanceTemplate()->SetInternalFieldCount(kWrapperFieldCount);
+  // WebIDL: an interface object's `prototype` is neither writable nor configurable.
+  t->ReadOnlyPrototype();
   // Object.prototype.toString gives "[object Name]", as for the web's own classes.
   t->PrototypeTemplate()->Set(v8::Symbol::GetToStringTag(isolate_), internalized(type->name),
                               static_cast<v8::PropertyAttribute>(v8::ReadOnly | v8::DontEnum));
@@ -146,6 +151,11 @@ void Realm::throwError(const JsError& err) { torus::js::throwError(isolate_, err
 
 void Realm::checkpoint() {
   ++checkpoints_;
+  // V8 posts work to the embedder as foreground tasks (second-pass weak callbacks it does
+  // not run inside the GC, FinalizationRegistry cleanup, GC steps): without this they would
+  // never run.
+  while (v8::platform::PumpMessageLoop(gPlatform.get(), isolate_)) {
+  }
   isolate_->PerformMicrotaskCheckpoint();
 }
 
@@ -184,7 +194,13 @@ void Realm::releaseSlot(Slot* slot) {
   freeSlots_.push_back(slot);
 }
 
+v8::Local<v8::Object> Realm::endOfIteration() {
+  if (endOfIteration_.IsEmpty()) endOfIteration_.Reset(isolate_, v8::Object::New(isolate_));
+  return endOfIteration_.Get(isolate_);
+}
+
 void Realm::track(Wrappable* w) {
+  ++liveCount_;
   w->realm_ = this;
   w->nextLive_ = live_;
   if (live_) live_->prevLive_ = w;
@@ -195,7 +211,9 @@ void Realm::untrack(Wrappable* w) {
   if (w->prevLive_) w->prevLive_->nextLive_ = w->nextLive_;
   if (w->nextLive_) w->nextLive_->prevLive_ = w->prevLive_;
   if (live_ == w) live_ = w->nextLive_;
+  w->prevLive_ = w->nextLive_ = nullptr;
   w->realm_ = nullptr;
+  --liveCount_;
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {
@@ -241,6 +259,17 @@ void Realm::reportError(const char* what, v8::Local<v8::Value> exception) {
   ++errorsReported_;
   std::string text = describe(exception);
   LOG_ERROR("%s: %s", what, text.c_str());
+}
+
+void Realm::reportException(const char* what, v8::Local<v8::Value> exception) {
+  v8::Local<v8::Function> report = helper("reportException");
+  if (!report.IsEmpty()) {
+    v8::TryCatch tc(isolate_);
+    v8::Local<v8::Value> args[] = {exception, v8Str(isolate_, what)};
+    if (!report->Call(context(), v8::Undefined(isolate_), 2, args).IsEmpty()) return;
+    if (tc.HasTerminated()) return;
+  }
+  reportError(what, exception);
 }
 
 void Realm::waitUntil(v8::Local<v8::Value> value) {

@@ -75,7 +75,9 @@ class Realm {
   // Installs a class's constructor on the global object under its name.
   void installClass(int classId, const WrapperType* type, TemplateBuilder build);
 
-  // Runs every pending microtask (one checkpoint); counted.
+  // Runs the platform's pending tasks for this isolate (second-pass weak callbacks that
+  // delete natives, FinalizationRegistry cleanup, GC tasks), then every pending microtask
+  // (one checkpoint); counted.
   void checkpoint();
   uint64_t checkpoints() const { return checkpoints_; }
 
@@ -84,6 +86,9 @@ class Realm {
 
   // Logs an uncaught exception (or rejection reason) with its stack: "what: <stack>".
   void reportError(const char* what, v8::Local<v8::Value> exception);
+  // HTML's "report an exception": dispatches a cancelable ErrorEvent 'error' on the global
+  // (js/builtins/11_event.js); unless a listener cancels it, logs it as reportError does.
+  void reportException(const char* what, v8::Local<v8::Value> exception);
   uint64_t errorsReported() const { return errorsReported_; }
   void noteError() { ++errorsReported_; }
   // Formats a JS value for humans (the console's inspect, or ToString before it exists).
@@ -99,6 +104,11 @@ class Realm {
   Slot* acquireSlot();
   void releaseSlot(Slot* slot);
   size_t slotsInUse() const { return slots_.size() - freeSlots_.size(); }
+
+  // Natives owned by live wrappers (binding.h's Wrappable), for leak checks.
+  size_t liveWrappables() const { return liveCount_; }
+  // A unique object, never exposed to JS, that ends an async iteration (binding.h).
+  v8::Local<v8::Object> endOfIteration();
 
   // An embedded-JS helper installed by the bootstrap (e.g. "inspect"), or empty.
   v8::Local<v8::Function> helper(const char* name);
@@ -127,6 +137,8 @@ class Realm {
   v8::Global<v8::Object> natives_;
   v8::Global<v8::Object> internals_;
   Wrappable* live_ = nullptr;
+  size_t liveCount_ = 0;
+  v8::Global<v8::Object> endOfIteration_;
   std::deque<Slot> slots_;  // a deque: slots never move
   std::vector<Slot*> freeSlots_;
   uint64_t checkpoints_ = 0;

@@ -11,32 +11,10 @@
 #include "base/log.h"
 #include "js/binding.h"
 #include "js/globals.h"
+#include "js/module_resolver.h"
 
 namespace torus::js {
 namespace {
-
-std::string dirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-// Lexically normalizes an absolute path ("/a/./b/../c" -> "/a/c").
-std::string normalize(const std::string& path) {
-  std::vector<std::string> parts;
-  std::stringstream in(path);
-  std::string part;
-  while (std::getline(in, part, '/')) {
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else {
-      parts.push_back(part);
-    }
-  }
-  std::string out;
-  for (auto& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
-}
 
 bool readFile(const std::string& path, std::string* out) {
   std::ifstream f(path, std::ios::binary);
@@ -69,7 +47,7 @@ Runtime::~Runtime() {
   timers_.reset();
   rejections_.clear();
   modulesByHash_.clear();
-  modulesByPath_.clear();
+  modulesByKey_.clear();
   realm_.reset();
 }
 
@@ -85,7 +63,13 @@ void Runtime::drain() {
   if (!ranJs) return;
   realm_->checkpoint();
   if (participant_) participant_->afterCheckpoint();
-  if (!rejections_.empty()) reportRejections();
+  // Listeners of 'unhandledrejection' are a task: their microtasks run before the drain
+  // ends (and may reject more promises; bounded, the rest waits for the next drain).
+  for (int round = 0; round < 8 && !rejections_.empty(); ++round) {
+    if (!reportRejections()) break;
+    realm_->checkpoint();
+    if (participant_) participant_->afterCheckpoint();
+  }
 }
 
 void Runtime::runUntilIdle() {
@@ -129,13 +113,15 @@ void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
   auto* self = static_cast<Runtime*>(iso->GetData(1));
   switch (message.GetEvent()) {
     case v8::kPromiseRejectWithNoHandler:
-      self->rejections_.emplace_back(v8::Global<v8::Promise>(iso, promise),
-                                     v8::Global<v8::Value>(iso, message.GetValue()));
+      self->rejections_.push_back(
+          {v8::Global<v8::Promise>(iso, promise), v8::Global<v8::Value>(iso, message.GetValue()),
+           v8::Global<v8::Value>(
+               iso, iso->GetCurrentContext()->GetContinuationPreservedEmbedderData())});
       break;
     case v8::kPromiseHandlerAddedAfterReject: {
       auto& list = self->rejections_;
       for (auto it = list.begin(); it != list.end(); ++it) {
-        if (it->first == promise) {
+        if (it->promise == promise) {
           list.erase(it);
           break;
         }
@@ -147,41 +133,153 @@ void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
   }
 }
 
-void Runtime::reportRejections() {
+bool Runtime::reportRejections() {
   auto list = std::move(rejections_);
   rejections_.clear();
   v8::Isolate* iso = realm_->isolate();
-  for (auto& [promise, value] : list) {
+  v8::Local<v8::Context> ctx = realm_->context();
+  v8::Local<v8::Function> dispatch = realm_->helper("unhandledRejection");
+  bool ranJs = false;
+  for (Rejection& r : list) {
+    v8::HandleScope scope(iso);
+    v8::Local<v8::Promise> promise = r.promise.Get(iso);
     // Handled meanwhile by the runtime itself (MarkAsHandled: a fetch handler's rejection
-    // already answered 500 and was logged), so not unhandled.
-    if (promise.Get(iso)->HasHandler()) continue;
-    realm_->reportError("Unhandled promise rejection", value.Get(iso));
+    // already answered 500 and was logged), or by user code, so not unhandled.
+    if (promise->HasHandler()) continue;
+    v8::Local<v8::Value> reason = r.reason.Get(iso);
+    if (!dispatch.IsEmpty()) {
+      ranJs = true;
+      v8::TryCatch tc(iso);
+      v8::Local<v8::Value> args[] = {promise, reason};
+      v8::Local<v8::Value> notCanceled;
+      if (dispatch->Call(ctx, v8::Undefined(iso), 2, args).ToLocal(&notCanceled)) {
+        if (!notCanceled->BooleanValue(iso)) continue;  // preventDefault(): handled
+      } else if (tc.HasTerminated()) {
+        return ranJs;
+      }
+    }
+    std::string what = "Unhandled promise rejection";
+    std::string request = requestOf(r.during.Get(iso));
+    if (!request.empty()) what += " (in " + request + ")";
+    realm_->reportError(what.c_str(), reason);
   }
+  return ranJs;
+}
+
+// "GET http://host/path" for the Request object a rejection descends from (HttpApp sets it
+// as the continuation-preserved embedder data of its fetch call); "" if none, or if the
+// request has ended since.
+std::string Runtime::requestOf(v8::Local<v8::Value> during) {
+  if (during.IsEmpty() || !during->IsObject()) return "";
+  v8::Isolate* iso = realm_->isolate();
+  v8::Local<v8::Context> ctx = realm_->context();
+  v8::TryCatch tc(iso);
+  v8::Local<v8::Object> request = during.As<v8::Object>();
+  v8::Local<v8::Value> method, url;
+  if (!request->Get(ctx, realm_->internalized("method")).ToLocal(&method) ||
+      !request->Get(ctx, realm_->internalized("url")).ToLocal(&url) || !method->IsString() ||
+      !url->IsString()) {
+    return "a request that has ended";
+  }
+  return utf8(iso, method) + " " + utf8(iso, url);
 }
 
 // ---- modules ----
 
-Result<v8::Local<v8::Module>> Runtime::compileFile(const std::string& path) {
-  v8::Isolate* iso = realm_->isolate();
-  auto it = modulesByPath_.find(path);
-  if (it != modulesByPath_.end()) return it->second->module.Get(iso);
-  std::string source;
-  if (!readFile(path, &source)) {
-    return makeError("cannot read module '" + path + "': " + strerror(errno));
+namespace {
+
+// The module type an import asks for through its attributes (`with { type: "json" }`):
+// entries are [key, value, (source offset)] groups of `stride`.
+Result<bool> wantsJson(v8::Isolate* iso, v8::Local<v8::FixedArray> attributes, int stride) {
+  bool json = false;
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  for (int i = 0; i + 1 < attributes->Length(); i += stride) {
+    std::string key = utf8(iso, attributes->Get(ctx, i).As<v8::Value>());
+    std::string value = utf8(iso, attributes->Get(ctx, i + 1).As<v8::Value>());
+    if (key != "type") return makeError("unsupported import attribute '" + key + "'");
+    if (value != "json") return makeError("unsupported module type '" + value + "'");
+    json = true;
   }
-  v8::ScriptOrigin origin(iso, v8Str(iso, path), 0, 0, false, -1, {}, false, false, true);
-  v8::ScriptCompiler::Source src(v8Str(iso, source), origin);
-  v8::TryCatch tc(iso);
-  v8::Local<v8::Module> module;
-  if (!v8::ScriptCompiler::CompileModule(iso, &src).ToLocal(&module)) {
-    return makeError(formatException(tc));
+  return json;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+Result<v8::Local<v8::Module>> Runtime::compileModule(const ModuleLocation& where, bool json) {
+  v8::Isolate* iso = realm_->isolate();
+  v8::Local<v8::Context> ctx = realm_->context();
+  std::string key = (json ? "json:" : "") + where.key;
+  auto it = modulesByKey_.find(key);
+  if (it != modulesByKey_.end()) return it->second->module.Get(iso);
+  std::string source;
+  bool jsonContent = false;
+  // A data: URL's own text, shortened, names it in messages and stack traces.
+  std::string name = where.key;
+  if (where.isDataUrl) {
+    Result<DataUrl> data = decodeDataUrl(where.key);
+    if (!data.ok()) return makeError("cannot import '" + where.key.substr(0, 64) + "': " + data.error());
+    jsonContent = data->mimeType == "application/json";
+    if (!jsonContent && data->mimeType != "text/javascript" &&
+        data->mimeType != "application/javascript") {
+      return makeError("cannot import a data: URL of type '" + data->mimeType +
+                       "' (text/javascript or application/json)");
+    }
+    source = std::move(data->body);
+    if (name.size() > 64) name = name.substr(0, 61) + "...";
+  } else {
+    if (!readFile(where.key, &source)) {
+      return makeError("cannot read module '" + where.key + "': " + strerror(errno));
+    }
+    jsonContent = endsWith(where.key, ".json");
+  }
+  if (jsonContent && !json) {
+    return makeError("'" + name + "' is a JSON module: import it with { type: \"json\" }");
   }
   auto record = std::make_unique<ModuleRecord>();
-  record->path = path;
+  record->path = where.key;
+  v8::Local<v8::Module> module;
+  v8::TryCatch tc(iso);
+  if (json) {
+    v8::Local<v8::Value> value;
+    if (!v8::JSON::Parse(ctx, v8Str(iso, source)).ToLocal(&value)) {
+      return makeError(name + ": invalid JSON module: " + realm_->describe(tc.Exception()));
+    }
+    record->json.Reset(iso, value);
+    v8::Local<v8::String> exports[] = {realm_->internalized("default")};
+    module = v8::Module::CreateSyntheticModule(
+        iso, v8Str(iso, name), std::vector<v8::Local<v8::String>>(exports, exports + 1),
+        &Runtime::evaluateJsonModule);
+  } else {
+    v8::ScriptOrigin origin(iso, v8Str(iso, name), 0, 0, false, -1, {}, false, false, true);
+    v8::ScriptCompiler::Source src(v8Str(iso, rewriteImportAttributes(std::move(source))),
+                                   origin);
+    if (!v8::ScriptCompiler::CompileModule(iso, &src).ToLocal(&module)) {
+      return makeError(formatException(tc));
+    }
+  }
   record->module.Reset(iso, module);
   modulesByHash_.emplace(module->GetIdentityHash(), record.get());
-  modulesByPath_.emplace(path, std::move(record));
+  modulesByKey_.emplace(key, std::move(record));
   return module;
+}
+
+v8::MaybeLocal<v8::Value> Runtime::evaluateJsonModule(v8::Local<v8::Context> context,
+                                                      v8::Local<v8::Module> module) {
+  v8::Isolate* iso = context->GetIsolate();
+  auto* self = static_cast<Runtime*>(iso->GetData(1));
+  const ModuleRecord* rec = self->recordFor(module);
+  if (module->SetSyntheticModuleExport(iso, self->realm_->internalized("default"),
+                                       rec->json.Get(iso))
+          .IsNothing()) {
+    return {};
+  }
+  auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
+  resolver->Resolve(context, v8::Undefined(iso)).Check();
+  return resolver->GetPromise();
 }
 
 const Runtime::ModuleRecord* Runtime::recordFor(v8::Local<v8::Module> module) {
@@ -192,21 +290,6 @@ const Runtime::ModuleRecord* Runtime::recordFor(v8::Local<v8::Module> module) {
   return nullptr;
 }
 
-namespace {
-
-// Resolves a specifier against the importing file's path; "" if it is not a path.
-std::string resolvePath(const std::string& specifier, const std::string& referrerPath) {
-  std::string s = specifier;
-  if (s.rfind("file://", 0) == 0) s = s.substr(7);
-  if (s.rfind("./", 0) == 0 || s.rfind("../", 0) == 0) {
-    return normalize(dirName(referrerPath) + "/" + s);
-  }
-  if (!s.empty() && s[0] == '/') return normalize(s);
-  return "";
-}
-
-}  // namespace
-
 v8::MaybeLocal<v8::Module> Runtime::resolve(v8::Local<v8::Context> context,
                                             v8::Local<v8::String> specifier,
                                             v8::Local<v8::FixedArray> assertions,
@@ -216,22 +299,23 @@ v8::MaybeLocal<v8::Module> Runtime::resolve(v8::Local<v8::Context> context,
   const ModuleRecord* from = self->recordFor(referrer);
   std::string spec = utf8(iso, specifier);
   std::string fromPath = from ? from->path : "<unknown>";
-  std::string path = resolvePath(spec, fromPath);
-  if (path.empty()) {
-    std::string m = "Cannot resolve '" + spec + "' imported from " + fromPath +
-                    ": only relative ('./x.js'), absolute and file:// specifiers are supported";
-    iso->ThrowException(v8::Exception::TypeError(v8Str(iso, m)));
+  auto fail = [&](const std::string& text, bool typeError) -> v8::MaybeLocal<v8::Module> {
+    if (self->loadError_.empty()) self->loadError_ = text;
+    v8::Local<v8::String> msg = v8Str(iso, text);
+    iso->ThrowException(typeError ? v8::Exception::TypeError(msg) : v8::Exception::Error(msg));
     return {};
-  }
-  Result<v8::Local<v8::Module>> m = self->compileFile(path);
+  };
+  Result<bool> json = wantsJson(iso, assertions, 3);
+  if (!json.ok()) return fail("Cannot import '" + spec + "' from " + fromPath + ": " + json.error(), true);
+  Result<ModuleLocation> where = resolveModule(iso, spec, fromPath);
+  if (!where.ok()) return fail(where.error(), true);
+  Result<v8::Local<v8::Module>> m = self->compileModule(*where, *json);
   if (!m.ok()) {
     std::string text = m.error();
     if (text.rfind("cannot read module", 0) == 0) {
-      text = "Cannot find module '" + path + "' imported from " + fromPath;
+      text = "Cannot find module '" + where->key + "' imported from " + fromPath;
     }
-    if (self->loadError_.empty()) self->loadError_ = text;
-    iso->ThrowException(v8::Exception::Error(v8Str(iso, text)));
-    return {};
+    return fail(text, false);
   }
   return *m;
 }
@@ -242,9 +326,8 @@ void Runtime::initImportMeta(v8::Local<v8::Context> context, v8::Local<v8::Modul
   auto* self = static_cast<Runtime*>(iso->GetData(1));
   const ModuleRecord* rec = self->recordFor(module);
   if (!rec) return;
-  meta->CreateDataProperty(context, self->realm_->internalized("url"),
-                           v8Str(iso, "file://" + rec->path))
-      .Check();
+  std::string url = rec->path.rfind("data:", 0) == 0 ? rec->path : "file://" + rec->path;
+  meta->CreateDataProperty(context, self->realm_->internalized("url"), v8Str(iso, url)).Check();
 }
 
 // import(): links and starts the module without turning the loop (it runs inside JS); the
@@ -257,19 +340,26 @@ v8::MaybeLocal<v8::Promise> Runtime::dynamicImport(v8::Local<v8::Context> contex
   v8::Isolate* iso = context->GetIsolate();
   auto* self = static_cast<Runtime*>(iso->GetData(1));
   std::string from = utf8(iso, resourceName);
-  if (from.empty() || from[0] != '/') {
+  if (from.empty() || (from[0] != '/' && from.rfind("data:", 0) != 0)) {
     char cwd[PATH_MAX];
     from = std::string(getcwd(cwd, sizeof cwd) ? cwd : ".") + "/[eval]";
   }
-  std::string path = resolvePath(utf8(iso, specifier), from);
+  std::string spec = utf8(iso, specifier);
   v8::Local<v8::Promise> evaluation;
+  Result<bool> json = wantsJson(iso, assertions, 2);
+  Result<ModuleLocation> where = resolveModule(iso, spec, from);
   Result<v8::Local<v8::Module>> m =
-      path.empty() ? Result<v8::Local<v8::Module>>(makeError(
-                         "Cannot resolve '" + utf8(iso, specifier) + "' imported from " + from))
-                   : self->startModule(path, &evaluation);
+      !json.ok()    ? Result<v8::Local<v8::Module>>(makeError("Cannot import '" + spec +
+                                                               "' from " + from + ": " +
+                                                               json.error()))
+      : !where.ok() ? Result<v8::Local<v8::Module>>(makeError(where.error()))
+                    : self->startModule(*where, *json, &evaluation);
   if (!m.ok()) {
     auto resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
-    resolver->Reject(context, v8::Exception::Error(v8Str(iso, m.error()))).Check();
+    bool typeError = !json.ok() || !where.ok();
+    v8::Local<v8::String> msg = v8Str(iso, m.error());
+    resolver->Reject(context, typeError ? v8::Exception::TypeError(msg) : v8::Exception::Error(msg))
+        .Check();
     return resolver->GetPromise();
   }
   auto toNamespace = v8::Function::New(
@@ -282,11 +372,11 @@ v8::MaybeLocal<v8::Promise> Runtime::dynamicImport(v8::Local<v8::Context> contex
   return evaluation->Then(context, toNamespace);
 }
 
-Result<v8::Local<v8::Module>> Runtime::startModule(const std::string& path,
+Result<v8::Local<v8::Module>> Runtime::startModule(const ModuleLocation& where, bool json,
                                                    v8::Local<v8::Promise>* evaluation) {
   v8::Isolate* iso = realm_->isolate();
   v8::Local<v8::Context> ctx = realm_->context();
-  Result<v8::Local<v8::Module>> compiled = compileFile(path);
+  Result<v8::Local<v8::Module>> compiled = compileModule(where, json);
   if (!compiled.ok()) return compiled;
   v8::Local<v8::Module> module = *compiled;
   loadError_.clear();
@@ -324,7 +414,8 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     return makeError("cannot open '" + file + "': " + strerror(errno));
   }
   v8::Local<v8::Promise> promise;
-  Result<v8::Local<v8::Module>> started = startModule(resolved, &promise);
+  Result<v8::Local<v8::Module>> started =
+      startModule(ModuleLocation{resolved, false}, endsWith(resolved, ".json"), &promise);
   if (!started.ok()) return makeError(started.error());
   v8::Local<v8::Module> module = *started;
   // Top-level await: turn the loop until the evaluation promise settles.
@@ -345,7 +436,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     std::string text = realm_->describe(exception);
     return makeError("error while evaluating " + std::string(resolved) + ": " + text);
   }
-  if (!rejections_.empty()) reportRejections();
+  if (!rejections_.empty() && reportRejections()) realm_->checkpoint();
   return v8::Global<v8::Module>(iso, module);
 }
 
@@ -363,7 +454,7 @@ Result<std::string> Runtime::evalScript(const std::string& code, const std::stri
     return makeError(formatException(tc));
   }
   realm_->checkpoint();
-  if (!rejections_.empty()) reportRejections();
+  if (!rejections_.empty() && reportRejections()) realm_->checkpoint();
   return realm_->describe(result);
 }
 

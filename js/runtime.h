@@ -1,7 +1,8 @@
 // The JS runtime of one worker: its Realm with the Web APIs installed, the ES module loader,
 // timers, and the per-drain hook that runs JS once per completion drain:
 //   fired timer callbacks -> new requests (HttpApp) -> ONE microtask checkpoint ->
-//   responses out (HttpApp) -> unhandled rejections reported.
+//   responses out (HttpApp) -> unhandled rejections reported ('unhandledrejection' events,
+//   then a checkpoint for what their listeners queued).
 //
 // Thread: one worker thread; created and destroyed there.
 #pragma once
@@ -17,6 +18,7 @@
 #include "base/result.h"
 #include "engine/loop.h"
 #include "js/api/timers.h"
+#include "js/module_resolver.h"
 #include "js/realm.h"
 
 namespace torus::js {
@@ -62,14 +64,19 @@ class Runtime {
 
  private:
   struct ModuleRecord {
-    std::string path;
+    std::string path;  // an absolute file path or a data: URL
     v8::Global<v8::Module> module;
+    v8::Global<v8::Value> json;  // a JSON module's value
   };
-  Result<v8::Local<v8::Module>> compileFile(const std::string& path);
-  // Compiles, links and starts evaluating the module at `path` (absolute) and its imports,
-  // without turning the loop; *evaluation settles when its evaluation (TLA) does.
-  Result<v8::Local<v8::Module>> startModule(const std::string& path,
+  // Compiles the module at `where` (a JSON module when `json`: the import said
+  // `with { type: "json" }`), once per location and type.
+  Result<v8::Local<v8::Module>> compileModule(const ModuleLocation& where, bool json);
+  // Compiles, links and starts evaluating that module and its imports, without turning the
+  // loop; *evaluation settles when its evaluation (TLA) does.
+  Result<v8::Local<v8::Module>> startModule(const ModuleLocation& where, bool json,
                                             v8::Local<v8::Promise>* evaluation);
+  static v8::MaybeLocal<v8::Value> evaluateJsonModule(v8::Local<v8::Context> context,
+                                                      v8::Local<v8::Module> module);
   static v8::MaybeLocal<v8::Module> resolve(v8::Local<v8::Context> context,
                                             v8::Local<v8::String> specifier,
                                             v8::Local<v8::FixedArray> assertions,
@@ -82,7 +89,10 @@ class Runtime {
                                                    v8::Local<v8::String> specifier,
                                                    v8::Local<v8::FixedArray> assertions);
   static void onPromiseReject(v8::PromiseRejectMessage message);
-  void reportRejections();
+  // Dispatches 'unhandledrejection' for each rejection still unhandled and logs those no
+  // listener canceled. Returns whether any JS ran.
+  bool reportRejections();
+  std::string requestOf(v8::Local<v8::Value> during);
   const ModuleRecord* recordFor(v8::Local<v8::Module> module);
   std::string formatException(v8::TryCatch& tc);
 
@@ -90,9 +100,16 @@ class Runtime {
   std::unique_ptr<Realm> realm_;
   std::unique_ptr<Timers> timers_;
   DrainParticipant* participant_ = nullptr;
-  std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByPath_;
+  std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByKey_;
   std::unordered_multimap<int, ModuleRecord*> modulesByHash_;
-  std::vector<std::pair<v8::Global<v8::Promise>, v8::Global<v8::Value>>> rejections_;
+  // Rejected with no handler during the current turn; `during` is the continuation-preserved
+  // embedder data when it happened (the Request of the fetch call it descends from, if any).
+  struct Rejection {
+    v8::Global<v8::Promise> promise;
+    v8::Global<v8::Value> reason;
+    v8::Global<v8::Value> during;
+  };
+  std::vector<Rejection> rejections_;
   std::string loadError_;  // the first resolve failure of the current load
 };
 

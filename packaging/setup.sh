@@ -5,6 +5,10 @@
 # Sources: Debian's binary packages only. V8 comes from libnode108 and llhttp's generated C
 # from node-llhttp; both are unpacked into a git-ignored prefix (third_party/prefix) instead
 # of being installed, because their package dependencies conflict with the machine's nodejs.
+# ada (WHATWG URL) has no binary package: its source is the orig-ada component of Debian's
+# nodejs source package, fetched by URI from apt's own answer and checked against its SHA256,
+# then unpacked into third_party/ada (git-ignored; never committed) and patched with
+# packaging/patches/ada-*.patch.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +18,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config
   liburing-dev libmimalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
-  curl wrk python3
+  curl wrk python3 patch
 )
 
 missing=()
@@ -56,6 +60,51 @@ if [ ! -f "$prefix/.stamp" ] || [ "$(cat "$prefix/.stamp")" != "$want" ]; then
   test -f "$prefix/usr/lib/x86_64-linux-gnu/libnode.so.108"
   test -f "$prefix/usr/share/llhttp/llhttp.c"
   echo "$want" >"$prefix/.stamp"
+fi
+# ada from the nodejs source package. apt needs a deb-src entry: it is derived at run time
+# from the machine's own sources (same URIs and suites, Types: deb-src) in a private apt
+# config, so /etc/apt is left as it is and no mirror name is written here.
+ada="$root/third_party/ada"
+# The orig-ada tarball belongs to the upstream version of nodejs (Debian revision dropped), the
+# same one libnode108 is built from.
+node_upstream=$(apt-cache policy libnode108 | awk '/Candidate:/{print $2}')
+node_upstream=${node_upstream%-*}
+# Our patches to ada (packaging/patches/ada-*.patch: spec changes newer than ada 2.7.8) are
+# part of the stamp, so a changed patch unpacks ada again.
+ada_patches=("$root"/packaging/patches/ada-*.patch)
+ada_want="$node_upstream $(cat "${ada_patches[@]}" | sha256sum | cut -c1-16)"
+if [ ! -f "$ada/.stamp" ] || [ "$(cat "$ada/.stamp")" != "$ada_want" ]; then
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/parts" "$tmp/lists/partial"
+  sed -e 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+    >"$tmp/parts/deb-src.sources"
+  apt_src=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$tmp/parts"
+           -o "Dir::State::Lists=$tmp/lists" -o "APT::Sandbox::User=root")
+  echo "setup: apt-get update (deb-src, private config)"
+  apt-get "${apt_src[@]}" update -qq
+  # Each line: 'URI' file size SHA256:hex
+  uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "nodejs=$node_upstream*" 2>/dev/null \
+         || apt-get "${apt_src[@]}" source --print-uris -qq nodejs)
+  line=$(grep -E "orig-ada\.tar\.xz'? " <<<"$uris" | head -n1)
+  [ -n "$line" ] || { echo "setup: no orig-ada component in the nodejs source package" >&2; exit 1; }
+  read -r uri file _ sum <<<"$line"
+  uri=${uri//\'/}
+  sha=${sum#SHA256:}
+  [[ $sha =~ ^[0-9a-f]{64}$ ]] || { echo "setup: apt gave no SHA256 for $file" >&2; exit 1; }
+  echo "setup: fetching $file"
+  curl -fsSL --retry 3 -o "$tmp/$file" "$uri"
+  echo "$sha  $tmp/$file" | sha256sum -c --quiet -
+  rm -rf "$ada"
+  mkdir -p "$ada"
+  tar -xJf "$tmp/$file" -C "$ada" --strip-components=1
+  test -f "$ada/src/ada.cpp"
+  test -f "$ada/include/ada.h"
+  for p in "${ada_patches[@]}"; do
+    echo "setup: applying $(basename "$p") to ada"
+    patch -s -p1 -d "$ada" <"$p"
+  done
+  echo "$ada_want" >"$ada/.stamp"
+  rm -rf "$tmp"
 fi
 # The WHATWG Encoding Standard's index files, as the text-encoding package (the standard's
 # polyfill by one of its editors; Unlicense OR Apache-2.0) carries them in

@@ -12,7 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +37,10 @@ constexpr const char* kUsage = R"(torus )" TORUS_VERSION R"( - JavaScript web ap
 Usage:
   torus serve ENTRY [options]   serve ENTRY's `export default { fetch(request, env, ctx) }`
   torus run FILE                run a module until the event loop is idle
+  torus run --script FILE...    run classic scripts in order in one global scope (sloppy
+                                mode; top-level declarations are shared, as with <script>
+                                tags); an uncaught error in one is reported and the next
+                                still runs; then run until the event loop is idle
   torus eval CODE               evaluate CODE and print its value
   torus --version | --help
 
@@ -275,8 +281,11 @@ int serve(int argc, char** argv) {
   return 0;
 }
 
-// `torus run FILE` and `torus eval CODE`: one runtime on this thread, until idle.
-int runOrEval(bool isEval, const std::string& arg) {
+// `torus run FILE`, `torus run --script FILE...` and `torus eval CODE`: one runtime on this
+// thread, until idle.
+enum class RunMode { kModule, kScripts, kEval };
+
+int runOrEval(RunMode mode, const std::vector<std::string>& args) {
   auto loop = engine::Loop::create(engine::LoopOptions{64, 16, 4096});
   if (!loop.ok()) {
     fprintf(stderr, "torus: %s\n", loop.error().c_str());
@@ -286,15 +295,29 @@ int runOrEval(bool isEval, const std::string& arg) {
   int code = 0;
   {
     js::Runtime runtime(**loop, js::RuntimeOptions{});
-    if (isEval) {
-      auto r = runtime.evalScript(arg, "[eval]");
+    if (mode == RunMode::kEval) {
+      auto r = runtime.evalScript(args[0], "[eval]");
       if (!r.ok()) {
         fprintf(stderr, "%s\n", r.error().c_str());
         return 1;
       }
       if (*r != "undefined") printf("%s\n", r->c_str());
+    } else if (mode == RunMode::kScripts) {
+      // Like a page's <script> elements: each one compiles and runs on its own, so a throw
+      // in one does not stop the next (the WPT runner relies on this to report it).
+      for (const std::string& file : args) {
+        std::ifstream in(file, std::ios::binary);
+        if (!in.is_open()) {
+          fprintf(stderr, "torus: cannot read '%s'\n", file.c_str());
+          return 1;
+        }
+        std::stringstream source;
+        source << in.rdbuf();
+        auto r = runtime.evalScript(source.str(), file);
+        if (!r.ok()) fprintf(stderr, "%s\n", r.error().c_str());
+      }
     } else {
-      auto m = runtime.loadModule(arg);
+      auto m = runtime.loadModule(args[0]);
       if (!m.ok()) {
         fprintf(stderr, "torus: %s\n", m.error().c_str());
         return 1;
@@ -353,13 +376,24 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return serve(argc, argv);
+  if (cmd == "run" && argc >= 3 && std::string(argv[2]) == "--script") {
+    if (argc < 4) usageError("run --script needs at least one FILE");
+    std::vector<std::string> files(argv + 3, argv + argc);
+    for (const std::string& file : files) {
+      if (access(file.c_str(), R_OK) != 0) {
+        fprintf(stderr, "torus: cannot open '%s': %s\n", file.c_str(), strerror(errno));
+        return 1;
+      }
+    }
+    return runOrEval(RunMode::kScripts, files);
+  }
   if (cmd == "run" || cmd == "eval") {
     if (argc != 3) usageError(cmd + (cmd == "run" ? " needs one FILE" : " needs one CODE"));
     if (cmd == "run" && access(argv[2], R_OK) != 0) {
       fprintf(stderr, "torus: cannot open '%s': %s\n", argv[2], strerror(errno));
       return 1;
     }
-    return runOrEval(cmd == "eval", argv[2]);
+    return runOrEval(cmd == "eval" ? RunMode::kEval : RunMode::kModule, {argv[2]});
   }
   usageError("unknown command '" + cmd + "'");
 }

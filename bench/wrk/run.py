@@ -327,24 +327,30 @@ def report(args, servers, results, skipped, started, machine):
             f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')} | "
             f"{med(runs, 'rss_mib'):.1f} | {vs_rps} | {vs_cpu} |")
     lines.append("")
+    base, cur = results.get("torus-base"), results.get("torus")
+    if base and cur:
+        lines.append(f"- **torus vs torus-base** (the build before the change, same run): "
+                     f"{med(cur, 'rps') / med(base, 'rps'):.3f}× req/s, "
+                     f"{med(cur, 'req_per_cpu_s') / med(base, 'req_per_cpu_s'):.3f}× "
+                     f"req per server-CPU-second.")
     for s in servers:
-        if s.name == "torus":
+        if s.name in ("torus", "torus-base"):
             m = TORUS_STATS.findall(s.stderr_text())
             if m:
                 req, drains, cps, per = m[-1]
-                lines.append(f"- torus checkpoints per request: **{float(per):.3f}** "
+                lines.append(f"- {s.name} checkpoints per request: **{float(per):.3f}** "
                              f"(stats line at SIGTERM over every request it served, warm-up "
                              f"included: requests={req} drains={drains} checkpoints={cps}).")
             else:
-                lines.append("- torus printed no stats line at SIGTERM (exit code "
+                lines.append(f"- {s.name} printed no stats line at SIGTERM (exit code "
                              f"{s.exit_code}).")
         errs = sum(r["errors"] for r in results.get(s.name, []))
         if errs:
             lines.append(f"- {s.name}: wrk counted {errs} errors (socket errors, timeouts, non-2xx).")
         for note in s.notes:
             lines.append(f"- {s.name}: {note}")
-        if s.name == "torus" and s.exit_code != 0:
-            lines.append(f"- torus exited with code {s.exit_code} at SIGTERM (expected 0).")
+        if s.name in ("torus", "torus-base") and s.exit_code != 0:
+            lines.append(f"- {s.name} exited with code {s.exit_code} at SIGTERM (expected 0).")
     for name, why in skipped.items():
         lines.append(f"- **{name} not measured**: {why}")
     lines.append("")
@@ -387,6 +393,9 @@ def main():
     ap.add_argument("--server-cpu", type=int, default=1)
     ap.add_argument("--wrk-cpu", type=int, default=0)
     ap.add_argument("--no-install", action="store_true", help="don't npm install bun/deno")
+    ap.add_argument("--torus-base", default=os.environ.get("TORUS_BASE_BIN"),
+                    help="a second torus binary (e.g. the build before a change), measured "
+                         "in the same run as 'torus-base'; added to --servers")
     ap.add_argument("--output", help="report path (default bench/results/wrk-DATE.md)")
     args = ap.parse_args()
 
@@ -400,6 +409,8 @@ def main():
         sys.exit("run.py: needs 2 CPUs (server and wrk on separate ones)")
 
     wanted = [s.strip() for s in args.servers.split(",") if s.strip()]
+    if args.torus_base and "torus-base" not in wanted:
+        wanted.insert(1, "torus-base")
     skipped = {}
     npm_names = [n for n in wanted if n in ("bun", "deno")]
     npm_paths, npm_why = ensure_npm_peers(npm_names, not args.no_install) if npm_names else ({}, {})
@@ -407,13 +418,14 @@ def main():
     logdir = tempfile.mkdtemp(prefix="torus-wrk-")
     servers = []
     for name in wanted:
-        if name == "torus":
-            if not os.access(torus_bin, os.X_OK):
-                sys.exit(f"run.py: no torus binary at {torus_bin} "
+        if name in ("torus", "torus-base"):
+            binary = torus_bin if name == "torus" else os.path.abspath(args.torus_base or "")
+            if not os.access(binary, os.X_OK):
+                sys.exit(f"run.py: no torus binary at {binary} "
                          "(cmake --preset bench && ninja -C build/bench torus, or set TORUS_BIN)")
-            argv = [torus_bin, "serve", os.path.join(REPO, "examples", "hello"), "--listen",
+            argv = [binary, "serve", os.path.join(REPO, "examples", "hello"), "--listen",
                     "127.0.0.1:{port}", "--workers", "1"]
-            version = tool_version([torus_bin, "--version"])
+            version = tool_version([binary, "--version"])
         elif name == "node":
             node = shutil.which("node")
             if not node:

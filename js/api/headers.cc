@@ -85,71 +85,6 @@ v8::Local<v8::String> byteString(v8::Isolate* iso, std::string_view s) {
       .ToLocalChecked();
 }
 
-// WebIDL ByteString conversion for values met while walking `init`. False with an exception
-// pending in the isolate.
-bool toByteString(Realm& realm, v8::Local<v8::Value> v, std::string* out) {
-  ByteString b;
-  if (!Converter<ByteString>::from(ArgContext{realm, "Headers", "constructor", 1}, v, &b)) {
-    return false;
-  }
-  *out = std::move(b.value);
-  return true;
-}
-
-// Runs the iterator protocol over `iterable` with its @@iterator `method`, calling
-// onValue(value) -> bool for each value. False with an exception pending.
-template <typename F>
-bool iterate(Realm& realm, v8::Local<v8::Value> iterable, v8::Local<v8::Function> method,
-             F&& onValue) {
-  v8::Isolate* iso = realm.isolate();
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Value> iter;
-  if (!method->Call(ctx, iterable, 0, nullptr).ToLocal(&iter)) return false;
-  if (!iter->IsObject()) {
-    realm.throwError(JsError::type("Result of the Symbol.iterator method is not an object"));
-    return false;
-  }
-  v8::Local<v8::Value> next;
-  if (!iter.As<v8::Object>()->Get(ctx, realm.internalized("next")).ToLocal(&next)) return false;
-  if (!next->IsFunction()) {
-    realm.throwError(JsError::type("The iterator's 'next' is not a function"));
-    return false;
-  }
-  for (;;) {
-    v8::Local<v8::Value> result;
-    if (!next.As<v8::Function>()->Call(ctx, iter, 0, nullptr).ToLocal(&result)) return false;
-    if (!result->IsObject()) {
-      realm.throwError(JsError::type("Iterator result is not an object"));
-      return false;
-    }
-    v8::Local<v8::Object> r = result.As<v8::Object>();
-    v8::Local<v8::Value> done;
-    if (!r->Get(ctx, realm.internalized("done")).ToLocal(&done)) return false;
-    if (done->BooleanValue(iso)) return true;
-    v8::Local<v8::Value> value;
-    if (!r->Get(ctx, realm.internalized("value")).ToLocal(&value)) return false;
-    if (!onValue(value)) return false;
-  }
-}
-
-// The @@iterator method of v: true with *method empty when v has none; false on an exception.
-bool iteratorMethod(Realm& realm, v8::Local<v8::Object> v, v8::Local<v8::Function>* method) {
-  v8::Local<v8::Value> m;
-  if (!v->Get(realm.context(), v8::Symbol::GetIterator(realm.isolate())).ToLocal(&m)) {
-    return false;
-  }
-  if (m->IsNullOrUndefined()) {
-    *method = {};
-    return true;
-  }
-  if (!m->IsFunction()) {
-    realm.throwError(JsError::type("Symbol.iterator is not a function"));
-    return false;
-  }
-  *method = m.As<v8::Function>();
-  return true;
-}
-
 }  // namespace
 
 void Headers::describe(ClassBuilder<Headers>& c) {
@@ -160,10 +95,7 @@ void Headers::describe(ClassBuilder<Headers>& c) {
   c.method<&Headers::getSetCookie>("getSetCookie");
   c.method<&Headers::jsHas>("has");
   c.method<&Headers::jsSet>("set");
-  c.method<&Headers::forEach>("forEach");
-  c.iterable<&Headers::entries>("entries");
-  c.method<&Headers::keys>("keys");
-  c.method<&Headers::values>("values");
+  c.pairIterable<&Headers::pairAt>();
 }
 
 Headers* Headers::create(Guard g) { return new Headers(g); }
@@ -259,80 +191,37 @@ JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
     changed();
     return {};
   }
-  if (!init->IsObject()) {
-    return JsError::type(
-        "Failed to construct 'Headers': The provided value is not of type "
-        "'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
+  // HeadersInit: WebIDL converts the whole value first (sequences through their iterators,
+  // records key by key), then fill checks each pair.
+  HeadersInit converted;
+  if (!Converter<HeadersInit>::from(ArgContext{realm, "Headers", "constructor", 1}, init,
+                                    &converted)) {
+    return JsError::pending();
   }
-  v8::Local<v8::Object> obj = init.As<v8::Object>();
-  v8::Local<v8::Function> method;
-  if (!iteratorMethod(realm, obj, &method)) return JsError::pending();
-
-  if (!method.IsEmpty()) {
-    // sequence<sequence<ByteString>>: WebIDL converts the whole value first, then fill
-    // checks each pair.
-    std::vector<std::vector<std::string>> pairs;
-    bool ok = iterate(realm, obj, method, [&](v8::Local<v8::Value> item) {
-      if (!item->IsObject()) {
-        realm.throwError(JsError::type(
-            "Failed to construct 'Headers': The provided value cannot be converted to a "
-            "sequence."));
-        return false;
-      }
-      v8::Local<v8::Function> inner;
-      if (!iteratorMethod(realm, item.As<v8::Object>(), &inner)) return false;
-      if (inner.IsEmpty()) {
-        realm.throwError(JsError::type(
-            "Failed to construct 'Headers': The provided value cannot be converted to a "
-            "sequence."));
-        return false;
-      }
-      std::vector<std::string>& pair = pairs.emplace_back();
-      return iterate(realm, item, inner, [&](v8::Local<v8::Value> part) {
-        return toByteString(realm, part, &pair.emplace_back());
-      });
-    });
-    if (!ok) return JsError::pending();
-    for (const auto& pair : pairs) {
+  if (auto* pairs = std::get_if<0>(&converted)) {
+    for (const auto& pair : *pairs) {
       if (pair.size() != 2) {
         return JsError::type(
             "Failed to construct 'Headers': Header pair must contain exactly two items, got " +
             std::to_string(pair.size()));
       }
-      std::string_view value = normalizeValue(pair[1]);
-      if (!isHeaderName(pair[0])) return invalidName("constructor", pair[0]);
-      if (!isHeaderValue(value)) return invalidValue("constructor", value);
-      appendTrusted(pair[0], value);
+      JsResult<void> r = appendInit(pair[0].value, pair[1].value);
+      if (!r.ok()) return r;
     }
     return {};
   }
+  for (const auto& [name, value] : std::get<1>(converted).entries) {
+    JsResult<void> r = appendInit(name.value, value.value);
+    if (!r.ok()) return r;
+  }
+  return {};
+}
 
-  // record<ByteString, ByteString>: own enumerable keys in property order (a Symbol key
-  // fails the ByteString conversion, as WebIDL says).
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Array> keys;
-  if (!obj->GetPropertyNames(ctx, v8::KeyCollectionMode::kOwnOnly, v8::ONLY_ENUMERABLE,
-                             v8::IndexFilter::kIncludeIndices,
-                             v8::KeyConversionMode::kConvertToString)
-           .ToLocal(&keys)) {
-    return JsError::pending();
-  }
-  std::vector<Entry> record;
-  for (uint32_t i = 0; i < keys->Length(); ++i) {
-    v8::Local<v8::Value> key, value;
-    Entry e;
-    if (!keys->Get(ctx, i).ToLocal(&key) || !toByteString(realm, key, &e.name) ||
-        !obj->Get(ctx, key).ToLocal(&value) || !toByteString(realm, value, &e.value)) {
-      return JsError::pending();
-    }
-    record.push_back(std::move(e));
-  }
-  for (const Entry& e : record) {
-    std::string_view value = normalizeValue(e.value);
-    if (!isHeaderName(e.name)) return invalidName("constructor", e.name);
-    if (!isHeaderValue(value)) return invalidValue("constructor", value);
-    appendTrusted(e.name, value);
-  }
+JsResult<void> Headers::appendInit(std::string_view name, std::string_view value) {
+  value = normalizeValue(value);
+  if (!isHeaderName(name)) return invalidName("constructor", name);
+  if (!isHeaderValue(value)) return invalidValue("constructor", value);
+  appendTrusted(name, value);
   return {};
 }
 
@@ -392,93 +281,10 @@ JsResult<void> Headers::jsSet(Realm& realm, ByteString name, ByteString value) {
   return {};
 }
 
-JsResult<void> Headers::forEach(Realm& realm, v8::Local<v8::Value> callback,
-                                Optional<v8::Local<v8::Value>> thisArg) {
-  if (!callback->IsFunction()) {
-    return JsError::type(
-        "Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
-  }
-  v8::Isolate* iso = realm.isolate();
-  v8::Local<v8::Object> self = wrapper(iso);
-  // The callback may change the headers: the spec re-reads the list after each call.
-  for (size_t i = 0;; ++i) {
-    const std::vector<Entry>& pairs = sortedAndCombined();
-    if (i >= pairs.size()) break;
-    v8::Local<v8::Value> args[] = {byteString(iso, pairs[i].value), byteString(iso, pairs[i].name),
-                                   self};
-    v8::Local<v8::Value> receiver = thisArg.value_or(v8::Undefined(iso).As<v8::Value>());
-    if (callback.As<v8::Function>()->Call(realm.context(), receiver, 3, args).IsEmpty()) {
-      return JsError::pending();
-    }
-  }
-  return {};
-}
-
-v8::Local<v8::Value> Headers::entries(Realm& realm) {
-  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kEntries));
-}
-
-v8::Local<v8::Value> Headers::keys(Realm& realm) {
-  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kKeys));
-}
-
-v8::Local<v8::Value> Headers::values(Realm& realm) {
-  return wrap(realm, new HeadersIterator(realm, this, HeadersIterator::Kind::kValues));
-}
-
-void HeadersIterator::describe(ClassBuilder<HeadersIterator>& c) {
-  c.method<&HeadersIterator::next>("next");
-  c.iterable<&HeadersIterator::self>(nullptr);
-  // WebIDL: the iterator prototype inherits from %IteratorPrototype%.
-  Realm& realm = c.realm();
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Object> proto = c.tmpl()
-                                    ->GetFunction(ctx)
-                                    .ToLocalChecked()
-                                    ->Get(ctx, realm.internalized("prototype"))
-                                    .ToLocalChecked()
-                                    .As<v8::Object>();
-  v8::Local<v8::Value> arrayIter;
-  v8::Local<v8::Array> empty = v8::Array::New(realm.isolate());
-  v8::Local<v8::Value> values =
-      empty->Get(ctx, v8::Symbol::GetIterator(realm.isolate())).ToLocalChecked();
-  if (values.As<v8::Function>()->Call(ctx, empty, 0, nullptr).ToLocal(&arrayIter)) {
-    v8::Local<v8::Value> iteratorProto =
-        arrayIter.As<v8::Object>()->GetPrototype().As<v8::Object>()->GetPrototype();
-    proto->SetPrototype(ctx, iteratorProto).Check();
-  }
-}
-
-HeadersIterator::HeadersIterator(Realm& realm, Headers* headers, Kind kind)
-    : headers_(headers), headersRef_(realm.isolate(), headers->wrapper(realm.isolate())),
-      kind_(kind) {}
-
-v8::Local<v8::Value> HeadersIterator::next(Realm& realm) {
-  v8::Isolate* iso = realm.isolate();
-  v8::Local<v8::Context> ctx = realm.context();
-  const std::vector<Headers::Entry>& pairs = headers_->sortedAndCombined();
-  v8::Local<v8::Object> result = v8::Object::New(iso);
-  bool done = index_ >= pairs.size();
-  v8::Local<v8::Value> value = v8::Undefined(iso);
-  if (!done) {
-    const Headers::Entry& e = pairs[index_++];
-    switch (kind_) {
-      case Kind::kKeys:
-        value = byteString(iso, e.name);
-        break;
-      case Kind::kValues:
-        value = byteString(iso, e.value);
-        break;
-      case Kind::kEntries: {
-        v8::Local<v8::Value> pair[] = {byteString(iso, e.name), byteString(iso, e.value)};
-        value = v8::Array::New(iso, pair, 2);
-        break;
-      }
-    }
-  }
-  result->Set(ctx, realm.internalized("value"), value).Check();
-  result->Set(ctx, realm.internalized("done"), v8::Boolean::New(iso, done)).Check();
-  return result;
+std::optional<std::pair<ByteString, ByteString>> Headers::pairAt(Realm&, size_t index) const {
+  const std::vector<Entry>& pairs = sortedAndCombined();
+  if (index >= pairs.size()) return std::nullopt;
+  return std::pair{ByteString{pairs[index].name}, ByteString{pairs[index].value}};
 }
 
 }  // namespace torus::js

@@ -16,6 +16,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "js/binding.h"
@@ -78,12 +80,15 @@ class Headers : public Wrappable {
   v8::Local<v8::Value> getSetCookie(Realm& realm);
   JsResult<bool> jsHas(Realm& realm, ByteString name);
   JsResult<void> jsSet(Realm& realm, ByteString name, ByteString value);
-  JsResult<void> forEach(Realm& realm, v8::Local<v8::Value> callback,
-                         Optional<v8::Local<v8::Value>> thisArg);
-  v8::Local<v8::Value> entries(Realm& realm);
-  v8::Local<v8::Value> keys(Realm& realm);
-  v8::Local<v8::Value> values(Realm& realm);
+  // The value pairs to iterate over (entries, keys, values, forEach): pair `index` of the
+  // sorted and combined list, read anew at each step so iteration sees changes.
+  std::optional<std::pair<ByteString, ByteString>> pairAt(Realm& realm, size_t index) const;
 
+  // https://fetch.spec.whatwg.org/#typedefdef-headersinit
+  using HeadersInit =
+      std::variant<std::vector<std::vector<ByteString>>, Record<ByteString, ByteString>>;
+  // Validates and normalizes one pair of an init and appends it (no guard).
+  JsResult<void> appendInit(std::string_view name, std::string_view value);
   // Validates and normalizes (name, value) for `member` and checks the guard.
   JsResult<void> appendChecked(const char* member, std::string_view name, std::string_view value);
   void remove(std::string_view lowercaseName);
@@ -93,25 +98,6 @@ class Headers : public Wrappable {
   mutable std::vector<Entry> sorted_;
   mutable bool sortedValid_ = false;
   Guard guard_;
-};
-
-// The iterator of entries()/keys()/values() (WebIDL "default iterator object"): live, so
-// it sees changes made while iterating, as the spec's index-based iteration does.
-class HeadersIterator : public Wrappable {
- public:
-  static constexpr WrapperType kType{"Headers Iterator"};
-  static void describe(ClassBuilder<HeadersIterator>& c);
-  enum class Kind { kEntries, kKeys, kValues };
-
-  HeadersIterator(Realm& realm, Headers* headers, Kind kind);
-  v8::Local<v8::Value> next(Realm& realm);
-  v8::Local<v8::Value> self(Realm& realm) { return wrapper(realm.isolate()); }
-
- private:
-  Headers* headers_;
-  v8::Global<v8::Object> headersRef_;
-  Kind kind_;
-  size_t index_ = 0;
 };
 
 }  // namespace torus::js

@@ -150,12 +150,15 @@ JsResult<v8::Local<v8::Value>> Response::error(Realm& realm) {
 }
 
 Response::~Response() {
-  if (headersRef_.IsEmpty()) delete headers_;
+  if (!headersWrapped_) delete headers_;
 }
 
 v8::Local<v8::Value> Response::headers(Realm& realm) {
-  if (headersRef_.IsEmpty()) headersRef_.Reset(realm.isolate(), wrap(realm, headers_));
-  return headersRef_.Get(realm.isolate());
+  if (!headersWrapped_) {
+    setTraced(realm, kHeadersSlot, wrap(realm, headers_));
+    headersWrapped_ = true;
+  }
+  return traced(realm, kHeadersSlot);
 }
 
 JsResult<v8::Local<v8::Value>> Response::clone(Realm& realm) {

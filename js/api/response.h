@@ -51,10 +51,11 @@ class Response : public Wrappable, public Body {
   int32_t status_ = 200;
   std::string statusText_;
   std::string type_ = "default";
-  // Owned here until JS first reads `headers`; from then on by its wrapper (kept alive by
-  // headersRef_). Most responses are sent without their headers ever reaching JS.
+  // Owned here until JS first reads `headers`; from then on by its wrapper, which is kept
+  // traced on ours. Most responses are sent without their headers ever reaching JS.
   Headers* headers_ = nullptr;
-  v8::Global<v8::Object> headersRef_;
+  bool headersWrapped_ = false;
+  enum : int { kHeadersSlot = 0 };  // traced slots
 };
 
 }  // namespace torus::js

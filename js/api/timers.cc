@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "js/binding.h"
+#include "js/builtins.h"
 
 namespace torus::js {
 
@@ -33,10 +34,13 @@ void Timers::install() {
   v8::Isolate* iso = realm_.isolate();
   v8::Local<v8::Context> ctx = realm_.context();
   v8::Local<v8::External> self = v8::External::New(iso, this);
+  // Also on the built-ins' natives (AbortSignal.timeout), where user code cannot replace them.
+  Natives natives(realm_);
   auto define = [&](const char* name, v8::FunctionCallback cb) {
     v8::Local<v8::Function> fn = v8::Function::New(ctx, cb, self).ToLocalChecked();
     fn->SetName(realm_.internalized(name));
     ctx->Global()->Set(ctx, realm_.internalized(name), fn).Check();
+    natives.set(name, fn);
   };
   define("setTimeout", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
     setTimer(info, false);
@@ -71,10 +75,11 @@ void Timers::setTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repe
                                    std::to_string(self->maxTimers_) + ")"));
     return;
   }
-  double delay = 0;
-  if (info.Length() > 1 && !info[1]->NumberValue(self->realm_.context()).To(&delay)) return;
-  if (!std::isfinite(delay) || delay < 0) delay = 0;
-  delay = std::min(delay, 2147483647.0);  // as browsers: larger delays fire at once
+  // The timeout is a WebIDL `long`: ToInt32 (2^32 wraps to 0, as browsers do), and a
+  // negative value means 0.
+  int32_t delay = 0;
+  if (info.Length() > 1 && !info[1]->Int32Value(self->realm_.context()).To(&delay)) return;
+  if (delay < 0) delay = 0;
   uint32_t id = self->nextId_++;
   if (self->nextId_ == 0) self->nextId_ = 1;
   auto entry = std::make_unique<Entry>(self, id);
@@ -118,7 +123,7 @@ void Timers::runFired() {
       v8::TryCatch tc(iso);
       if (cb->Call(ctx, v8::Undefined(iso), int(args.size()), args.data()).IsEmpty() &&
           tc.HasCaught() && !tc.HasTerminated()) {
-        realm_.reportError("Uncaught exception in timer callback", tc.Exception());
+        realm_.reportException("Uncaught exception in timer callback", tc.Exception());
       }
     }
     // Each timer is a task: its microtasks run before the next timer (HTML event loop).

@@ -63,11 +63,16 @@ webidl.illegalConstructor = () => {
 // ---- brands ----
 
 // Instances made by a built-in carry `brand`; a method called on anything else is an
-// "Illegal invocation", as for natives.
+// "Illegal invocation", as for natives. They are platform objects
+// (natives.createPlatformObject): structuredClone refuses them with a DataCloneError unless
+// their interface registered a clone hook (internals.cloneHooks). A constructor passes
+// new.target's prototype so that subclasses work: webidl.createBranded(new.target).
 const brand = Symbol('[[webidl.brand]]');
 webidl.brand = brand;
+const createPlatformObject = natives.createPlatformObject;
+webidl.createPlatformObject = createPlatformObject;
 webidl.createBranded = (Type) => {
-  const t = Object.create(Type.prototype);
+  const t = createPlatformObject(Type.prototype);
   t[brand] = brand;
   return t;
 };
@@ -452,6 +457,34 @@ webidl.defineConstants = (Type, constants) => {
 webidl.defineGlobal = (name, value) => {
   ObjectDefineProperty(globalThis, name, {
     value, writable: true, enumerable: false, configurable: true,
+  });
+};
+
+// An operation of the global (structuredClone): writable, enumerable, configurable.
+webidl.defineGlobalOperation = (name, fn) => {
+  ObjectDefineProperty(globalThis, name, {
+    value: fn, writable: true, enumerable: true, configurable: true,
+  });
+};
+
+// A read-only attribute of the global (crypto, navigator): an enumerable getter that
+// returns value. With replaceable ([Replaceable], as performance and self), assigning to it
+// replaces the accessor with a plain data property.
+webidl.defineGlobalAttribute = (name, value, { replaceable = false } = {}) => {
+  const accessors = {
+    get [name]() {
+      return value;
+    },
+    set [name](v) {
+      ObjectDefineProperty(globalThis, name, {
+        value: v, writable: true, enumerable: true, configurable: true,
+      });
+    },
+  };
+  const desc = ObjectGetOwnPropertyDescriptor(accessors, name);
+  ObjectDefineProperty(globalThis, name, {
+    get: desc.get, set: replaceable ? desc.set : undefined, enumerable: true,
+    configurable: true,
   });
 };
 

@@ -363,6 +363,14 @@ class HttpTest(ServerTestCase):
                         err.text())
         self.assertHealthy()
 
+    def test_unhandled_rejection_in_a_request_is_logged_with_the_request(self):
+        r = self.server.get("/stray-rejection?x=1")
+        self.assertEqual((r.status, r.body), (200, b"answered despite a stray rejection\n"))
+        err = self.server.stderr
+        self.assertTrue(err.wait_for(r"Unhandled promise rejection \(in GET http://[^ ]*/stray-rejection\?x=1\): "
+                                     r"RangeError: stray-rejection-marker", 10), err.text())
+        self.assertHealthy()
+
     def test_client_reset_mid_request_head(self):
         for _ in range(5):
             s = self.connect()

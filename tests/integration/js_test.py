@@ -90,6 +90,22 @@ class JsRunTest(unittest.TestCase):
         self.assertEqual((rc, err), (0, ""))
         self.assertEqual(out, "start\ntick\nafter 200 ms\n")
 
+    def test_run_script_shares_globals_and_continues_after_an_error(self):
+        scripts = os.path.join(FIXTURES, "scripts")
+        files = [os.path.join(scripts, n) for n in ("1_declare.js", "2_throw.js", "3_after.js")]
+        rc, out, err = run_torus("run", "--script", *files, timeout=60)
+        self.assertIsNone(sanitizer_report(err), err)
+        self.assertEqual(rc, 1, "an uncaught error in a script exits 1")
+        self.assertEqual(out, "var let const function function\nsloppy this is the global: true\n"
+                              "third script ran\ntimer after the error ran\n")
+        self.assertIn("2_throw.js:3", err)
+        self.assertEqual(err.count("TypeError: script-error-marker"), 1, err)
+
+    def test_run_script_needs_a_file(self):
+        rc, out, err = run_torus("run", "--script", timeout=60)
+        self.assertEqual(rc, 2, err)
+        self.assertIn("needs at least one FILE", err)
+
     def test_console_formatting(self):
         rc, out, err = self.fixture("console_format.js")
         self.assertEqual(rc, 0, err)

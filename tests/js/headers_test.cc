@@ -181,6 +181,14 @@ TEST_F(HeadersTest, InitForms) {
   EXPECT_EQ(run("function* gen() { yield ['g', 'v']; yield new Set(['s', 'w']); }"
                 "JSON.stringify([...new Headers(gen())])"),
             R"([["g","v"],["s","w"]])");
+  // A record's keys: each descriptor read just before its value (WebIDL's order).
+  EXPECT_EQ(run("const log = []; const px = new Proxy({b: '1', a: '2'}, {"
+                "  ownKeys(t) { log.push('keys'); return Reflect.ownKeys(t) },"
+                "  getOwnPropertyDescriptor(t, k) { log.push('gopd ' + k);"
+                "    return Reflect.getOwnPropertyDescriptor(t, k) },"
+                "  get(t, k) { if (typeof k === 'string') log.push('get ' + k); return t[k] }});"
+                "JSON.stringify([...new Headers(px)]) + ' ' + log.join()"),
+            R"([["a","2"],["b","1"]] keys,gopd b,get b,gopd a,get a)");
   EXPECT_EQ(run("JSON.stringify([...new Headers(undefined)])"), "[]");
   EXPECT_EQ(run("JSON.stringify([...new Headers({})])"), "[]");
   EXPECT_EQ(run("JSON.stringify([...new Headers([])])"), "[]");
@@ -231,7 +239,13 @@ TEST_F(HeadersTest, ForEachVisitsSortedPairsWithThisArg) {
 TEST_F(HeadersTest, BrandChecksAndClassString) {
   EXPECT_EQ(run("Object.prototype.toString.call(new Headers())"), "[object Headers]");
   EXPECT_EQ(run("Headers.prototype.get.call({}, 'a')"), "threw TypeError: Illegal invocation");
-  EXPECT_EQ(run("Object.keys(Headers.prototype).length"), "0");
+  // WebIDL: operations are enumerable on the prototype; @@iterator is not.
+  EXPECT_EQ(run("Object.keys(Headers.prototype).join()"),
+            "append,delete,get,getSetCookie,has,set,entries,keys,values,forEach");
+  EXPECT_EQ(run("Headers.prototype.propertyIsEnumerable(Symbol.iterator)"), "false");
+  EXPECT_EQ(run("[Headers.length, Headers.prototype.append.length, Headers.prototype.get.length,"
+                " Headers.prototype.forEach.length, Headers.prototype.keys.length].join()"),
+            "0,2,1,1,0");
 }
 
 TEST_F(HeadersTest, CppApi) {

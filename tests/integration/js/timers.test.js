@@ -112,6 +112,14 @@ await test("negative and non-numeric delays mean 0", async () => {
   deepEqual(order, ["neg", "nan", "ten"]);
 });
 
+await test("the delay is a WebIDL long: 2^32 wraps to 0", async () => {
+  const order = [];
+  setTimeout(() => order.push("wrapped"), 2 ** 32);
+  setTimeout(() => order.push("ten"), 10);
+  await sleep(40);
+  deepEqual(order, ["wrapped", "ten"]);
+});
+
 await test("bad callbacks", () => {
   throws(() => queueMicrotask("not a function"), TypeError);
   throws(() => queueMicrotask(), TypeError);

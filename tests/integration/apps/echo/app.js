@@ -87,6 +87,11 @@ async function handle(request, path, params, ctx) {
     case "/throw-async":
       await null;
       throw new TypeError("secret-internal-detail-async");
+    case "/stray-rejection":
+      // Answered, with a rejection nobody handles: logged with the request, not fatal.
+      await null;
+      Promise.reject(new RangeError("stray-rejection-marker"));
+      return new Response("answered despite a stray rejection\n");
     case "/not-response":
       return { status: 200, body: "a plain object" };
     case "/immutable":
