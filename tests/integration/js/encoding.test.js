@@ -168,6 +168,17 @@ await test("encodeInto into too-small buffers", () => {
   equal(e.encodeInto("abcd", shared).written, 3);
 });
 
+await test("detached buffers read and write as empty", () => {
+  const view = new Uint8Array(8);
+  structuredClone(view.buffer, { transfer: [view.buffer] });
+  deepEqual(new TextEncoder().encodeInto("test", view), { read: 0, written: 0 });
+  const d = new TextDecoder();
+  equal(d.decode(view), "");
+  const buffer = new ArrayBuffer(4);
+  structuredClone(buffer, { transfer: [buffer] });
+  equal(d.decode(buffer), "");
+});
+
 await test("big inputs", () => {
   const e = new TextEncoder();
   const d = new TextDecoder();
