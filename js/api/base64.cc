@@ -2,6 +2,8 @@
 
 #include <v8.h>
 
+#include <cstring>
+
 
 #include "alloc/bytes.h"
 #include "base/check.h"
@@ -29,6 +31,18 @@ struct DecodeTable {
   }
 };
 constexpr DecodeTable kDecode;
+
+// Two output characters per 12 input bits: half the lookups of one table per 6 bits.
+struct PairTable {
+  char v[4096][2];
+  constexpr PairTable() : v() {
+    for (int i = 0; i < 4096; ++i) {
+      v[i][0] = kAlphabet[i >> 6];
+      v[i][1] = kAlphabet[i & 63];
+    }
+  }
+};
+constexpr PairTable kPairs;
 
 }  // namespace
 
@@ -92,12 +106,24 @@ size_t encodedLength(size_t n) { return (n + 2) / 3 * 4; }
 
 void encode(const uint8_t* p, size_t n, char* out) {
   size_t i = 0;
+  // Six bytes to eight characters per step, assembled in a register and stored at once (a
+  // char store may alias anything, so storing piecemeal makes every load happen again).
+  for (; i + 6 <= n; i += 6) {
+    uint32_t a = (uint32_t(p[i]) << 16) | (uint32_t(p[i + 1]) << 8) | p[i + 2];
+    uint32_t b = (uint32_t(p[i + 3]) << 16) | (uint32_t(p[i + 4]) << 8) | p[i + 5];
+    uint16_t q[4];
+    std::memcpy(&q[0], kPairs.v[a >> 12], 2);
+    std::memcpy(&q[1], kPairs.v[a & 4095], 2);
+    std::memcpy(&q[2], kPairs.v[b >> 12], 2);
+    std::memcpy(&q[3], kPairs.v[b & 4095], 2);
+    std::memcpy(out, q, 8);
+    out += 8;
+  }
   for (; i + 3 <= n; i += 3) {
     uint32_t w = (uint32_t(p[i]) << 16) | (uint32_t(p[i + 1]) << 8) | p[i + 2];
-    *out++ = kAlphabet[w >> 18];
-    *out++ = kAlphabet[(w >> 12) & 63];
-    *out++ = kAlphabet[(w >> 6) & 63];
-    *out++ = kAlphabet[w & 63];
+    std::memcpy(out, kPairs.v[w >> 12], 2);
+    std::memcpy(out + 2, kPairs.v[w & 4095], 2);
+    out += 4;
   }
   if (n - i == 1) {
     uint32_t w = uint32_t(p[i]) << 16;
