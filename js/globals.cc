@@ -1,7 +1,9 @@
 #include "js/globals.h"
 
+#include "js/api/base64.h"
 #include "js/api/blob.h"
 #include "js/api/console.h"
+#include "js/api/encoding.h"
 #include "js/api/events.h"
 #include "js/api/crypto_random.h"
 #include "js/api/headers.h"
@@ -21,6 +23,8 @@ void installGlobals(Realm& realm) {
   v8::HandleScope scope(realm.isolate());
   Natives natives(realm);
   addConsoleNatives(natives);
+  addEncodingNatives(natives);
+  addBase64Natives(natives);
   addEventNatives(natives);
   addBlobNatives(natives);
   addLanguageNatives(natives);

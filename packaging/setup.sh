@@ -106,4 +106,23 @@ if [ ! -f "$ada/.stamp" ] || [ "$(cat "$ada/.stamp")" != "$ada_want" ]; then
   echo "$ada_want" >"$ada/.stamp"
   rm -rf "$tmp"
 fi
+# The WHATWG Encoding Standard's index files, as the text-encoding package (the standard's
+# polyfill by one of its editors; Unlicense OR Apache-2.0) carries them in
+# lib/encoding-indexes.js. js/api/encoding_tables.py turns them into C++ tables at build time;
+# the data itself is never committed. `npm pack` fetches the exact version (checked against
+# the registry's integrity hash) without a node_modules tree that another install could prune.
+text_encoding="$root/third_party/npm/text-encoding-0.7.0"
+if [ ! -f "$text_encoding/lib/encoding-indexes.js" ]; then
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+  echo "setup: fetching text-encoding 0.7.0 (WHATWG encoding indexes) into $text_encoding"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent text-encoding@0.7.0 >/dev/null)
+  rm -rf "$text_encoding.tmp"
+  mkdir -p "$text_encoding.tmp"
+  tar -xzf "$tmp"/text-encoding-0.7.0.tgz -C "$text_encoding.tmp" --strip-components=1
+  rm -rf "$tmp"
+  test -f "$text_encoding.tmp/lib/encoding-indexes.js"
+  rm -rf "$text_encoding"
+  mv "$text_encoding.tmp" "$text_encoding"
+fi
 echo "setup: ok"
