@@ -17,7 +17,10 @@
 // native accessors for attributes — and runs the file (after the lazy files it requires) on
 // the first access to any of them, or when C++ asks for a helper it registers. So a new
 // isolate pays only for the eager files (the language additions, WebIDL, DOMException,
-// structuredClone, console, events), and an app for the APIs it touches.
+// structuredClone, console, events, base64), and an app for the APIs it touches. A lazy
+// file captures the intrinsics it uses when it first runs, so user code that patched a
+// built-in prototype before that is seen by it; console stays eager because it must
+// print values truthfully whatever was patched (tests/js/console_test.cc).
 //
 // Thread: the isolate's; the code cache is shared by all threads (mutex-guarded, filled once).
 #pragma once
