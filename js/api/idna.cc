@@ -3,6 +3,7 @@
 #include <ada.h>
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 #include "js/api/idna_tables.h"  // generated at build time (packaging/gen_idna_tables.py)
@@ -17,23 +18,53 @@ namespace t = tables;
 enum Status : uint32_t { kValid = 0, kDeviation = 1, kIgnored = 2, kMapped = 3, kDisallowed = 4 };
 
 // The run of the mapping table that holds cp (the last run whose first code point is <= cp).
-uint32_t lookup(char32_t cp) {
-  if (cp > 0x10FFFF) return kDisallowed;
+constexpr uint32_t search(char32_t cp) {
   const t::Run* end = std::end(t::kMapping);
   const t::Run* it = std::upper_bound(std::begin(t::kMapping), end, uint32_t(cp),
                                       [](uint32_t c, const t::Run& r) { return c < r.first; });
   return (it - 1)->value;  // kMapping starts at U+0000
 }
 
-Status statusOf(char32_t cp) { return Status(lookup(cp) & 7); }
-
 template <size_t N>
-bool in(const t::Range (&set)[N], char32_t cp) {
+constexpr bool in(const t::Range (&set)[N], char32_t cp) {
   const t::Range* end = set + N;
   const t::Range* it = std::upper_bound(set, end, uint32_t(cp),
                                         [](uint32_t c, const t::Range& r) { return c < r.first; });
   return it != set && cp <= (it - 1)->last;
 }
+
+// ASCII, the most common code points of a non-ASCII domain too, without a search.
+constexpr std::array<uint32_t, 128> kAsciiValues = [] {
+  std::array<uint32_t, 128> values{};
+  for (char32_t c = 0; c < 128; ++c) values[c] = search(c);
+  return values;
+}();
+
+// What the ASCII fast paths below rely on, checked against the generated data.
+constexpr bool asciiIsValidOrMapped() {
+  for (char32_t c = 0; c < 128; ++c) {
+    uint32_t s = kAsciiValues[c] & 7;
+    if (s != kValid && !(s == kMapped && c >= 'A' && c <= 'Z')) return false;
+  }
+  return true;
+}
+constexpr bool asciiIn(bool (*test)(char32_t)) {
+  for (char32_t c = 0; c < 128; ++c) {
+    if (test(c)) return true;
+  }
+  return false;
+}
+static_assert(asciiIsValidOrMapped(), "UTS #46: ASCII other than A-Z is valid");
+static_assert(!asciiIn([](char32_t c) { return in(t::k_combiningMarks, c); }));
+static_assert(!asciiIn([](char32_t c) { return in(t::k_bidiDomain, c); }));
+
+uint32_t lookup(char32_t cp) {
+  if (cp < 0x80) return kAsciiValues[cp];
+  if (cp > 0x10FFFF) return kDisallowed;
+  return search(cp);
+}
+
+Status statusOf(char32_t cp) { return Status(lookup(cp) & 7); }
 
 bool isAscii(std::u32string_view s) {
   return std::all_of(s.begin(), s.end(), [](char32_t c) { return c < 0x80; });
@@ -120,19 +151,26 @@ bool bidiValid(std::u32string_view label) {
   return endsWith(label, t::k_bidiS60, t::k_bidiS61);
 }
 
-// UTS #46 section 4.1 (Validity Criteria) with the URL Standard's flags.
-bool labelValid(std::u32string_view label, bool bidiDomain) {
+// UTS #46 section 4.1 (Validity Criteria) with the URL Standard's flags. `decoded`: the label
+// is decoded Punycode; otherwise it is a label of the mapped and normalized domain, which is
+// NFC already (U+002E neither composes nor reorders, so splitting keeps each part NFC).
+bool labelValid(std::u32string_view label, bool decoded, bool bidiDomain) {
   if (label.empty()) return true;
+  // An ASCII label of the mapped domain holds only valid code points (checked at compile
+  // time): nothing below can fail but the Bidi Rule.
+  if (!decoded && !bidiDomain && isAscii(label)) return true;
   // 1. NFC.
-  std::u32string nfc(label);
-  ada::idna::normalize(nfc);
-  if (nfc != label) return false;
+  if (decoded) {
+    std::u32string nfc(label);
+    ada::idna::normalize(nfc);
+    if (nfc != label) return false;
+  }
   // 2, 3: CheckHyphens is false. 4. Not CheckHyphens: must not begin with "xn--".
   if (startsWithXn(label)) return false;
   // 5. No U+002E FULL STOP (a decoded Punycode label can hold one).
   if (label.find(U'.') != std::u32string_view::npos) return false;
   // 6. Must not begin with General_Category=Mark.
-  if (in(t::k_combiningMarks, label[0])) return false;
+  if (label[0] >= 0x80 && in(t::k_combiningMarks, label[0])) return false;
   // 7. Nontransitional: each code point valid or deviation (UseSTD3ASCIIRules is false).
   for (char32_t cp : label) {
     Status s = statusOf(cp);
@@ -190,7 +228,7 @@ std::optional<std::string> domainToAscii(std::string_view utf8) {
       l.puny = true;
     }
     std::u32string_view text = l.puny ? std::u32string_view(l.decoded) : l.text;
-    for (char32_t cp : text) bidiDomain |= in(t::k_bidiDomain, cp);
+    for (char32_t cp : text) bidiDomain |= cp >= 0x80 && in(t::k_bidiDomain, cp);
   }
 
   // 4.4: the validity criteria; then ToASCII step 2: Punycode for each non-ASCII label.
@@ -200,11 +238,11 @@ std::optional<std::string> domainToAscii(std::string_view utf8) {
     const Label& l = labels[i];
     if (i > 0) out.push_back('.');
     if (l.puny) {
-      if (!labelValid(l.decoded, bidiDomain)) return std::nullopt;
+      if (!labelValid(l.decoded, true, bidiDomain)) return std::nullopt;
       for (char32_t c : l.text) out.push_back(char(c));
       continue;
     }
-    if (!labelValid(l.text, bidiDomain)) return std::nullopt;
+    if (!labelValid(l.text, false, bidiDomain)) return std::nullopt;
     if (isAscii(l.text)) {
       for (char32_t c : l.text) out.push_back(char(c));
     } else {
