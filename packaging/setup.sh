@@ -8,7 +8,8 @@
 # ada (WHATWG URL) has no binary package: its source is the orig-ada component of Debian's
 # nodejs source package, fetched by URI from apt's own answer and checked against its SHA256,
 # then unpacked into third_party/ada (git-ignored; never committed) and patched with
-# packaging/patches/ada-*.patch.
+# packaging/patches/ada-*.patch. tr46 (UTS #46 data for our IDNA) comes from the npm registry
+# into third_party/npm.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -124,5 +125,26 @@ if [ ! -f "$text_encoding/lib/encoding-indexes.js" ]; then
   test -f "$text_encoding.tmp/lib/encoding-indexes.js"
   rm -rf "$text_encoding"
   mv "$text_encoding.tmp" "$text_encoding"
+fi
+# tr46 (jsdom's UTS #46) from the npm registry, for its IDNA Mapping Table and Unicode
+# character classes: CMake generates js/api/idna.cc's tables from it at build time
+# (packaging/gen_idna_tables.py; docs/idna.md). Pinned to the version whose Unicode the
+# web-platform-tests' IDNA data expects; npm checks the tarball's integrity from the registry.
+tr46_version=6.0.0
+npm_dir="$root/third_party/npm/tr46"
+if [ ! -f "$npm_dir/.stamp" ] || [ "$(cat "$npm_dir/.stamp")" != "tr46@$tr46_version" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
+  fi
+  echo "setup: installing tr46@$tr46_version into $npm_dir"
+  rm -rf "$npm_dir"
+  mkdir -p "$npm_dir"
+  npm install --prefix "$npm_dir" --no-save --no-package-lock --ignore-scripts --no-audit \
+    --no-fund --omit=dev --loglevel=error "tr46@$tr46_version"
+  test -f "$npm_dir/node_modules/tr46/lib/mappingTable.json"
+  test "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+          "$npm_dir/node_modules/tr46/package.json")" = "$tr46_version"
+  echo "tr46@$tr46_version" >"$npm_dir/.stamp"
 fi
 echo "setup: ok"

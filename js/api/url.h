@@ -18,8 +18,9 @@
 //
 // ada 2.7.8 predates a few changes of the standard; url.cc applies them to ada's results
 // (opaque paths keep a last space before '?' or '#' as "%20", '^' is percent-encoded in
-// paths, setters remove tabs and newlines first), and a patch applied to ada at setup
-// (packaging/patches/ada-ascii-domains.patch) gives all-ASCII domains back lowercased.
+// paths, setters remove tabs and newlines first). Domain to ASCII is ours (js/api/idna.h:
+// UTS #46 of a current Unicode version), called by ada through a patch applied at setup
+// (packaging/patches/ada-idna-uts46.patch).
 //
 // Limits: an input (or base, or setter value) longer than kMaxUrlInputBytes of UTF-8 is
 // refused (kUrlTooLong) before ada sees it, so a serialized URL stays far below V8's
