@@ -1,0 +1,85 @@
+"""The bundled examples, served by the real binary and driven by curl (an independent
+client): examples/hello, and examples/platform (URL routing, a multipart upload parsed by
+request.formData(), structuredClone, TextEncoder)."""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from harness import REPO, ServerTestCase
+
+EXAMPLES = os.path.join(REPO, "examples")
+
+
+def curl(server, path, *args):
+    """(status, body) of curl's request to the server; curl fails the test if it cannot run."""
+    if not shutil.which("curl"):
+        raise AssertionError("curl is not installed (packaging/setup.sh installs it)")
+    out = subprocess.run(
+        ["curl", "-sS", "--max-time", "30", "-w", "\n%{http_code}", *args,
+         f"http://127.0.0.1:{server.port}{path}"],
+        capture_output=True, check=True, timeout=60)
+    body, _, status = out.stdout.rpartition(b"\n")
+    return int(status), body
+
+
+class HelloExampleTest(ServerTestCase):
+    ENTRY = os.path.join(EXAMPLES, "hello")
+
+    def test_hello(self):
+        self.assertEqual(curl(self.server, "/"), (200, b"Hello from torus!\n"))
+
+    def test_json(self):
+        status, body = curl(self.server, "/json")
+        self.assertEqual((status, json.loads(body)), (200, {"hello": "world", "method": "GET"}))
+
+
+class PlatformExampleTest(ServerTestCase):
+    ENTRY = os.path.join(EXAMPLES, "platform")
+
+    def test_routes_with_url_and_search_params(self):
+        status, body = curl(self.server, "/greet?name=Ada&lang=fr")
+        self.assertEqual((status, body.decode()), (200, "Bonjour, Ada!\n"))
+        status, body = curl(self.server, "/greet?name=%E5%B1%B1%E7%94%B0&lang=ja")
+        self.assertEqual((status, body.decode()), (200, "こんにちは, 山田!\n"))
+        status, body = curl(self.server, "/greet?lang=xx")
+        self.assertEqual((status, body.decode()), (400, "unknown lang; try ?lang=en&lang=fr&lang=de&lang=ja\n"))
+
+    def test_multipart_upload_through_form_data(self):
+        with tempfile.NamedTemporaryFile(suffix=".bin") as f:
+            payload = bytes(range(256)) * 300
+            f.write(payload)
+            f.flush()
+            status, body = curl(self.server, "/upload", "-F", "title=holiday snaps",
+                                "-F", f"photo=@{f.name};type=image/png;filename=beach.png")
+        self.assertEqual(status, 200, body)
+        got = json.loads(body)
+        digest = 7
+        for b in payload:
+            digest = (digest * 31 + b) & 0xFFFFFFFF
+        self.assertEqual(got["fields"], {"title": "holiday snaps"})
+        self.assertEqual(got["files"], [{"field": "photo", "name": "beach.png", "type": "image/png",
+                                         "size": len(payload), "digest": digest}])
+
+    def test_structured_clone_keeps_cycles_and_maps(self):
+        status, body = curl(self.server, "/clone?depth=4")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), {"depth": 4, "distinct": True, "cycleKept": True,
+                                            "mapKept": True})
+
+    def test_text_encoder_bytes(self):
+        status, body = curl(self.server, "/encode/h%C3%A9llo")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body), {"text": "héllo", "utf8": "68 c3 a9 6c 6c 6f",
+                                            "bytes": 6, "roundTrip": True})
+
+    def test_unknown_route(self):
+        status, _ = curl(self.server, "/nope")
+        self.assertEqual(status, 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
