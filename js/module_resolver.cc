@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "js/api/base64.h"
 #include "js/realm.h"
 
 namespace torus::js {
@@ -70,46 +71,6 @@ std::string percentDecode(std::string_view s) {
     }
   }
   return out;
-}
-
-// Forgiving base64 (https://infra.spec.whatwg.org/#forgiving-base64-decode).
-bool base64Decode(std::string_view in, std::string* out) {
-  std::string s;
-  for (char c : in) {
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\f' && c != '\r') s += c;
-  }
-  if (s.size() % 4 == 0 && !s.empty() && s.back() == '=') {
-    s.pop_back();
-    if (!s.empty() && s.back() == '=') s.pop_back();
-  }
-  if (s.size() % 4 == 1) return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else return false;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      *out += char((acc >> bits) & 0xff);
-    }
-  }
-  return true;
-}
-
-bool readFile(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
 }
 
 // ---- package.json ----
@@ -274,6 +235,15 @@ Result<ModuleLocation> resolvePackage(v8::Isolate* iso, const std::string& speci
 
 }  // namespace
 
+bool readFile(const std::string& path, std::string* out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
 Result<ModuleLocation> resolveModule(v8::Isolate* iso, const std::string& specifier,
                                      const std::string& referrer) {
   if (startsWith(specifier, "data:")) return ModuleLocation{specifier, true};
@@ -328,8 +298,12 @@ Result<DataUrl> decodeDataUrl(std::string_view url) {
   std::string decoded = percentDecode(body);
   if (!base64) {
     out.body = std::move(decoded);
-  } else if (!base64Decode(decoded, &out.body)) {
-    return makeError("invalid data: URL (bad base64)");
+  } else {
+    std::optional<size_t> n =
+        base64::forgivingDecode(reinterpret_cast<uint8_t*>(decoded.data()), decoded.size());
+    if (!n) return makeError("invalid data: URL (bad base64)");
+    decoded.resize(*n);
+    out.body = std::move(decoded);
   }
   return out;
 }

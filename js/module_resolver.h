@@ -33,6 +33,9 @@ inline constexpr const char* kExportConditions[] = {"torus",  "workerd", "worker
 Result<ModuleLocation> resolveModule(v8::Isolate* isolate, const std::string& specifier,
                                      const std::string& referrer);
 
+// The whole file at path; false (errno set) if it cannot be read.
+bool readFile(const std::string& path, std::string* out);
+
 // A data: URL's body (percent-decoded, or base64-decoded for ";base64") and MIME type
 // (lower-cased, parameters dropped).
 struct DataUrl {

@@ -5,8 +5,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "base/log.h"
 #include "js/binding.h"
@@ -14,18 +12,6 @@
 #include "js/module_resolver.h"
 
 namespace torus::js {
-namespace {
-
-bool readFile(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-}  // namespace
 
 Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
     : loop_(loop), realm_(std::make_unique<Realm>(options.realm)) {
