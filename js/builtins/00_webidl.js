@@ -67,6 +67,31 @@ webidl.illegalConstructor = () => {
 // (natives.createPlatformObject): structuredClone refuses them with a DataCloneError unless
 // their interface registered a clone hook (internals.cloneHooks). A constructor passes
 // new.target's prototype so that subclasses work: webidl.createBranded(new.target).
+//
+// A class whose state is private fields makes platform objects by declaring those fields on
+// a state class that extends webidl.PlatformObject, with the interface class nested in the
+// state class's static block (so that its methods see the fields) and constructing through
+// it: the interface keeps Function.prototype and Object.prototype as WebIDL wants, and the
+// instance is a platform object of new.target's prototype (V8 caches the map per new.target):
+//
+//   let Foo;
+//   class FooState extends webidl.PlatformObject {
+//     #bar;
+//     static {
+//       Foo = class Foo {
+//         constructor() {
+//           const self = Reflect.construct(FooState, [], new.target);
+//           self.#bar = 1;
+//           return self;
+//         }
+//         get bar() { ... this.#bar ... }
+//       };
+//     }
+//   }
+//
+// `new FooState(object)` stamps the fields onto an existing platform object instead (for a
+// clone hook's deserialize).
+webidl.PlatformObject = natives.PlatformObject;
 const brand = Symbol('[[webidl.brand]]');
 webidl.brand = brand;
 const createPlatformObject = natives.createPlatformObject;

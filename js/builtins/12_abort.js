@@ -19,6 +19,8 @@ const { webidl, events, DOMException, EventTarget } = internals;
 const { converters, makeException } = webidl;
 const { uncurry } = webidl.primordials;
 const ReflectApply = Reflect.apply;
+const ReflectConstruct = Reflect.construct;
+const { PlatformObject } = webidl;
 const ArrayPrototypePush = uncurry(Array.prototype.push);
 const SetAdd = uncurry(Set.prototype.add);
 const SetDelete = uncurry(Set.prototype.delete);
@@ -293,18 +295,26 @@ events.defineEventHandler(AbortSignal.prototype, 'onabort', 'abort');
 events.setListenerHook(sig.listenersChanged);
 webidl.defineGlobal('AbortSignal', AbortSignal);
 
-class AbortController {
+let AbortController;
+class AbortControllerState extends PlatformObject {
   #signal;
-  constructor() {
-    this.#signal = createSignal();
-  }
-  get signal() {
-    if (!(#signal in this)) illegal();
-    return this.#signal;
-  }
-  abort(reason = undefined) {
-    if (!(#signal in this)) illegal();
-    signalAbort(this.#signal, reason);
+
+  static {
+    AbortController = class AbortController {
+      constructor() {
+        const self = ReflectConstruct(AbortControllerState, [], new.target);
+        self.#signal = createSignal();
+        return self;
+      }
+      get signal() {
+        if (!(#signal in this)) illegal();
+        return this.#signal;
+      }
+      abort(reason = undefined) {
+        if (!(#signal in this)) illegal();
+        signalAbort(this.#signal, reason);
+      }
+    };
   }
 }
 webidl.configureInterface(AbortController);
