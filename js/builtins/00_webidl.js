@@ -496,11 +496,20 @@ webidl.defineGlobalOperation = (name, fn) => {
 // returns value. With replaceable ([Replaceable], as performance and self), assigning to it
 // replaces the accessor with a plain data property.
 webidl.defineGlobalAttribute = (name, value, { replaceable = false } = {}) => {
+  // As for every attribute of the global ([Global]): `this` must be the global object, or
+  // undefined/null, which stand for it.
+  const check = (self) => {
+    if (self !== undefined && self !== null && self !== globalThis) {
+      throw new TypeError('Illegal invocation');
+    }
+  };
   const accessors = {
     get [name]() {
+      check(this);
       return value;
     },
     set [name](v) {
+      check(this);
       ObjectDefineProperty(globalThis, name, {
         value: v, writable: true, enumerable: true, configurable: true,
       });

@@ -866,3 +866,15 @@ internals.events = {
   setListenerHook(fn) { listenerHook = fn; },
   defineEventHandler,
 };
+
+// Performance is an EventTarget (https://w3c.github.io/hr-time/#sec-performance); it is
+// defined earlier (03_performance.js), so its chain and its one instance are fixed up here:
+// the instance, a platform object, gets EventTarget's state stamped on it.
+if (internals.performance !== undefined) {
+  const performance = internals.performance;
+  const Performance = ObjectGetOwnPropertyDescriptor(Object.getPrototypeOf(performance),
+    'constructor').value;
+  Object.setPrototypeOf(Performance, EventTarget);
+  Object.setPrototypeOf(Performance.prototype, EventTarget.prototype);
+  new EventTargetState(performance);
+}
