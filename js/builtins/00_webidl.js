@@ -71,14 +71,19 @@ webidl.illegalConstructor = () => {
 // A class whose state is private fields makes platform objects by declaring those fields on
 // a state class that extends webidl.PlatformObject, with the interface class nested in the
 // state class's static block (so that its methods see the fields) and constructing through
-// it: the interface keeps Function.prototype and Object.prototype as WebIDL wants, and the
-// instance is a platform object of new.target's prototype (V8 caches the map per new.target):
+// it: the instance is a platform object of new.target's prototype. The interface class
+// `extends null` (then gets Object.prototype back on its prototype): its constructor is then a
+// derived one, which allocates no `this` of its own, so V8 keeps one cached map per new.target
+// (a base class would allocate an ordinary `this` first and the two maps would evict each
+// other on every construction); it returns the platform object without calling super(), and
+// its own [[Prototype]] stays Function.prototype, as WebIDL wants. Subclasses (user ones too)
+// work as usual: their super() returns the platform object.
 //
 //   let Foo;
 //   class FooState extends webidl.PlatformObject {
 //     #bar;
 //     static {
-//       Foo = class Foo {
+//       Foo = class Foo extends null {
 //         constructor() {
 //           const self = Reflect.construct(FooState, [], new.target);
 //           self.#bar = 1;
@@ -86,6 +91,7 @@ webidl.illegalConstructor = () => {
 //         }
 //         get bar() { ... this.#bar ... }
 //       };
+//       Object.setPrototypeOf(Foo.prototype, Object.prototype);
 //     }
 //   }
 //

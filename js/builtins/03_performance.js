@@ -22,7 +22,6 @@ const ArrayPrototypePush = webidl.primordials.uncurry(Array.prototype.push);
 const ArrayPrototypeFilter = webidl.primordials.uncurry(Array.prototype.filter);
 const ArrayPrototypeSort = webidl.primordials.uncurry(Array.prototype.sort);
 const ObjectSetPrototypeOf = Object.setPrototypeOf;
-const ObjectDefineProperty = Object.defineProperty;
 
 const kMaxBufferedEntries = 10000;
 internals.performanceMaxBufferedEntries = kMaxBufferedEntries;

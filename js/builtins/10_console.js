@@ -43,18 +43,12 @@ const TypedArrayLength =
     uncurry(ObjectGetOwnPropertyDescriptor(TypedArrayProto, 'length').get);
 const TypedArrayTag =
     uncurry(ObjectGetOwnPropertyDescriptor(TypedArrayProto, Symbol.toStringTag).get);
-const ArrayBufferByteLength =
-    uncurry(ObjectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get);
 const JSONStringify = JSON.stringify;
 const MathMin = Math.min, MathMax = Math.max, MathSqrt = Math.sqrt, MathRound = Math.round,
       MathFloor = Math.floor;
 const SymbolIterator = Symbol.iterator;
 const SymbolToStringTag = Symbol.toStringTag;
 const SafeMap = Map;
-const typedArrayCtors = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-};
 
 const customInspect = Symbol.for('nodejs.util.inspect.custom');
 

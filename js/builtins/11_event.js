@@ -22,6 +22,7 @@ const { converters, makeException } = webidl;
 const { uncurry, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor } = webidl.primordials;
 const ReflectApply = Reflect.apply;
 const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { PlatformObject } = webidl;
 const ArrayPrototypePush = uncurry(Array.prototype.push);
 const ArrayPrototypeSlice = uncurry(Array.prototype.slice);
@@ -109,7 +110,7 @@ class EventState extends PlatformObject {
   }
 
   static {
-    Event = class Event {
+    Event = class Event extends null {
       constructor(type, eventInitDict = undefined) {
         let init;
         if (type === kInternal) {
@@ -249,6 +250,7 @@ class EventState extends PlatformObject {
         };
       }
     };
+    ObjectSetPrototypeOf(Event.prototype, Object.prototype);
   }
 }
 
@@ -596,7 +598,7 @@ class EventTargetState extends PlatformObject {
   #state = { listeners: null, handlers: null };
 
   static {
-    EventTarget = class EventTarget {
+    EventTarget = class EventTarget extends null {
       constructor() {
         return ReflectConstruct(EventTargetState, [], new.target);
       }
@@ -648,6 +650,7 @@ class EventTargetState extends PlatformObject {
         };
       }
     };
+    ObjectSetPrototypeOf(EventTarget.prototype, Object.prototype);
   }
 }
 webidl.configureInterface(EventTarget);

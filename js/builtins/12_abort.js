@@ -20,6 +20,7 @@ const { converters, makeException } = webidl;
 const { uncurry } = webidl.primordials;
 const ReflectApply = Reflect.apply;
 const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { PlatformObject } = webidl;
 const ArrayPrototypePush = uncurry(Array.prototype.push);
 const SetAdd = uncurry(Set.prototype.add);
@@ -300,7 +301,7 @@ class AbortControllerState extends PlatformObject {
   #signal;
 
   static {
-    AbortController = class AbortController {
+    AbortController = class AbortController extends null {
       constructor() {
         const self = ReflectConstruct(AbortControllerState, [], new.target);
         self.#signal = createSignal();
@@ -315,6 +316,7 @@ class AbortControllerState extends PlatformObject {
         signalAbort(this.#signal, reason);
       }
     };
+    ObjectSetPrototypeOf(AbortController.prototype, Object.prototype);
   }
 }
 webidl.configureInterface(AbortController);

@@ -32,6 +32,7 @@ const ArrayPrototypeJoin = uncurry(Array.prototype.join);
 const ArrayPrototypeMap = uncurry(Array.prototype.map);
 const ReflectApply = Reflect.apply;
 const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { PlatformObject } = webidl;
 const ReflectOwnKeys = Reflect.ownKeys;
 const JSONStringify = JSON.stringify;
@@ -167,7 +168,7 @@ class URLState extends PlatformObject {
   }
 
   static {
-    URL = class URL {
+    URL = class URL extends null {
       constructor(url, base = undefined) {
         if (url === kFromHref) {
           const self = ReflectConstruct(URLState, [], new.target);
@@ -376,6 +377,7 @@ class URLState extends PlatformObject {
         return `${this.constructor.name} ${inspect(obj, { ...options, depth })}`;
       }
     };
+    ObjectSetPrototypeOf(URL.prototype, Object.prototype);
   }
 }
 
@@ -398,7 +400,7 @@ class URLSearchParamsState extends PlatformObject {
   }
 
   static {
-    URLSearchParams = class URLSearchParams {
+    URLSearchParams = class URLSearchParams extends null {
       constructor(init = '') {
         const prefix = "Failed to construct 'URLSearchParams'";
         let list = [];
@@ -563,6 +565,7 @@ class URLSearchParamsState extends PlatformObject {
         return `URLSearchParams { ${ArrayPrototypeJoin(parts, ', ')} }`;
       }
     };
+    ObjectSetPrototypeOf(URLSearchParams.prototype, Object.prototype);
   }
 }
 

@@ -29,6 +29,7 @@
 const { webidl } = internals;
 const { converters, primordials, PlatformObject } = webidl;
 const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { uncurry, ObjectGetOwnPropertyDescriptor, TypedArrayPrototype } = primordials;
 
 const Uint8ArrayCtor = Uint8Array;
@@ -254,7 +255,7 @@ class BlobState extends PlatformObject {
   #type;
 
   static {
-    Blob = class Blob {
+    Blob = class Blob extends null {
       // Internal construction (kInternal) takes the parts as they are and, with target, stamps
       // the Blob's state on target (a platform object a clone hook got) instead of a new one.
       constructor(blobParts = undefined, options = undefined, internal = undefined, parts, size,
@@ -344,6 +345,7 @@ class BlobState extends PlatformObject {
         blobType = (b) => b.#type;
       }
     };
+    ObjectSetPrototypeOf(Blob.prototype, Object.prototype);
   }
 }
 webidl.configureInterface(Blob);

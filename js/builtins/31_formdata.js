@@ -26,6 +26,7 @@ const { webidl, isBlob, isFile, blobParts, blobType, fileName, fileLastModified,
   utf8Encode } = internals;
 const { converters, primordials, PlatformObject } = webidl;
 const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { uncurry, ObjectGetOwnPropertyDescriptor, TypedArrayPrototype } = primordials;
 
 const Uint8ArrayCtor = Uint8Array;
@@ -65,7 +66,7 @@ class FormDataState extends PlatformObject {
   #entries = [];
 
   static {
-    FormData = class FormData {
+    FormData = class FormData extends null {
       constructor(form = undefined) {
         if (form !== undefined) {
           throw new TypeError(`${webidl.prefix('FormData')}: parameter 1 is not of type ` +
@@ -152,6 +153,7 @@ class FormDataState extends PlatformObject {
         formDataEntries = (fd) => fd.#entries;
       }
     };
+    ObjectSetPrototypeOf(FormData.prototype, Object.prototype);
   }
 }
 
