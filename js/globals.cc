@@ -33,10 +33,11 @@ void installGlobals(Realm& realm) {
   addCryptoRandomNatives(natives);
   addNavigatorNatives(natives);
   addUrlNatives(natives);
-  runBuiltins(realm);
+  // The native classes first, so that built-ins may capture them (90_inspect.js does).
   installClass<Headers>(realm);
   installClass<Request>(realm);
   installClass<Response>(realm);
+  runBuiltins(realm);
 }
 
 }  // namespace torus::js

@@ -77,7 +77,14 @@ Realm::Realm(const RealmOptions& options)
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
   isolate_->Enter();
   v8::HandleScope scope(isolate_);
-  v8::Local<v8::Context> ctx = v8::Context::New(isolate_);
+  // WebIDL [Global]: the global object's prototype is immutable
+  // (https://webidl.spec.whatwg.org/#platform-object-setprototypeof).
+  // Its prototype (the object between it and Object.prototype) is immutable too.
+  v8::Local<v8::FunctionTemplate> globalClass = v8::FunctionTemplate::New(isolate_);
+  globalClass->PrototypeTemplate()->SetImmutableProto();
+  v8::Local<v8::ObjectTemplate> global = globalClass->InstanceTemplate();
+  global->SetImmutableProto();
+  v8::Local<v8::Context> ctx = v8::Context::New(isolate_, nullptr, global);
   context_.Reset(isolate_, ctx);
   ctx->Enter();
 }

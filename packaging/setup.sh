@@ -147,4 +147,19 @@ if [ ! -f "$npm_dir/.stamp" ] || [ "$(cat "$npm_dir/.stamp")" != "tr46@$tr46_ver
           "$npm_dir/node_modules/tr46/package.json")" = "$tr46_version"
   echo "tr46@$tr46_version" >"$npm_dir/.stamp"
 fi
+# ESLint for the built-in JavaScript (CTest's lint.builtins, eslint.config.js), from npm into
+# third_party/npm/eslint (git-ignored), pinned; skipped, saying so, on a machine without npm (the
+# lint test then skips too).
+eslint_version=9.39.5
+npm_prefix="$root/third_party/npm/eslint"
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: npm not found: skipping eslint (ctest's lint.builtins will be skipped)"
+elif [ ! -f "$npm_prefix/.stamp" ] || [ "$(cat "$npm_prefix/.stamp")" != "$eslint_version" ]; then
+  echo "setup: npm install eslint@$eslint_version into $npm_prefix"
+  mkdir -p "$npm_prefix"
+  npm install --prefix "$npm_prefix" --no-audit --no-fund --loglevel=error \
+    "eslint@$eslint_version"
+  test -x "$npm_prefix/node_modules/.bin/eslint"
+  echo "$eslint_version" >"$npm_prefix/.stamp"
+fi
 echo "setup: ok"

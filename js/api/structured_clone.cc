@@ -11,10 +11,47 @@ namespace torus::js {
 
 namespace {
 
+void markPlatformObject(v8::Local<v8::Object> obj);
+bool isPlatformObject(v8::Local<v8::Value> v);
+
+// Constructed (only through a subclass's super(), with new.target), the template function
+// makes a platform object whose prototype is new.target.prototype: V8 derives the instance's
+// map from new.target once and caches it, so this costs no prototype change per object.
+void constructPlatformObject(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  if (!info.IsConstructCall()) {
+    Realm::from(info.GetIsolate()).throwError(JsError::type("Illegal constructor"));
+    return;
+  }
+  // `new State(object)` (a clone hook's deserialize): the subclass's fields go on object, an
+  // existing platform object, which the construction returns.
+  if (info.Length() > 0 && isPlatformObject(info[0])) {
+    info.GetReturnValue().Set(info[0]);
+    return;
+  }
+  markPlatformObject(info.This());
+}
+
 struct PlatformObjectTag {
   static constexpr WrapperType kType{"PlatformObject"};
-  static void describe(ClassBuilder<PlatformObjectTag>&) {}
+  static void describe(ClassBuilder<PlatformObjectTag>& c) {
+    c.tmpl()->SetCallHandler(constructPlatformObject);
+  }
 };
+
+bool isPlatformObject(v8::Local<v8::Value> v) {
+  if (!v->IsObject()) return false;
+  auto obj = v.As<v8::Object>();
+  return obj->InternalFieldCount() == kWrapperFieldCount &&
+         obj->GetAlignedPointerFromInternalField(kWrapperFieldType) == &PlatformObjectTag::kType;
+}
+
+// Not a Wrappable: no native behind it, and a type tag no class unwraps to.
+void markPlatformObject(v8::Local<v8::Object> obj) {
+  obj->SetAlignedPointerInInternalField(kWrapperFieldObject, nullptr);
+  obj->SetAlignedPointerInInternalField(kWrapperFieldType,
+                                        const_cast<WrapperType*>(&PlatformObjectTag::kType));
+  obj->SetAlignedPointerInInternalField(kWrapperFieldGeneration, nullptr);
+}
 
 // Where a hook sits on an interface prototype; user code cannot see or forge a private.
 v8::Local<v8::Private> hookKey(v8::Isolate* iso) {
@@ -46,8 +83,7 @@ class CloneState {
 std::string interfaceName(v8::Local<v8::Object> object) {
   v8::Isolate* iso = object->GetIsolate();
   v8::Local<v8::Context> ctx = iso->GetCurrentContext();
-  if (object->InternalFieldCount() == kWrapperFieldCount &&
-      object->GetAlignedPointerFromInternalField(kWrapperFieldType) == &PlatformObjectTag::kType) {
+  if (isPlatformObject(object)) {
     v8::Local<v8::Value> proto = object->GetPrototype();
     v8::Local<v8::String> key = v8Str(iso, "constructor");
     for (int depth = 0; depth < 64 && proto->IsObject(); ++depth) {
@@ -256,11 +292,7 @@ v8::Local<v8::Object> createPlatformObject(Realm& realm, v8::Local<v8::Object> p
                                                     &detail::describeClass<PlatformObjectTag>)
                                   ->NewInstance(realm.context())
                                   .ToLocalChecked();
-  // Not a Wrappable: no native behind it, and a type tag no class unwraps to.
-  obj->SetAlignedPointerInInternalField(kWrapperFieldObject, nullptr);
-  obj->SetAlignedPointerInInternalField(kWrapperFieldType,
-                                        const_cast<WrapperType*>(&PlatformObjectTag::kType));
-  obj->SetAlignedPointerInInternalField(kWrapperFieldGeneration, nullptr);
+  markPlatformObject(obj);
   obj->SetPrototype(realm.context(), prototype).Check();
   return obj;
 }
@@ -341,6 +373,10 @@ void addStructuredCloneNatives(Natives& natives) {
   natives.add("structuredClone", structuredCloneNative);
   natives.add("createPlatformObject", createPlatformObjectNative);
   natives.add("setCloneHook", setCloneHook);
+  Realm& realm = Realm::from(v8::Isolate::GetCurrent());
+  natives.set("PlatformObject", classTemplate<PlatformObjectTag>(realm)
+                                    ->GetFunction(realm.context())
+                                    .ToLocalChecked());
 }
 
 }  // namespace torus::js

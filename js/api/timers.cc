@@ -8,6 +8,20 @@
 
 namespace torus::js {
 
+namespace {
+
+// [Global] operations (https://webidl.spec.whatwg.org/#dfn-create-operation-function): this
+// must be the global object (undefined and null already are, for a native function).
+bool checkGlobalThis(const v8::FunctionCallbackInfo<v8::Value>& info, const char* name) {
+  v8::Isolate* iso = info.GetIsolate();
+  if (info.This()->StrictEquals(iso->GetCurrentContext()->Global())) return true;
+  throwError(iso, JsError::type(std::string("Failed to execute '") + name +
+                                "': Illegal invocation"));
+  return false;
+}
+
+}  // namespace
+
 struct Timers::Entry : engine::Timer {
   Entry(Timers* owner, uint32_t id)
       : engine::Timer(owner->loop_,
@@ -21,6 +35,7 @@ struct Timers::Entry : engine::Timer {
   uint32_t id;
   uint64_t delayMs = 0;
   bool repeat = false;
+  uint32_t nesting = 0;  // https://html.spec.whatwg.org/#timer-nesting-level
   v8::Global<v8::Function> callback;
   std::vector<v8::Global<v8::Value>> args;
 };
@@ -48,23 +63,53 @@ void Timers::install() {
   define("setInterval", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
     setTimer(info, true);
   });
-  define("clearTimeout", &clearTimer);
-  define("clearInterval", &clearTimer);
-  define("queueMicrotask", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    if (info.Length() < 1 || !info[0]->IsFunction()) {
-      throwError(info.GetIsolate(),
-                 JsError::type("Failed to execute 'queueMicrotask': parameter 1 is not of type "
-                               "'Function'."));
-      return;
-    }
-    info.GetIsolate()->EnqueueMicrotask(info[0].As<v8::Function>());
+  define("clearTimeout", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    if (checkGlobalThis(info, "clearTimeout")) clearTimer(info);
   });
+  define("clearInterval", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    if (checkGlobalThis(info, "clearInterval")) clearTimer(info);
+  });
+  define("queueMicrotask", &queueMicrotask);
+}
+
+// https://html.spec.whatwg.org/#microtask-queuing: the callback runs as a microtask, and an
+// exception it throws is reported, not left to V8's message listeners.
+void Timers::queueMicrotask(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  v8::Isolate* iso = info.GetIsolate();
+  if (!checkGlobalThis(info, "queueMicrotask")) return;
+  if (info.Length() < 1 || !info[0]->IsFunction()) {
+    throwError(iso, JsError::type("Failed to execute 'queueMicrotask': parameter 1 is not of "
+                                  "type 'Function'."));
+    return;
+  }
+  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+  v8::Local<v8::Function> task;
+  if (!v8::Function::New(
+           ctx,
+           [](const v8::FunctionCallbackInfo<v8::Value>& inner) {
+             v8::Isolate* iso = inner.GetIsolate();
+             v8::TryCatch tc(iso);
+             auto cb = inner.Data().As<v8::Function>();
+             if (cb->Call(iso->GetCurrentContext(), v8::Undefined(iso), 0, nullptr).IsEmpty() &&
+                 tc.HasCaught() && !tc.HasTerminated()) {
+               Realm::from(iso).reportException("Uncaught exception in microtask",
+                                                tc.Exception());
+             } else if (tc.HasTerminated()) {
+               tc.ReThrow();
+             }
+           },
+           info[0], 0, v8::ConstructorBehavior::kThrow)
+           .ToLocal(&task)) {
+    return;
+  }
+  iso->EnqueueMicrotask(task);
 }
 
 void Timers::setTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repeat) {
   auto* self = static_cast<Timers*>(info.Data().As<v8::External>()->Value());
   v8::Isolate* iso = info.GetIsolate();
   const char* name = repeat ? "setInterval" : "setTimeout";
+  if (!checkGlobalThis(info, name)) return;
   if (info.Length() < 1 || !info[0]->IsFunction()) {
     throwError(iso, JsError::type(std::string("Failed to execute '") + name +
                                   "': parameter 1 is not of type 'Function'."));
@@ -80,11 +125,13 @@ void Timers::setTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repe
   int32_t delay = 0;
   if (info.Length() > 1 && !info[1]->Int32Value(self->realm_.context()).To(&delay)) return;
   if (delay < 0) delay = 0;
+  if (self->nesting_ > 5 && delay < 4) delay = 4;
   uint32_t id = self->nextId_++;
   if (self->nextId_ == 0) self->nextId_ = 1;
   auto entry = std::make_unique<Entry>(self, id);
   entry->delayMs = uint64_t(delay);
   entry->repeat = repeat;
+  entry->nesting = self->nesting_ + 1;
   entry->callback.Reset(iso, info[0].As<v8::Function>());
   for (int i = 2; i < info.Length(); ++i) entry->args.emplace_back(iso, info[i]);
   entry->arm(entry->delayMs);
@@ -114,17 +161,25 @@ void Timers::runFired() {
     std::vector<v8::Local<v8::Value>> args;
     args.reserve(e->args.size());
     for (auto& a : e->args) args.push_back(a.Get(iso));
+    uint32_t nesting = e->nesting;
     if (e->repeat) {
-      e->arm(std::max<uint64_t>(e->delayMs, 1));
+      // The interval's next run is set up from within this one (timer initialization with a
+      // previous id), one level deeper.
+      uint64_t delay = e->delayMs;
+      if (nesting > 5 && delay < 4) delay = 4;
+      e->nesting = nesting + 1;
+      e->arm(std::max<uint64_t>(delay, 1));
     } else {
       timers_.erase(it);  // cb and args are held by the locals above
     }
     {
       v8::TryCatch tc(iso);
+      nesting_ = nesting;
       if (cb->Call(ctx, v8::Undefined(iso), int(args.size()), args.data()).IsEmpty() &&
           tc.HasCaught() && !tc.HasTerminated()) {
         realm_.reportException("Uncaught exception in timer callback", tc.Exception());
       }
+      nesting_ = 0;
     }
     // Each timer is a task: its microtasks run before the next timer (HTML event loop).
     // The last one's run in the drain's own checkpoint.

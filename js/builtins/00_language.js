@@ -37,11 +37,9 @@ const SetPrototypeValues = uncurry(Set.prototype.values);
 const SetPrototypeSize = uncurry(ObjectGetOwnPropertyDescriptor(Set.prototype, 'size').get);
 const SetIteratorNext = uncurry(ObjectGetPrototypeOf(new Set().values()).next);
 const StringCharCodeAt = uncurry(String.prototype.charCodeAt);
-const StringFromCharCode = String.fromCharCode;
 const StringSlice = uncurry(String.prototype.slice);
 const RegExpExec = uncurry(RegExp.prototype.exec);
-const PromiseCtor = Promise;
-const PromiseResolve = Promise.resolve.bind(Promise);
+const NumberIsNaN = Number.isNaN;
 const BigIntAsIntN = BigInt.asIntN;
 const SymbolIterator = Symbol.iterator;
 const SymbolAsyncIterator = Symbol.asyncIterator;
@@ -71,7 +69,7 @@ const kMaxArrayLength = 2 ** 32 - 1;
 
 function toIntegerOrInfinity(v) {
   const n = +v;  // ToNumber: throws for Symbol and BigInt
-  if (n !== n) return 0;
+  if (NumberIsNaN(n)) return 0;
   return MathTrunc(n) + 0;  // no -0
 }
 function toLength(v) {
@@ -502,7 +500,7 @@ function getSetRecord(obj, what) {
   }
   const rawSize = obj.size;
   const numSize = +rawSize;
-  if (numSize !== numSize) throw new TypeError(`${what}: the argument's size is not a number`);
+  if (NumberIsNaN(numSize)) throw new TypeError(`${what}: the argument's size is not a number`);
   const intSize = toIntegerOrInfinity(numSize);
   if (intSize < 0) throw new RangeError(`${what}: the argument's size is negative`);
   const has = obj.has;

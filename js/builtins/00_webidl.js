@@ -67,6 +67,37 @@ webidl.illegalConstructor = () => {
 // (natives.createPlatformObject): structuredClone refuses them with a DataCloneError unless
 // their interface registered a clone hook (internals.cloneHooks). A constructor passes
 // new.target's prototype so that subclasses work: webidl.createBranded(new.target).
+//
+// A class whose state is private fields makes platform objects by declaring those fields on
+// a state class that extends webidl.PlatformObject, with the interface class nested in the
+// state class's static block (so that its methods see the fields) and constructing through
+// it: the instance is a platform object of new.target's prototype. The interface class
+// `extends null` (then gets Object.prototype back on its prototype): its constructor is then a
+// derived one, which allocates no `this` of its own, so V8 keeps one cached map per new.target
+// (a base class would allocate an ordinary `this` first and the two maps would evict each
+// other on every construction); it returns the platform object without calling super(), and
+// its own [[Prototype]] stays Function.prototype, as WebIDL wants. Subclasses (user ones too)
+// work as usual: their super() returns the platform object.
+//
+//   let Foo;
+//   class FooState extends webidl.PlatformObject {
+//     #bar;
+//     static {
+//       Foo = class Foo extends null {
+//         constructor() {
+//           const self = Reflect.construct(FooState, [], new.target);
+//           self.#bar = 1;
+//           return self;
+//         }
+//         get bar() { ... this.#bar ... }
+//       };
+//       Object.setPrototypeOf(Foo.prototype, Object.prototype);
+//     }
+//   }
+//
+// `new FooState(object)` stamps the fields onto an existing platform object instead (for a
+// clone hook's deserialize).
+webidl.PlatformObject = natives.PlatformObject;
 const brand = Symbol('[[webidl.brand]]');
 webidl.brand = brand;
 const createPlatformObject = natives.createPlatformObject;
@@ -479,11 +510,20 @@ webidl.defineGlobalOperation = (name, fn) => {
 // returns value. With replaceable ([Replaceable], as performance and self), assigning to it
 // replaces the accessor with a plain data property.
 webidl.defineGlobalAttribute = (name, value, { replaceable = false } = {}) => {
+  // As for every attribute of the global ([Global]): `this` must be the global object, or
+  // undefined/null, which stand for it.
+  const check = (self) => {
+    if (self !== undefined && self !== null && self !== globalThis) {
+      throw new TypeError('Illegal invocation');
+    }
+  };
   const accessors = {
     get [name]() {
+      check(this);
       return value;
     },
     set [name](v) {
+      check(this);
       ObjectDefineProperty(globalThis, name, {
         value: v, writable: true, enumerable: true, configurable: true,
       });

@@ -25,7 +25,6 @@ const ArrayPrototypePush = webidl.primordials.uncurry(Array.prototype.push);
 const ArrayPrototypeFilter = webidl.primordials.uncurry(Array.prototype.filter);
 const ArrayPrototypeSort = webidl.primordials.uncurry(Array.prototype.sort);
 const ObjectSetPrototypeOf = Object.setPrototypeOf;
-const ObjectDefineProperty = Object.defineProperty;
 
 const kMaxBufferedEntries = 10000;
 internals.performanceMaxBufferedEntries = kMaxBufferedEntries;
@@ -315,4 +314,8 @@ webidl.defineGlobal('Performance', Performance);
 webidl.defineGlobal('PerformanceEntry', PerformanceEntry);
 webidl.defineGlobal('PerformanceMark', PerformanceMark);
 webidl.defineGlobal('PerformanceMeasure', PerformanceMeasure);
+// How the console prints them (10_console.js runs before this lazy file).
+internals.inspectHooks.register(PerformanceEntry, ['name', 'entryType', 'startTime', 'duration']);
+internals.inspectHooks.register(PerformanceMark, ['name', 'entryType', 'startTime', 'duration', 'detail']);
+internals.inspectHooks.register(PerformanceMeasure, ['name', 'entryType', 'startTime', 'duration', 'detail']);
 webidl.defineGlobalAttribute('performance', performance, { replaceable: true });

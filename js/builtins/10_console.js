@@ -43,18 +43,12 @@ const TypedArrayLength =
     uncurry(ObjectGetOwnPropertyDescriptor(TypedArrayProto, 'length').get);
 const TypedArrayTag =
     uncurry(ObjectGetOwnPropertyDescriptor(TypedArrayProto, Symbol.toStringTag).get);
-const ArrayBufferByteLength =
-    uncurry(ObjectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get);
 const JSONStringify = JSON.stringify;
 const MathMin = Math.min, MathMax = Math.max, MathSqrt = Math.sqrt, MathRound = Math.round,
       MathFloor = Math.floor;
 const SymbolIterator = Symbol.iterator;
 const SymbolToStringTag = Symbol.toStringTag;
 const SafeMap = Map;
-const typedArrayCtors = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-};
 
 const customInspect = Symbol.for('nodejs.util.inspect.custom');
 
@@ -290,6 +284,49 @@ function getNonIndexKeys(value, showHidden) {
   return getKeys(value, showHidden).filter((key) => !isArrayIndex(key));
 }
 
+// Platform objects print their interface's attributes, as Node and Deno print theirs:
+// `Blob { size: 3, type: '' }`. internals.inspectHooks.register(Interface, names) reads the
+// named attributes through the getters captured at registration (so a patched prototype
+// does not matter); the closest registered prototype on a value's chain wins, and a value
+// whose getters throw (the prototype object itself) prints as an ordinary object.
+const inspectHooks = new SafeMap();
+const MapGet = uncurry(Map.prototype.get);
+const MapSet = uncurry(Map.prototype.set);
+internals.inspectHooks = {
+  register(Interface, names) {
+    const getters = [];
+    for (const name of names) {
+      let proto = Interface.prototype;
+      let desc;
+      while (proto !== null && (desc = ObjectGetOwnPropertyDescriptor(proto, name)) === undefined) {
+        proto = ObjectGetPrototypeOf(proto);
+      }
+      if (desc !== undefined && typeof desc.get === 'function') getters.push([name, desc.get]);
+    }
+    MapSet(inspectHooks, Interface.prototype, getters);
+  },
+};
+
+function platformView(value) {
+  let proto = ObjectGetPrototypeOf(value);
+  for (let depth = 0; proto !== null && depth < 64; depth++) {
+    const getters = MapGet(inspectHooks, proto);
+    if (getters !== undefined) {
+      const view = { __proto__: null };
+      try {
+        for (let i = 0; i < getters.length; i++) {
+          view[getters[i][0]] = FunctionCall(getters[i][1], value);
+        }
+      } catch {
+        return undefined;
+      }
+      return view;
+    }
+    proto = ObjectGetPrototypeOf(proto);
+  }
+  return undefined;
+}
+
 function isError(value, type) {
   return type === 'error' || isInstanceof(value, Error);
 }
@@ -309,6 +346,7 @@ function formatRaw(ctx, value, recurseTimes, typedArray) {
   let braces;
   let noIterator = true;
   let extrasType = kObjectType;
+  let view;
 
   if (value[SymbolIterator] || constructor === null) {
     noIterator = false;
@@ -406,6 +444,16 @@ function formatRaw(ctx, value, recurseTimes, typedArray) {
                type === 'bigint' || type === 'symbol') {
       base = getBoxedBase(value, ctx, keys, constructor, tag, type);
       if (keys.length === 0) return base;
+    } else if ((view = platformView(value)) !== undefined) {
+      // A platform object: its interface's attributes, then any own data properties.
+      const viewKeys = ObjectKeys(view);
+      keys = keys.filter((key) => {
+        const desc = ObjectGetOwnPropertyDescriptor(value, key);
+        return desc === undefined || !('get' in desc);
+      });
+      braces[0] = `${getCtxStyle(constructor, tag)}{`;
+      if (viewKeys.length === 0 && keys.length === 0) return `${braces[0]}}`;
+      formatter = (c, v, r) => viewKeys.map((key) => formatProperty(c, view, r, key, kObjectType));
     } else if (type === 'headers') {
       const entries = headersEntries(value);
       braces[0] = `${getPrefix(constructor, tag, 'Headers')}{`;
@@ -1250,7 +1298,7 @@ function renderTable(head, columns) {
 }
 
 function table(data, properties) {
-  if (data === null || typeof data !== 'object') return console.log(data);
+  if (data === null || typeof data !== 'object') return log(data);
   const cell = (v) => {
     const depth = v !== null && typeof v === 'object' && !ArrayIsArray(v) &&
                   ObjectKeys(v).length > 2 ? -1 : 0;
@@ -1307,28 +1355,52 @@ function table(data, properties) {
   return write(false, renderTable(head, columns));
 }
 
+// Method syntax, as for every operation below: WebIDL operations are not constructors.
+const { log } = {
+  log(...args) {
+    write(false, format(...args));
+  },
+};
+
+// https://console.spec.whatwg.org/#console-namespace: a namespace object, whose [[Prototype]]
+// is an empty object whose [[Prototype]] is Object.prototype; its operations take optional
+// arguments (length 0) and never read `this` or each other off the (user-patchable) object.
 const console = {
-  log(...args) { write(false, format(...args)); },
+  __proto__: {},
+  log,
   info(...args) { write(false, format(...args)); },
   debug(...args) { write(false, format(...args)); },
   dirxml(...args) { write(false, format(...args)); },
   warn(...args) { write(true, format(...args)); },
   error(...args) { write(true, format(...args)); },
-  dir(object, options) {
-    write(false, inspect(object, { customInspect: false, ...options }));
+  dir(item = undefined, options = undefined) {
+    write(false, inspect(item, { customInspect: false, ...options }));
   },
   trace(...args) {
     const err = { name: 'Trace', message: format(...args) };
-    Error.captureStackTrace(err, console.trace);
+    Error.captureStackTrace(err, consoleTrace);
     write(true, err.stack);
   },
-  assert(expression, ...args) {
-    if (!expression) {
-      args[0] = `Assertion failed${args.length === 0 ? '' : `: ${args[0]}`}`;
-      write(true, format(...args));
+  // https://console.spec.whatwg.org/#assert
+  assert(condition = false, ...data) {
+    if (condition) return;
+    const message = 'Assertion failed';
+    if (data.length === 0) {
+      data[0] = message;
+    } else if (typeof data[0] !== 'string') {
+      data.unshift(message);
+    } else {
+      data[0] = `${message}: ${data[0]}`;
     }
+    write(true, format(...data));
   },
-  table,
+  // https://console.spec.whatwg.org/#clear: no terminal to clear; the group stack empties.
+  clear() {
+    groupIndent = '';
+  },
+  table(tabularData = undefined, properties = undefined) {
+    table(tabularData, properties);
+  },
   count(label = 'default') {
     label = `${label}`;
     const count = (counts.get(label) || 0) + 1;
@@ -1344,11 +1416,12 @@ const console = {
     counts.delete(label);
   },
   group(...label) {
-    if (label.length > 0) console.log(...label);
+    if (label.length > 0) log(...label);
     groupIndent += '  ';
   },
   groupCollapsed(...label) {
-    console.group(...label);
+    if (label.length > 0) log(...label);
+    groupIndent += '  ';
   },
   groupEnd() {
     groupIndent = groupIndent.slice(0, groupIndent.length - 2);
@@ -1380,6 +1453,7 @@ const console = {
     write(false, data.length === 0 ? line : `${line} ${format(...data)}`);
   },
 };
+const consoleTrace = console.trace;
 Object.defineProperty(console, SymbolToStringTag, {
   value: 'console', writable: false, enumerable: false, configurable: true,
 });

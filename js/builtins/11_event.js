@@ -21,6 +21,9 @@ const { webidl } = internals;
 const { converters, makeException } = webidl;
 const { uncurry, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor } = webidl.primordials;
 const ReflectApply = Reflect.apply;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
+const { PlatformObject } = webidl;
 const ArrayPrototypePush = uncurry(Array.prototype.push);
 const ArrayPrototypeSlice = uncurry(Array.prototype.slice);
 const ArrayPrototypeSplice = uncurry(Array.prototype.splice);
@@ -68,7 +71,8 @@ const convertEventInit = webidl.createDictionaryConverter('EventInit', eventInit
 // Event's static block).
 let ev;
 
-class Event {
+let Event;
+class EventState extends PlatformObject {
   #type = '';
   #bubbles = false;
   #cancelable = false;
@@ -85,111 +89,6 @@ class Event {
   #initialized = false;
   #dispatch = false;
   #pathTarget = null;  // the one item of the event's path while it is dispatched
-
-  constructor(type, eventInitDict = undefined) {
-    let init;
-    if (type === kInternal) {
-      // From a subclass constructor, which converted its arguments itself.
-      type = arguments[1];
-      init = arguments[2];
-    } else {
-      const prefix = webidl.prefix('Event');
-      webidl.requiredArguments(arguments.length, 1, prefix);
-      type = converters.DOMString(type, prefix, 'parameter 1');
-      init = convertEventInit(eventInitDict, prefix, 'parameter 2');
-    }
-    // [LegacyUnforgeable] isTrusted: an own accessor on every instance, one getter for all.
-    ObjectDefineProperty(this, 'isTrusted', isTrustedDescriptor);
-    this.#initialized = true;
-    this.#timeStamp = internals.now();
-    this.#type = type;
-    this.#bubbles = init.bubbles;
-    this.#cancelable = init.cancelable;
-    this.#composed = init.composed;
-  }
-
-  get type() {
-    if (!(#type in this)) illegal();
-    return this.#type;
-  }
-  get target() {
-    if (!(#type in this)) illegal();
-    return this.#target;
-  }
-  get srcElement() {
-    if (!(#type in this)) illegal();
-    return this.#target;
-  }
-  get currentTarget() {
-    if (!(#type in this)) illegal();
-    return this.#currentTarget;
-  }
-  composedPath() {
-    if (!(#type in this)) illegal();
-    return this.#pathTarget === null ? [] : [this.#pathTarget];
-  }
-  get eventPhase() {
-    if (!(#type in this)) illegal();
-    return this.#eventPhase;
-  }
-  stopPropagation() {
-    if (!(#type in this)) illegal();
-    this.#stopPropagation = true;
-  }
-  get cancelBubble() {
-    if (!(#type in this)) illegal();
-    return this.#stopPropagation;
-  }
-  set cancelBubble(value) {
-    if (!(#type in this)) illegal();
-    if (converters.boolean(value)) this.#stopPropagation = true;
-  }
-  stopImmediatePropagation() {
-    if (!(#type in this)) illegal();
-    this.#stopPropagation = true;
-    this.#stopImmediatePropagation = true;
-  }
-  get bubbles() {
-    if (!(#type in this)) illegal();
-    return this.#bubbles;
-  }
-  get cancelable() {
-    if (!(#type in this)) illegal();
-    return this.#cancelable;
-  }
-  get returnValue() {
-    if (!(#type in this)) illegal();
-    return !this.#canceled;
-  }
-  set returnValue(value) {
-    if (!(#type in this)) illegal();
-    if (!converters.boolean(value)) this.#setCanceled();
-  }
-  preventDefault() {
-    if (!(#type in this)) illegal();
-    this.#setCanceled();
-  }
-  get defaultPrevented() {
-    if (!(#type in this)) illegal();
-    return this.#canceled;
-  }
-  get composed() {
-    if (!(#type in this)) illegal();
-    return this.#composed;
-  }
-  get timeStamp() {
-    if (!(#type in this)) illegal();
-    return this.#timeStamp;
-  }
-  initEvent(type, bubbles = false, cancelable = false) {
-    if (!(#type in this)) illegal();
-    const prefix = webidl.prefix('Event', 'initEvent');
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    type = converters.DOMString(type, prefix, 'parameter 1');
-    bubbles = converters.boolean(bubbles);
-    cancelable = converters.boolean(cancelable);
-    this.#init(type, bubbles, cancelable);
-  }
 
   // https://dom.spec.whatwg.org/#concept-event-initialize, unless being dispatched.
   #init(type, bubbles, cancelable) {
@@ -211,35 +110,147 @@ class Event {
   }
 
   static {
-    ev = {
-      is: (e) => e !== null && typeof e === 'object' && #type in e,
-      type: (e) => e.#type,
-      bubbles: (e) => e.#bubbles,
-      isTrusted: (e) => e.#isTrusted,
-      setTrusted: (e) => { e.#isTrusted = true; },
-      init: (e, type, bubbles, cancelable) => e.#init(type, bubbles, cancelable),
-      canDispatch: (e) => e.#initialized && !e.#dispatch,
-      stopped: (e) => e.#stopPropagation,
-      stoppedImmediately: (e) => e.#stopImmediatePropagation,
-      canceled: (e) => e.#canceled,
-      cancel: (e) => e.#setCanceled(),
-      setPassive: (e, passive) => { e.#inPassiveListener = passive; },
-      setCurrentTarget: (e, t) => { e.#currentTarget = t; },
-      setPhase: (e, phase) => { e.#eventPhase = phase; },
-      begin(e, target) {
-        e.#dispatch = true;
-        e.#target = target;
-        e.#pathTarget = target;
-      },
-      end(e) {
-        e.#eventPhase = NONE;
-        e.#currentTarget = null;
-        e.#pathTarget = null;
-        e.#dispatch = false;
-        e.#stopPropagation = false;
-        e.#stopImmediatePropagation = false;
-      },
+    Event = class Event extends null {
+      constructor(type, eventInitDict = undefined) {
+        let init;
+        if (type === kInternal) {
+          // From a subclass constructor, which converted its arguments itself.
+          type = arguments[1];
+          init = arguments[2];
+        } else {
+          const prefix = webidl.prefix('Event');
+          webidl.requiredArguments(arguments.length, 1, prefix);
+          type = converters.DOMString(type, prefix, 'parameter 1');
+          init = convertEventInit(eventInitDict, prefix, 'parameter 2');
+        }
+        const self = ReflectConstruct(EventState, [], new.target);
+        // [LegacyUnforgeable] isTrusted: an own accessor on every instance, one getter for all.
+        ObjectDefineProperty(self, 'isTrusted', isTrustedDescriptor);
+        self.#initialized = true;
+        self.#timeStamp = internals.now();
+        self.#type = type;
+        self.#bubbles = init.bubbles;
+        self.#cancelable = init.cancelable;
+        self.#composed = init.composed;
+        return self;
+      }
+
+      get type() {
+        if (!(#type in this)) illegal();
+        return this.#type;
+      }
+      get target() {
+        if (!(#type in this)) illegal();
+        return this.#target;
+      }
+      get srcElement() {
+        if (!(#type in this)) illegal();
+        return this.#target;
+      }
+      get currentTarget() {
+        if (!(#type in this)) illegal();
+        return this.#currentTarget;
+      }
+      composedPath() {
+        if (!(#type in this)) illegal();
+        return this.#pathTarget === null ? [] : [this.#pathTarget];
+      }
+      get eventPhase() {
+        if (!(#type in this)) illegal();
+        return this.#eventPhase;
+      }
+      stopPropagation() {
+        if (!(#type in this)) illegal();
+        this.#stopPropagation = true;
+      }
+      get cancelBubble() {
+        if (!(#type in this)) illegal();
+        return this.#stopPropagation;
+      }
+      set cancelBubble(value) {
+        if (!(#type in this)) illegal();
+        if (converters.boolean(value)) this.#stopPropagation = true;
+      }
+      stopImmediatePropagation() {
+        if (!(#type in this)) illegal();
+        this.#stopPropagation = true;
+        this.#stopImmediatePropagation = true;
+      }
+      get bubbles() {
+        if (!(#type in this)) illegal();
+        return this.#bubbles;
+      }
+      get cancelable() {
+        if (!(#type in this)) illegal();
+        return this.#cancelable;
+      }
+      get returnValue() {
+        if (!(#type in this)) illegal();
+        return !this.#canceled;
+      }
+      set returnValue(value) {
+        if (!(#type in this)) illegal();
+        if (!converters.boolean(value)) this.#setCanceled();
+      }
+      preventDefault() {
+        if (!(#type in this)) illegal();
+        this.#setCanceled();
+      }
+      get defaultPrevented() {
+        if (!(#type in this)) illegal();
+        return this.#canceled;
+      }
+      get composed() {
+        if (!(#type in this)) illegal();
+        return this.#composed;
+      }
+      get timeStamp() {
+        if (!(#type in this)) illegal();
+        return this.#timeStamp;
+      }
+      initEvent(type, bubbles = false, cancelable = false) {
+        if (!(#type in this)) illegal();
+        const prefix = webidl.prefix('Event', 'initEvent');
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        type = converters.DOMString(type, prefix, 'parameter 1');
+        bubbles = converters.boolean(bubbles);
+        cancelable = converters.boolean(cancelable);
+        this.#init(type, bubbles, cancelable);
+      }
+
+      static {
+        ev = {
+          is: (e) => e !== null && typeof e === 'object' && #type in e,
+          type: (e) => e.#type,
+          bubbles: (e) => e.#bubbles,
+          isTrusted: (e) => e.#isTrusted,
+          setTrusted: (e) => { e.#isTrusted = true; },
+          init: (e, type, bubbles, cancelable) => e.#init(type, bubbles, cancelable),
+          canDispatch: (e) => e.#initialized && !e.#dispatch,
+          stopped: (e) => e.#stopPropagation,
+          stoppedImmediately: (e) => e.#stopImmediatePropagation,
+          canceled: (e) => e.#canceled,
+          cancel: (e) => e.#setCanceled(),
+          setPassive: (e, passive) => { e.#inPassiveListener = passive; },
+          setCurrentTarget: (e, t) => { e.#currentTarget = t; },
+          setPhase: (e, phase) => { e.#eventPhase = phase; },
+          begin(e, target) {
+            e.#dispatch = true;
+            e.#target = target;
+            e.#pathTarget = target;
+          },
+          end(e) {
+            e.#eventPhase = NONE;
+            e.#currentTarget = null;
+            e.#pathTarget = null;
+            e.#dispatch = false;
+            e.#stopPropagation = false;
+            e.#stopImmediatePropagation = false;
+          },
+        };
+      }
     };
+    ObjectSetPrototypeOf(Event.prototype, Object.prototype);
   }
 }
 
@@ -259,6 +270,7 @@ webidl.configureInterface(Event);
 webidl.defineConstants(Event, { NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE });
 internals.Event = Event;
 webidl.defineGlobal('Event', Event);
+internals.inspectHooks.register(Event, ['type', 'defaultPrevented', 'cancelable', 'timeStamp']);
 
 // Subclasses: each converts its type and dictionary (the inherited EventInit members first)
 // and hands them to Event's constructor as already converted.
@@ -582,56 +594,64 @@ function removeListener(target, state, listener) {
   if (listenerHook !== null) listenerHook(target, listener.type);
 }
 
-class EventTarget {
+let EventTarget;
+class EventTargetState extends PlatformObject {
   #state = { listeners: null, handlers: null };
 
-  constructor() {}
-
-  addEventListener(type, callback, options = undefined) {
-    const state = stateOf(this);
-    const prefix = webidl.prefix('EventTarget', 'addEventListener');
-    webidl.requiredArguments(arguments.length, 2, prefix);
-    type = converters.DOMString(type, prefix, 'parameter 1');
-    callback = convertCallback(callback, prefix);
-    const o = flattenOptions(options, convertAddEventListenerOptions, prefix);
-    // Not a window, so a missing `passive` is false (https://dom.spec.whatwg.org/#default-passive-value).
-    const listener = new Listener(type, callback, o.capture, o.passive === true, o.once,
-      o.signal);
-    addListener(this ?? globalThis, state, listener);
-  }
-
-  removeEventListener(type, callback, options = undefined) {
-    const state = stateOf(this);
-    const prefix = webidl.prefix('EventTarget', 'removeEventListener');
-    webidl.requiredArguments(arguments.length, 2, prefix);
-    type = converters.DOMString(type, prefix, 'parameter 1');
-    callback = convertCallback(callback, prefix);
-    const { capture } = flattenOptions(options, convertEventListenerOptions, prefix);
-    if (state.listeners === null || callback === null) return;
-    const list = MapGet(state.listeners, type);
-    if (list === undefined) return;
-    const i = findListener(list, type, callback, capture);
-    if (i !== -1) removeListener(this ?? globalThis, state, list[i]);
-  }
-
-  dispatchEvent(event) {
-    stateOf(this);
-    const prefix = webidl.prefix('EventTarget', 'dispatchEvent');
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    if (!ev.is(event)) {
-      throw makeException(TypeError, "is not of type 'Event'.", prefix, 'parameter 1');
-    }
-    if (!ev.canDispatch(event)) {
-      throw new DOMException(`${prefix}: The event is already being dispatched or was not ` +
-        'initialized.', 'InvalidStateError');
-    }
-    return dispatch(this ?? globalThis, event, false);
-  }
-
   static {
-    et = {
-      state: (t) => (t !== null && typeof t === 'object' && #state in t ? t.#state : undefined),
+    EventTarget = class EventTarget extends null {
+      constructor() {
+        return ReflectConstruct(EventTargetState, [], new.target);
+      }
+
+      addEventListener(type, callback, options = undefined) {
+        const state = stateOf(this);
+        const prefix = webidl.prefix('EventTarget', 'addEventListener');
+        webidl.requiredArguments(arguments.length, 2, prefix);
+        type = converters.DOMString(type, prefix, 'parameter 1');
+        callback = convertCallback(callback, prefix);
+        const o = flattenOptions(options, convertAddEventListenerOptions, prefix);
+        // Not a window, so a missing `passive` is false (https://dom.spec.whatwg.org/#default-passive-value).
+        const listener = new Listener(type, callback, o.capture, o.passive === true, o.once,
+          o.signal);
+        addListener(this ?? globalThis, state, listener);
+      }
+
+      removeEventListener(type, callback, options = undefined) {
+        const state = stateOf(this);
+        const prefix = webidl.prefix('EventTarget', 'removeEventListener');
+        webidl.requiredArguments(arguments.length, 2, prefix);
+        type = converters.DOMString(type, prefix, 'parameter 1');
+        callback = convertCallback(callback, prefix);
+        const { capture } = flattenOptions(options, convertEventListenerOptions, prefix);
+        if (state.listeners === null || callback === null) return;
+        const list = MapGet(state.listeners, type);
+        if (list === undefined) return;
+        const i = findListener(list, type, callback, capture);
+        if (i !== -1) removeListener(this ?? globalThis, state, list[i]);
+      }
+
+      dispatchEvent(event) {
+        stateOf(this);
+        const prefix = webidl.prefix('EventTarget', 'dispatchEvent');
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        if (!ev.is(event)) {
+          throw makeException(TypeError, "is not of type 'Event'.", prefix, 'parameter 1');
+        }
+        if (!ev.canDispatch(event)) {
+          throw new DOMException(`${prefix}: The event is already being dispatched or was not ` +
+            'initialized.', 'InvalidStateError');
+        }
+        return dispatch(this ?? globalThis, event, false);
+      }
+
+      static {
+        et = {
+          state: (t) => (t !== null && typeof t === 'object' && #state in t ? t.#state : undefined),
+        };
+      }
     };
+    ObjectSetPrototypeOf(EventTarget.prototype, Object.prototype);
   }
 }
 webidl.configureInterface(EventTarget);
@@ -850,3 +870,15 @@ internals.events = {
   setListenerHook(fn) { listenerHook = fn; },
   defineEventHandler,
 };
+
+// Performance is an EventTarget (https://w3c.github.io/hr-time/#sec-performance); it is
+// defined earlier (03_performance.js), so its chain and its one instance are fixed up here:
+// the instance, a platform object, gets EventTarget's state stamped on it.
+if (internals.performance !== undefined) {
+  const performance = internals.performance;
+  const Performance = ObjectGetOwnPropertyDescriptor(Object.getPrototypeOf(performance),
+    'constructor').value;
+  Object.setPrototypeOf(Performance, EventTarget);
+  Object.setPrototypeOf(Performance.prototype, EventTarget.prototype);
+  new EventTargetState(performance);
+}

@@ -21,6 +21,9 @@ const { webidl, events, DOMException, EventTarget } = internals;
 const { converters, makeException } = webidl;
 const { uncurry } = webidl.primordials;
 const ReflectApply = Reflect.apply;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
+const { PlatformObject } = webidl;
 const ArrayPrototypePush = uncurry(Array.prototype.push);
 const SetAdd = uncurry(Set.prototype.add);
 const SetDelete = uncurry(Set.prototype.delete);
@@ -295,22 +298,34 @@ events.defineEventHandler(AbortSignal.prototype, 'onabort', 'abort');
 events.setListenerHook(sig.listenersChanged);
 webidl.defineGlobal('AbortSignal', AbortSignal);
 
-class AbortController {
+let AbortController;
+class AbortControllerState extends PlatformObject {
   #signal;
-  constructor() {
-    this.#signal = createSignal();
-  }
-  get signal() {
-    if (!(#signal in this)) illegal();
-    return this.#signal;
-  }
-  abort(reason = undefined) {
-    if (!(#signal in this)) illegal();
-    signalAbort(this.#signal, reason);
+
+  static {
+    AbortController = class AbortController extends null {
+      constructor() {
+        const self = ReflectConstruct(AbortControllerState, [], new.target);
+        self.#signal = createSignal();
+        return self;
+      }
+      get signal() {
+        if (!(#signal in this)) illegal();
+        return this.#signal;
+      }
+      abort(reason = undefined) {
+        if (!(#signal in this)) illegal();
+        signalAbort(this.#signal, reason);
+      }
+    };
+    ObjectSetPrototypeOf(AbortController.prototype, Object.prototype);
   }
 }
 webidl.configureInterface(AbortController);
 webidl.defineGlobal('AbortController', AbortController);
+// How the console prints them (10_console.js).
+internals.inspectHooks.register(AbortSignal, ['aborted']);
+internals.inspectHooks.register(AbortController, ['signal']);
 
 internals.AbortSignal = AbortSignal;
 internals.abort = {

@@ -30,7 +30,9 @@
 'use strict';
 
 const { webidl } = internals;
-const { converters, primordials } = webidl;
+const { converters, primordials, PlatformObject } = webidl;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { uncurry, ObjectGetOwnPropertyDescriptor, TypedArrayPrototype } = primordials;
 
 const Uint8ArrayCtor = Uint8Array;
@@ -249,92 +251,104 @@ converters.FilePropertyBag = webidl.createDictionaryConverter('FilePropertyBag',
 
 // ---- Blob ----
 
-class Blob {
+let Blob;
+class BlobState extends PlatformObject {
   #parts;
   #size;
   #type;
 
-  constructor(blobParts = undefined, options = undefined, internal = undefined, parts, size,
-    type) {
-    if (internal === kInternal) {
-      this.#parts = parts;
-      this.#size = size;
-      this.#type = type;
-      return;
-    }
-    const prefix = webidl.prefix('Blob');
-    const items = blobParts === undefined ? []
-      : converters['sequence<BlobPart>'](blobParts, prefix, 'parameter 1');
-    const bag = converters.BlobPropertyBag(options, prefix, 'parameter 2');
-    const processed = processBlobParts(items, bag.endings);
-    this.#parts = processed.parts;
-    this.#size = processed.size;
-    this.#type = normalizeType(bag.type);
-  }
-
-  get size() {
-    if (!isBlob(this)) throw new TypeError('Illegal invocation');
-    return this.#size;
-  }
-
-  get type() {
-    if (!isBlob(this)) throw new TypeError('Illegal invocation');
-    return this.#type;
-  }
-
-  slice(start = undefined, end = undefined, contentType = undefined) {
-    if (!isBlob(this)) throw new TypeError('Illegal invocation');
-    const prefix = webidl.prefix('Blob', 'slice');
-    const size = this.#size;
-    let relativeStart = 0;
-    if (start !== undefined) {
-      start = converters['long long'](start, prefix, 'parameter 1', { clamp: true });
-      relativeStart = start < 0 ? MathMax(size + start, 0) : MathMin(start, size);
-    }
-    let relativeEnd = size;
-    if (end !== undefined) {
-      end = converters['long long'](end, prefix, 'parameter 2', { clamp: true });
-      relativeEnd = end < 0 ? MathMax(size + end, 0) : MathMin(end, size);
-    }
-    const type = contentType === undefined ? ''
-      : normalizeType(converters.DOMString(contentType, prefix, 'parameter 3'));
-    const span = MathMax(relativeEnd - relativeStart, 0);
-    return new Blob(undefined, undefined, kInternal, sliceParts(this.#parts, relativeStart, span),
-      span, type);
-  }
-
-  text() {
-    if (!isBlob(this)) return PromiseReject(new TypeError('Illegal invocation'));
-    try {
-      return PromiseResolve(utf8Decode(flatten(this.#parts, this.#size, true), false));
-    } catch (e) {
-      return PromiseReject(e);
-    }
-  }
-
-  arrayBuffer() {
-    if (!isBlob(this)) return PromiseReject(new TypeError('Illegal invocation'));
-    try {
-      return PromiseResolve(TypedArrayBuffer(flatten(this.#parts, this.#size, false)));
-    } catch (e) {
-      return PromiseReject(e);
-    }
-  }
-
-  bytes() {
-    if (!isBlob(this)) return PromiseReject(new TypeError('Illegal invocation'));
-    try {
-      return PromiseResolve(flatten(this.#parts, this.#size, false));
-    } catch (e) {
-      return PromiseReject(e);
-    }
-  }
-
   static {
-    isBlob = (v) => typeof v === 'object' && v !== null && #parts in v;
-    blobParts = (b) => b.#parts;
-    blobSize = (b) => b.#size;
-    blobType = (b) => b.#type;
+    Blob = class Blob extends null {
+      // Internal construction (kInternal) takes the parts as they are and, with target, stamps
+      // the Blob's state on target (a platform object a clone hook got) instead of a new one.
+      constructor(blobParts = undefined, options = undefined, internal = undefined, parts, size,
+        type, target) {
+        if (internal === kInternal) {
+          const self = target !== undefined ? new BlobState(target)
+            : ReflectConstruct(BlobState, [], new.target);
+          self.#parts = parts;
+          self.#size = size;
+          self.#type = type;
+          return self;
+        }
+        const prefix = webidl.prefix('Blob');
+        const items = blobParts === undefined ? []
+          : converters['sequence<BlobPart>'](blobParts, prefix, 'parameter 1');
+        const bag = converters.BlobPropertyBag(options, prefix, 'parameter 2');
+        const processed = processBlobParts(items, bag.endings);
+        const self = ReflectConstruct(BlobState, [], new.target);
+        self.#parts = processed.parts;
+        self.#size = processed.size;
+        self.#type = normalizeType(bag.type);
+        return self;
+      }
+
+      get size() {
+        if (!isBlob(this)) throw new TypeError('Illegal invocation');
+        return this.#size;
+      }
+
+      get type() {
+        if (!isBlob(this)) throw new TypeError('Illegal invocation');
+        return this.#type;
+      }
+
+      slice(start = undefined, end = undefined, contentType = undefined) {
+        if (!isBlob(this)) throw new TypeError('Illegal invocation');
+        const prefix = webidl.prefix('Blob', 'slice');
+        const size = this.#size;
+        let relativeStart = 0;
+        if (start !== undefined) {
+          start = converters['long long'](start, prefix, 'parameter 1', { clamp: true });
+          relativeStart = start < 0 ? MathMax(size + start, 0) : MathMin(start, size);
+        }
+        let relativeEnd = size;
+        if (end !== undefined) {
+          end = converters['long long'](end, prefix, 'parameter 2', { clamp: true });
+          relativeEnd = end < 0 ? MathMax(size + end, 0) : MathMin(end, size);
+        }
+        const type = contentType === undefined ? ''
+          : normalizeType(converters.DOMString(contentType, prefix, 'parameter 3'));
+        const span = MathMax(relativeEnd - relativeStart, 0);
+        return new Blob(undefined, undefined, kInternal, sliceParts(this.#parts, relativeStart, span),
+          span, type);
+      }
+
+      text() {
+        if (!isBlob(this)) return PromiseReject(new TypeError('Illegal invocation'));
+        try {
+          return PromiseResolve(utf8Decode(flatten(this.#parts, this.#size, true), false));
+        } catch (e) {
+          return PromiseReject(e);
+        }
+      }
+
+      arrayBuffer() {
+        if (!isBlob(this)) return PromiseReject(new TypeError('Illegal invocation'));
+        try {
+          return PromiseResolve(TypedArrayBuffer(flatten(this.#parts, this.#size, false)));
+        } catch (e) {
+          return PromiseReject(e);
+        }
+      }
+
+      bytes() {
+        if (!isBlob(this)) return PromiseReject(new TypeError('Illegal invocation'));
+        try {
+          return PromiseResolve(flatten(this.#parts, this.#size, false));
+        } catch (e) {
+          return PromiseReject(e);
+        }
+      }
+
+      static {
+        isBlob = (v) => typeof v === 'object' && v !== null && #parts in v;
+        blobParts = (b) => b.#parts;
+        blobSize = (b) => b.#size;
+        blobType = (b) => b.#type;
+      }
+    };
+    ObjectSetPrototypeOf(Blob.prototype, Object.prototype);
   }
 }
 webidl.configureInterface(Blob);
@@ -350,9 +364,9 @@ class File extends Blob {
   #lastModified;
 
   constructor(fileBits, fileName, options = undefined, parts = undefined, size, type,
-    lastModified) {
+    lastModified, target) {
     if (fileBits === kInternal) {
-      super(undefined, undefined, kInternal, parts, size, type);
+      super(undefined, undefined, kInternal, parts, size, type, target);
       this.#name = fileName;
       this.#lastModified = lastModified;
       return;
@@ -433,5 +447,27 @@ natives.setHelper('blobInfo', (v) => {
   }
   return info;
 });
+// Serialization steps (https://w3c.github.io/FileAPI/#blob-section, #file-section): the
+// bytes (one copy, which the clone owns alone) and the type; a File adds its name and
+// lastModified.
+const cloneBytes = (b) => flatten(blobParts(b), blobSize(b), false);
+const partsOf = (bytes) => (TypedArrayByteLength(bytes) === 0 ? [] : [bytes]);
+internals.cloneHooks.register(Blob, {
+  serialize: (b) => [cloneBytes(b), blobType(b)],
+  deserialize(object, data) {
+    const parts = partsOf(data[0]);
+    new Blob(undefined, undefined, kInternal, parts, sumSizes(parts), data[1], object);
+  },
+});
+internals.cloneHooks.register(File, {
+  serialize: (f) => [cloneBytes(f), blobType(f), fileName(f), fileLastModified(f)],
+  deserialize(object, data) {
+    const parts = partsOf(data[0]);
+    new File(kInternal, data[2], undefined, parts, sumSizes(parts), data[1], data[3], object);
+  },
+});
 webidl.defineGlobal('Blob', Blob);
 webidl.defineGlobal('File', File);
+// How the console prints them (10_console.js).
+internals.inspectHooks.register(Blob, ['size', 'type']);
+internals.inspectHooks.register(File, ['size', 'type', 'name', 'lastModified']);

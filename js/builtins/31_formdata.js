@@ -28,7 +28,9 @@
 
 const { webidl, isBlob, isFile, blobParts, blobType, fileName, fileLastModified, makeFile,
   utf8Encode } = internals;
-const { converters, primordials } = webidl;
+const { converters, primordials, PlatformObject } = webidl;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const { uncurry, ObjectGetOwnPropertyDescriptor, TypedArrayPrototype } = primordials;
 
 const Uint8ArrayCtor = Uint8Array;
@@ -63,92 +65,99 @@ function assertFormData(self) {
   if (!isFormData(self)) throw new TypeError('Illegal invocation');
 }
 
-class FormData {
+let FormData;
+class FormDataState extends PlatformObject {
   #entries = [];
 
-  constructor(form = undefined) {
-    if (form !== undefined) {
-      throw new TypeError(`${webidl.prefix('FormData')}: parameter 1 is not of type ` +
-        "'HTMLFormElement'.");
-    }
-  }
-
-  append(name, value, filename = undefined) {
-    assertFormData(this);
-    this.#entries.push(convertEntry('append', arguments.length, name, value, filename));
-  }
-
-  delete(name) {
-    assertFormData(this);
-    const prefix = webidl.prefix('FormData', 'delete');
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    name = converters.USVString(name, prefix, 'parameter 1');
-    const list = this.#entries;
-    let out = 0;
-    for (let i = 0; i < list.length; ++i) {
-      if (list[i][0] !== name) list[out++] = list[i];
-    }
-    list.length = out;
-  }
-
-  get(name) {
-    assertFormData(this);
-    const prefix = webidl.prefix('FormData', 'get');
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    name = converters.USVString(name, prefix, 'parameter 1');
-    const list = this.#entries;
-    for (let i = 0; i < list.length; ++i) {
-      if (list[i][0] === name) return list[i][1];
-    }
-    return null;
-  }
-
-  getAll(name) {
-    assertFormData(this);
-    const prefix = webidl.prefix('FormData', 'getAll');
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    name = converters.USVString(name, prefix, 'parameter 1');
-    const list = this.#entries;
-    const out = [];
-    for (let i = 0; i < list.length; ++i) {
-      if (list[i][0] === name) out.push(list[i][1]);
-    }
-    return out;
-  }
-
-  has(name) {
-    assertFormData(this);
-    const prefix = webidl.prefix('FormData', 'has');
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    name = converters.USVString(name, prefix, 'parameter 1');
-    const list = this.#entries;
-    for (let i = 0; i < list.length; ++i) {
-      if (list[i][0] === name) return true;
-    }
-    return false;
-  }
-
-  set(name, value, filename = undefined) {
-    assertFormData(this);
-    const entry = convertEntry('set', arguments.length, name, value, filename);
-    const list = this.#entries;
-    let i = 0;
-    while (i < list.length && list[i][0] !== entry[0]) ++i;
-    if (i === list.length) {
-      list.push(entry);
-      return;
-    }
-    list[i] = entry;
-    let out = i + 1;
-    for (let k = i + 1; k < list.length; ++k) {
-      if (list[k][0] !== entry[0]) list[out++] = list[k];
-    }
-    list.length = out;
-  }
-
   static {
-    isFormData = (v) => typeof v === 'object' && v !== null && #entries in v;
-    formDataEntries = (fd) => fd.#entries;
+    FormData = class FormData extends null {
+      constructor(form = undefined) {
+        if (form !== undefined) {
+          throw new TypeError(`${webidl.prefix('FormData')}: parameter 1 is not of type ` +
+            "'HTMLFormElement'.");
+        }
+        return ReflectConstruct(FormDataState, [], new.target);
+      }
+
+      append(name, value, filename = undefined) {
+        assertFormData(this);
+        this.#entries.push(convertEntry('append', arguments.length, name, value, filename));
+      }
+
+      delete(name) {
+        assertFormData(this);
+        const prefix = webidl.prefix('FormData', 'delete');
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        name = converters.USVString(name, prefix, 'parameter 1');
+        const list = this.#entries;
+        let out = 0;
+        for (let i = 0; i < list.length; ++i) {
+          if (list[i][0] !== name) list[out++] = list[i];
+        }
+        list.length = out;
+      }
+
+      get(name) {
+        assertFormData(this);
+        const prefix = webidl.prefix('FormData', 'get');
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        name = converters.USVString(name, prefix, 'parameter 1');
+        const list = this.#entries;
+        for (let i = 0; i < list.length; ++i) {
+          if (list[i][0] === name) return list[i][1];
+        }
+        return null;
+      }
+
+      getAll(name) {
+        assertFormData(this);
+        const prefix = webidl.prefix('FormData', 'getAll');
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        name = converters.USVString(name, prefix, 'parameter 1');
+        const list = this.#entries;
+        const out = [];
+        for (let i = 0; i < list.length; ++i) {
+          if (list[i][0] === name) out.push(list[i][1]);
+        }
+        return out;
+      }
+
+      has(name) {
+        assertFormData(this);
+        const prefix = webidl.prefix('FormData', 'has');
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        name = converters.USVString(name, prefix, 'parameter 1');
+        const list = this.#entries;
+        for (let i = 0; i < list.length; ++i) {
+          if (list[i][0] === name) return true;
+        }
+        return false;
+      }
+
+      set(name, value, filename = undefined) {
+        assertFormData(this);
+        const entry = convertEntry('set', arguments.length, name, value, filename);
+        const list = this.#entries;
+        let i = 0;
+        while (i < list.length && list[i][0] !== entry[0]) ++i;
+        if (i === list.length) {
+          list.push(entry);
+          return;
+        }
+        list[i] = entry;
+        let out = i + 1;
+        for (let k = i + 1; k < list.length; ++k) {
+          if (list[k][0] !== entry[0]) list[out++] = list[k];
+        }
+        list.length = out;
+      }
+
+      static {
+        isFormData = (v) => typeof v === 'object' && v !== null && #entries in v;
+        formDataEntries = (fd) => fd.#entries;
+      }
+    };
+    ObjectSetPrototypeOf(FormData.prototype, Object.prototype);
   }
 }
 

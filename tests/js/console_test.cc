@@ -421,6 +421,67 @@ const InspectCase kInspectCases[] = {
      "  a: [ [Circular *1], { o: [Circular *1] } ],\n"
      "  b: Map(1) { [Circular *1] => [Circular *1] }\n"
      "}"},
+    // Errors with a cause, AggregateError, proxies, accessors, cycles through a Map, nested
+    // collections, subclasses, and the platform classes (attributes as Node prints them).
+    {"(() => { const S = (e) => { e.stack = e.stack.split('\\n')[0] + '\\n    at f (file.js:1:1"
+     ")'; return e; }; return S(new Error('outer', { cause: S(new TypeError('inner')) })); })()",
+     nullptr,
+     "Error: outer\n    at f (file.js:1:1) {\n  [cause]: TypeError: inner\n      at f (file.js:"
+     "1:1)\n}"},
+    {"(() => { const S = (e) => { e.stack = e.stack.split('\\n')[0] + '\\n    at f (file.js:1:1"
+     ")'; return e; }; return S(new Error('c', { cause: 'a string' })); })()",
+     nullptr,
+     "Error: c\n    at f (file.js:1:1) {\n  [cause]: 'a string'\n}"},
+    {"(() => { const S = (e) => { e.stack = e.stack.split('\\n')[0] + '\\n    at f (file.js:1:1"
+     ")'; return e; }; return S(new AggregateError([S(new Error('e1')), S(new RangeError('e2'))"
+     "], 'many')); })()",
+     nullptr,
+     "AggregateError: many\n    at f (file.js:1:1) {\n  [errors]: [\n    Error: e1\n        at "
+     "f (file.js:1:1),\n    RangeError: e2\n        at f (file.js:1:1)\n  ]\n}"},
+    {"(() => { const S = (e) => { e.stack = e.stack.split('\\n')[0] + '\\n    at f (file.js:1:1"
+     ")'; return e; }; const e = S(new Error('props')); e.code = 'E_X'; return { e }; })()",
+     nullptr,
+     "{\n  e: Error: props\n      at f (file.js:1:1) {\n    code: 'E_X'\n  }\n}"},
+    {"new Proxy({ a: 1 }, {})",
+     nullptr,
+     "{ a: 1 }"},
+    {"new Proxy([1, 2], { get: () => 5 })",
+     nullptr,
+     "[ 1, 2 ]"},
+    {"({ get g() { return 1; }, set s(v) {}, get gs() { return 2; }, set gs(v) {} })",
+     nullptr,
+     "{ g: [Getter], s: [Setter], gs: [Getter/Setter] }"},
+    {"(() => { const o = { a: [1] }; o.a.push(o); o.m = new Map([['self', o]]); return o; })()",
+     nullptr,
+     "<ref *1> {\n  a: [ 1, [Circular *1] ],\n  m: Map(1) { 'self' => [Circular *1] }\n}"},
+    {"new Map([[{ a: 1 }, new Set([1, [2, 3]])], ['k', new Map([[1, 2]])]])",
+     nullptr,
+     "Map(2) { { a: 1 } => Set(2) { 1, [ 2, 3 ] }, 'k' => Map(1) { 1 => 2 } }"},
+    {"new BigInt64Array([1n, -2n])",
+     nullptr,
+     "BigInt64Array(2) [ 1n, -2n ]"},
+    {"(() => { class A {} class B extends A { constructor() { super(); this.q = 1; } } return ["
+     "new B(), B]; })()",
+     nullptr,
+     "[ B { q: 1 }, [class B extends A] ]"},
+    {"new Blob(['abc'])",
+     nullptr,
+     "Blob { size: 3, type: '' }"},
+    {"new File(['abc'], 'a.txt', { type: 'text/plain', lastModified: 5 })",
+     nullptr,
+     "File { size: 3, type: 'text/plain', name: 'a.txt', lastModified: 5 }"},
+    {"new AbortController()",
+     nullptr,
+     "AbortController { signal: AbortSignal { aborted: false } }"},
+    {"AbortSignal.abort()",
+     nullptr,
+     "AbortSignal { aborted: true }"},
+    {"new URLSearchParams('a=1&b=2')",
+     nullptr,
+     "URLSearchParams { 'a' => '1', 'b' => '2' }"},
+    {"new EventTarget()",
+     nullptr,
+     "EventTarget {}"},
 };
 
 // Generated from Node 20's util.format on the same arguments.
@@ -656,6 +717,27 @@ TEST_F(ConsoleTest, GroupsCountsAndTimers) {
   EXPECT_TRUE(std::regex_match(t, std::regex("t: [0-9.]+ms more\nt: [0-9.]+ms\n"))) << t;
   EXPECT_EQ(stderrOf("console.timeEnd('nope')"),
             "Warning: No such label 'nope' for console.timeEnd()\n");
+}
+
+// https://console.spec.whatwg.org/#console-namespace, #assert, #clear.
+TEST_F(ConsoleTest, NamespaceAssertAndClearAreAsSpecified) {
+  EXPECT_EQ(run("const p = Object.getPrototypeOf(console);"
+                "Object.getOwnPropertyNames(p).length + ' ' +"
+                "(Object.getPrototypeOf(p) === Object.prototype)"),
+            "0 true");
+  EXPECT_EQ(run("['assert', 'table', 'dir', 'clear', 'log', 'count'].map((k) => console[k].length)"
+                ".join()"),
+            "0,0,0,0,0,0");
+  EXPECT_EQ(run("let t; try { new console.log(); } catch (e) { t = e.constructor.name; } t"),
+            "TypeError");
+  EXPECT_EQ(stderrOf("console.assert(false); console.assert(0, 'x %d', 1);"
+                     "console.assert(false, {a: 1}, 2); console.assert(true, 'no')"),
+            "Assertion failed\nAssertion failed: x 1\nAssertion failed { a: 1 } 2\n");
+  EXPECT_EQ(stdoutOf("console.group('g'); console.group(); console.clear(); console.log('x')"),
+            "g\nx\n");
+  // group() writes its label itself: a replaced console.log does not change it.
+  EXPECT_EQ(stdoutOf("console.log = () => {}; console.group('kept'); console.groupEnd()"),
+            "kept\n");
 }
 
 TEST_F(ConsoleTest, TableMatchesNode) {

@@ -412,7 +412,7 @@ def run_one(wpt, run, tmp_root, multiplier):
     before = stderr[:mark] if mark >= 0 else stderr
     stderr = before + (stderr[mark:].split("\n", 1)[1] if mark >= 0 else "")
     if harness in (HARNESS_OK, "ERROR") and not lingered and proc.returncode != 0 and \
-            before.strip():
+            before.strip() and not payload.get("allow_uncaught_exception"):
         # torus's report names the cause; the harness's own message (e.g. "done() was called
         # without first defining any tests") is the consequence.
         message = error_summary(before) + (f"\n(harness: {message})" if harness == "ERROR" and

@@ -141,4 +141,48 @@ await test("SharedArrayBuffer is shared, not copied", () => {
   equal(new Uint8Array(sab)[0], 7);
 });
 
+await test("built-in platform classes are not cloneable; their classes stay WebIDL-shaped", () => {
+  const cases = {
+    Event: new Event("x"), CustomEvent: new CustomEvent("x"), EventTarget: new EventTarget(),
+    AbortController: new AbortController(), AbortSignal: new AbortController().signal,
+    URL: new URL("http://a/"), URLSearchParams: new URLSearchParams("a=1"),
+    FormData: new FormData(), Headers: new Headers(), Response: new Response(""),
+  };
+  for (const [name, value] of Object.entries(cases)) {
+    dataCloneError(() => structuredClone(value), new RegExp(`${name} object could not be cloned`));
+    dataCloneError(() => structuredClone({ nested: [value] }));
+  }
+  for (const C of [Event, EventTarget, AbortController, URL, URLSearchParams, Blob, FormData]) {
+    equal(Object.getPrototypeOf(C), Function.prototype);
+    equal(Object.getPrototypeOf(C.prototype), Object.prototype);
+  }
+  class Sub extends EventTarget { constructor() { super(); this.own = 1; } }
+  const s = new Sub();
+  assert(s instanceof Sub && s instanceof EventTarget);
+  equal(s.own, 1);
+  dataCloneError(() => structuredClone(s));
+});
+
+await test("Blob and File clone with their bytes, type, name and lastModified", async () => {
+  const blob = new Blob(["ab", new Uint8Array([99])], { type: "Text/Plain" });
+  const b = structuredClone(blob);
+  assert(b instanceof Blob && b !== blob);
+  equal(b.size, 3);
+  equal(b.type, "text/plain");
+  equal(await b.text(), "abc");
+  equal(await structuredClone(blob.slice(1, 2)).text(), "b");
+  const file = new File(["xyz"], "f.txt", { type: "a/b", lastModified: 42 });
+  const [f1, f2] = structuredClone([file, file]);
+  assert(f1 === f2, "shared references are kept");
+  assert(f1 instanceof File);
+  equal(f1.name, "f.txt");
+  equal(f1.lastModified, 42);
+  equal(await f1.text(), "xyz");
+  class MyBlob extends Blob {}
+  equal(Object.getPrototypeOf(structuredClone(new MyBlob(["q"]))), Blob.prototype);
+  const empty = structuredClone(new Blob([]));
+  equal(empty.size, 0);
+  equal(await empty.text(), "");
+});
+
 done();

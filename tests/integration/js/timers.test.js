@@ -141,4 +141,37 @@ await test("globals exist", () => {
   }
 });
 
+await test("the global's operations refuse another this; undefined stands for the global", () => {
+  throws(() => Object.create(globalThis).setTimeout(() => {}, 1), TypeError);
+  throws(() => clearTimeout.call({}, 1), TypeError);
+  throws(() => queueMicrotask.call({}, () => {}), TypeError);
+  clearTimeout(setTimeout.call(undefined, () => {}, 1));
+});
+
+await test("a queueMicrotask exception is reported as an ErrorEvent on the global", async () => {
+  const error = new Error("boo");
+  const seen = await new Promise((resolve) => {
+    const listener = (e) => {
+      e.preventDefault();
+      removeEventListener("error", listener);
+      resolve(e.error);
+    };
+    addEventListener("error", listener);
+    queueMicrotask(() => { throw error; });
+  });
+  equal(seen, error);
+});
+
+await test("timeouts: negative is 0, 2^32 wraps to 0; nesting past 5 waits at least 4 ms", async () => {
+  await new Promise((resolve) => setTimeout(resolve, -100));
+  await new Promise((resolve) => setTimeout(resolve, 2 ** 32));
+  const start = performance.now();
+  await new Promise((resolve) => {
+    const step = (level) => (level === 10 ? resolve() : setTimeout(() => step(level + 1), 0));
+    step(0);
+  });
+  // The timers set from the tasks at levels 6 to 9 wait 4 ms each at least.
+  assert(performance.now() - start >= 15, `10 nested timeouts took ${performance.now() - start} ms`);
+});
+
 done();

@@ -35,6 +35,16 @@
 
   const timer = armTimer(() => harnessTimeout(), config.harnessTimeoutMs);
 
+  // setup({allow_uncaught_exception: true}): the test expects an uncaught error (that torus
+  // reports on stderr), which then is no harness error, as in a browser.
+  let allowUncaught = false;
+  const harnessSetup = globalThis.setup;
+  globalThis.setup = function (funcOrProperties, maybeProperties) {
+    const properties = typeof funcOrProperties === "object" ? funcOrProperties : maybeProperties;
+    if (properties && properties.allow_uncaught_exception) allowUncaught = true;
+    return harnessSetup.apply(this, arguments);
+  };
+
   add_completion_callback((tests, status) => {
     disarmTimer(timer);
     const result = {
@@ -42,6 +52,7 @@
         status: harnessStatus[status.status] || String(status.status),
         message: text(status.message),
       },
+      allow_uncaught_exception: allowUncaught,
       tests: tests.map((t) => ({
         name: String(t.name),
         status: testStatus[t.status] || String(t.status),
