@@ -9,7 +9,7 @@
 // no limit for user timing; a server's realm lives long, so an app that marks every request
 // must not grow without bound). clearMarks()/clearMeasures() make room again.
 //
-// Performance is an EventTarget in the spec; it is not one until EventTarget exists.
+// Performance is an EventTarget: 11_event.js's adoptEventTarget makes it one.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy Performance PerformanceEntry PerformanceMark PerformanceMeasure
 // @lazy-replaceable performance
@@ -310,6 +310,7 @@ webidl.configureInterface(Performance);
 
 const performance = webidl.createBranded(Performance);
 internals.performance = performance;
+if (internals.events !== undefined) internals.events.adoptEventTarget(Performance, performance);
 webidl.defineGlobal('Performance', Performance);
 webidl.defineGlobal('PerformanceEntry', PerformanceEntry);
 webidl.defineGlobal('PerformanceMark', PerformanceMark);

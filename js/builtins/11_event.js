@@ -871,14 +871,17 @@ internals.events = {
   defineEventHandler,
 };
 
-// Performance is an EventTarget (https://w3c.github.io/hr-time/#sec-performance); it is
-// defined earlier (03_performance.js), so its chain and its one instance are fixed up here:
-// the instance, a platform object, gets EventTarget's state stamped on it.
+// Performance is an EventTarget (https://w3c.github.io/hr-time/#sec-performance), defined
+// in 03_performance.js, which runs lazily (after this file) or, if something touched it
+// first, before: whichever runs second fixes up its chain and stamps EventTarget's state on
+// its one instance, a platform object.
+internals.events.adoptEventTarget = (Interface, instance) => {
+  Object.setPrototypeOf(Interface, EventTarget);
+  Object.setPrototypeOf(Interface.prototype, EventTarget.prototype);
+  new EventTargetState(instance);
+};
 if (internals.performance !== undefined) {
   const performance = internals.performance;
-  const Performance = ObjectGetOwnPropertyDescriptor(Object.getPrototypeOf(performance),
-    'constructor').value;
-  Object.setPrototypeOf(Performance, EventTarget);
-  Object.setPrototypeOf(Performance.prototype, EventTarget.prototype);
-  new EventTargetState(performance);
+  internals.events.adoptEventTarget(ObjectGetOwnPropertyDescriptor(
+    Object.getPrototypeOf(performance), 'constructor').value, performance);
 }
