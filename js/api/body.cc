@@ -95,8 +95,12 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
 
 JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const char* cls,
                                              const char* member) {
-  std::string prefix = std::string("Failed to execute '") + member + "' on '" + cls + "': ";
-  if (used_) return JsError::type(prefix + "body stream already read");
+  // Messages are made only on failure: text() on the request path allocates nothing here.
+  auto failure = [&](const char* what) {
+    return JsError::type(std::string("Failed to execute '") + member + "' on '" + cls +
+                         "': " + what);
+  };
+  if (used_) return failure("body stream already read");
   JsError err;
   if (!loadBytes(&err)) return err;
   used_ = hasBody_;  // a null body is never "used"
@@ -128,7 +132,7 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
           type ? latin1String(iso, *type).As<v8::Value>() : v8::Null(iso).As<v8::Value>();
       v8::Local<v8::Function> helper =
           realm.helper(kind == Consumer::kBlob ? "makeBlob" : "parseFormData");
-      if (helper.IsEmpty()) return JsError::type(prefix + "not available in this realm");
+      if (helper.IsEmpty()) return failure("not available in this realm");
       if (kind == Consumer::kBlob && !type) typeValue = v8::String::Empty(iso);
       v8::Local<v8::Value> args[] = {newBytes(realm, bytes), typeValue};
       v8::Local<v8::Value> result;
@@ -138,7 +142,7 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
       return result;
     }
   }
-  return JsError::type(prefix + "unknown consumer");
+  return failure("unknown consumer");
 }
 
 }  // namespace torus::js
