@@ -49,24 +49,29 @@ bool isRedirectStatus(int s) { return s == 301 || s == 302 || s == 303 || s == 3
 
 }  // namespace
 
-JsResult<void> Response::initialize(const ResponseInit& init, const std::string& contentType,
-                                    const std::string& what) {
+JsResult<void> Response::initialize(const ResponseInit& init, std::string_view contentType,
+                                    const char* what) {
   if (init.status < 200 || init.status > 599) {
-    return JsError::range(what + "The status provided (" + std::to_string(init.status) +
-                          ") is outside the range [200, 599].");
+    return JsError::range(std::string(what) + "The status provided (" +
+                          std::to_string(init.status) + ") is outside the range [200, 599].");
   }
   if (!validReason(init.statusText.value)) {
-    return JsError::type(what + "Invalid statusText.");
+    return JsError::type(std::string(what) + "Invalid statusText.");
   }
   status_ = init.status;
-  statusText_ = init.statusText.value;
+  if (!init.statusText.value.empty()) statusText_ = init.statusText.value;
   if (init.headers) {
     JsResult<void> r = headers_->fill(*init.headers);
     if (!r.ok()) return r;
   }
+  return setBodyType(contentType, what);
+}
+
+JsResult<void> Response::setBodyType(std::string_view contentType, const char* what) {
   if (hasBody_) {
     if (isNullBodyStatus(status_)) {
-      return JsError::type(what + "Response with null body status cannot have body");
+      return JsError::type(std::string(what) +
+                           "Response with null body status cannot have body");
     }
     if (!contentType.empty() && !headers_->has("content-type")) {
       headers_->appendTrusted("content-type", contentType);
@@ -75,23 +80,36 @@ JsResult<void> Response::initialize(const ResponseInit& init, const std::string&
   return {};
 }
 
+JsResult<void> Response::initialize(Realm& realm, Optional<v8::Local<v8::Value>> init,
+                                    std::string_view contentType, const char* member,
+                                    const char* what) {
+  // No init: every default (status 200, no statusText, no headers) is already in place.
+  if (!init || (*init)->IsNullOrUndefined()) return setBodyType(contentType, what);
+  ResponseInit dict;
+  if (!Converter<ResponseInit>::from(ArgContext{realm, "Response", member, 2}, *init, &dict)) {
+    return JsError::pending();
+  }
+  return initialize(dict, contentType, what);
+}
+
 // https://fetch.spec.whatwg.org/#dom-response
 JsResult<Response*> Response::construct(Realm& realm, Optional<v8::Local<v8::Value>> body,
-                                        ResponseInit init) {
+                                        Optional<v8::Local<v8::Value>> init) {
   std::unique_ptr<Response> r(create());
   std::string contentType;
   if (body) {
     JsResult<void> ok = r->extract(realm, *body, &contentType);
     if (!ok.ok()) return ok.error();
   }
-  JsResult<void> ok = r->initialize(init, contentType, "Failed to construct 'Response': ");
+  JsResult<void> ok =
+      r->initialize(realm, init, contentType, "constructor", "Failed to construct 'Response': ");
   if (!ok.ok()) return ok.error();
   return r.release();
 }
 
 // https://fetch.spec.whatwg.org/#dom-response-json
 JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value> data,
-                                              ResponseInit init) {
+                                              Optional<v8::Local<v8::Value>> init) {
   v8::Local<v8::String> text;
   if (!v8::JSON::Stringify(realm.context(), data).ToLocal(&text)) {
     return JsError::pending();  // a cycle, a BigInt, a throwing toJSON
@@ -103,8 +121,10 @@ JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value>
   std::unique_ptr<Response> r(create());
   std::string contentType;
   JsResult<void> ok = r->extract(realm, text, &contentType);
-  if (ok.ok()) ok = r->initialize(init, "application/json", "Failed to execute 'json' on "
-                                                            "'Response': ");
+  if (ok.ok()) {
+    ok = r->initialize(realm, init, "application/json", "json",
+                       "Failed to execute 'json' on 'Response': ");
+  }
   if (!ok.ok()) return ok.error();
   return wrap(realm, r.release()).As<v8::Value>();
 }

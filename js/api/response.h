@@ -42,14 +42,16 @@ class Response : public Wrappable, public Body {
   static constexpr WrapperType kType{"Response"};
   static void describe(ClassBuilder<Response>& c);
 
+  // init is converted to a ResponseInit here, not by the binding, so that the common
+  // `new Response(body)` skips the dictionary entirely.
   static JsResult<Response*> construct(Realm& realm, Optional<v8::Local<v8::Value>> body,
-                                       ResponseInit init);
+                                       Optional<v8::Local<v8::Value>> init);
   ~Response() override;
   static JsResult<v8::Local<v8::Value>> error(Realm& realm);
   static JsResult<v8::Local<v8::Value>> redirect(Realm& realm, std::string url,
                                                  Optional<uint16_t> status);
   static JsResult<v8::Local<v8::Value>> json(Realm& realm, v8::Local<v8::Value> data,
-                                             ResponseInit init);
+                                             Optional<v8::Local<v8::Value>> init);
 
   ResponseType type(Realm&) const { return type_; }
   std::string url(Realm&) const { return ""; }
@@ -89,9 +91,17 @@ class Response : public Wrappable, public Body {
 
  private:
   // https://fetch.spec.whatwg.org/#initialize-a-response, with the body already extracted
-  // (hasBody_) and the Content-Type it implies ("" for none). `what` prefixes messages.
-  JsResult<void> initialize(const ResponseInit& init, const std::string& contentType,
-                            const std::string& what);
+  // (hasBody_) and the Content-Type it implies ("" for none). `what` prefixes messages (a
+  // literal: nothing is allocated unless there is an error).
+  JsResult<void> initialize(const ResponseInit& init, std::string_view contentType,
+                            const char* what);
+  // The same from the JS value of the init argument (argument 2 of `member`; undefined:
+  // every default).
+  JsResult<void> initialize(Realm& realm, Optional<v8::Local<v8::Value>> init,
+                            std::string_view contentType, const char* member, const char* what);
+  // The end of initialize: a null-body status refuses the body, whose type becomes the
+  // Content-Type unless the headers have one.
+  JsResult<void> setBodyType(std::string_view contentType, const char* what);
   Headers* bodyHeaders(Realm&) override { return headers_; }
   static Response* create();
 
