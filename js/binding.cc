@@ -508,12 +508,7 @@ void settlePromise(const v8::FunctionCallbackInfo<v8::Value>& info, v8::TryCatch
 }
 
 v8::Local<v8::Object> iteratorResult(Realm& realm, v8::Local<v8::Value> value, bool done) {
-  v8::Local<v8::Context> ctx = realm.context();
-  v8::Local<v8::Object> result = v8::Object::New(realm.isolate());
-  result->CreateDataProperty(ctx, realm.internalized("value"), value).Check();
-  v8::Local<v8::Value> isDone = v8::Boolean::New(realm.isolate(), done);
-  result->CreateDataProperty(ctx, realm.internalized("done"), isDone).Check();
-  return result;
+  return realm.iteratorResult(value, done);
 }
 
 void setPrototypeToIntrinsic(Realm& realm, v8::Local<v8::FunctionTemplate> tmpl,

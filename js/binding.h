@@ -1219,7 +1219,8 @@ class ClassBuilder {
       : realm_(realm), tmpl_(tmpl) {}
 
   // static JsResult<T*> construct(Realm&, Args...): called for `new Class(...)`; the
-  // returned object is attached to the new wrapper. Several: overloads by argument count.
+  // returned object is attached to the new wrapper, then told so by obj->attached(realm) if
+  // T has that member. Several: overloads by argument count.
   // Without a constructor, `new` throws ("Illegal constructor"), and natives are created
   // with wrap().
   //   c.constructor<&Headers::construct>();
@@ -1443,6 +1444,9 @@ class ClassBuilder {
         obj = result;
       }
       obj->attach(realm, info.This(), &T::kType);
+      // A class whose constructor made JS values it must keep (traced slots need the
+      // wrapper) stores them here: void attached(Realm&).
+      if constexpr (requires(T* t) { t->attached(realm); }) obj->attached(realm);
       info.GetReturnValue().Set(info.This());
     });
   }

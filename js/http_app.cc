@@ -147,7 +147,9 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
     bytes = *heap.make<std::string>(std::move(body));  // moved, not copied
   }
   --inFlight_;
-  ex->respond(r->statusCode(), {headers, n}, {bytes.data(), bytes.size()});
+  // A statusText reaches the status line (copied into the head there); an empty one gives
+  // the standard reason.
+  ex->respond(r->statusCode(), {headers, n}, {bytes.data(), bytes.size()}, r->statusMessage());
 }
 
 void HttpApp::fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception,

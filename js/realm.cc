@@ -205,6 +205,23 @@ void Realm::releaseSlot(Slot* slot) {
   freeSlots_.push_back(slot);
 }
 
+v8::Local<v8::Object> Realm::iteratorResult(v8::Local<v8::Value> value, bool done) {
+  if (iteratorResult_.IsEmpty()) {
+    v8::Local<v8::ObjectTemplate> t = v8::ObjectTemplate::New(isolate_);
+    valueKey_.Set(isolate_, internalized("value"));
+    doneKey_.Set(isolate_, internalized("done"));
+    t->Set(valueKey_.Get(isolate_), v8::Undefined(isolate_));
+    t->Set(doneKey_.Get(isolate_), v8::False(isolate_));
+    iteratorResult_.Set(isolate_, t);
+  }
+  v8::Local<v8::Context> ctx = context();
+  v8::Local<v8::Object> result = iteratorResult_.Get(isolate_)->NewInstance(ctx).ToLocalChecked();
+  // Own data properties already: these are stores, not transitions.
+  if (!value->IsUndefined()) result->CreateDataProperty(ctx, valueKey_.Get(isolate_), value).Check();
+  if (done) result->CreateDataProperty(ctx, doneKey_.Get(isolate_), v8::True(isolate_)).Check();
+  return result;
+}
+
 v8::Local<v8::Object> Realm::endOfIteration() {
   if (endOfIteration_.IsEmpty()) endOfIteration_.Reset(isolate_, v8::Object::New(isolate_));
   return endOfIteration_.Get(isolate_);

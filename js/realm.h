@@ -109,6 +109,10 @@ class Realm {
   size_t liveWrappables() const { return liveCount_; }
   // A unique object, never exposed to JS, that ends an async iteration (binding.h).
   v8::Local<v8::Object> endOfIteration();
+  // A new iterator result {value, done} (https://tc39.es/ecma262/#sec-createiterresultobject),
+  // from a cached template that already has both properties, so that each result shares one
+  // map instead of taking two property transitions (iterators call this per step).
+  v8::Local<v8::Object> iteratorResult(v8::Local<v8::Value> value, bool done);
 
   // An embedded-JS helper installed by the bootstrap (e.g. "inspect"), or empty.
   v8::Local<v8::Function> helper(const char* name);
@@ -147,6 +151,9 @@ class Realm {
   Wrappable* live_ = nullptr;
   size_t liveCount_ = 0;
   v8::Global<v8::Object> endOfIteration_;
+  v8::Eternal<v8::ObjectTemplate> iteratorResult_;
+  v8::Eternal<v8::String> valueKey_;
+  v8::Eternal<v8::String> doneKey_;
   std::deque<Slot> slots_;  // a deque: slots never move
   std::vector<Slot*> freeSlots_;
   uint64_t checkpoints_ = 0;

@@ -114,8 +114,8 @@ class Connection {
   void recycleExchanges();
   // Writes the response head (and a whole body) into ex's pieces. stream: the length is
   // unknown (chunked on HTTP/1.1, close-delimited on HTTP/1.0).
-  void serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
-                 std::span<const char> body, bool stream);
+  void serialize(Exchange* ex, int status, std::string_view reason,
+                 std::span<const HttpHeader> headers, std::span<const char> body, bool stream);
 
   HttpServer& server_;
   engine::Loop& loop_;
@@ -172,9 +172,9 @@ void Exchange::addPiece(const void* data, size_t len) {
 }
 
 void Exchange::respond(int status, std::span<const HttpHeader> headers,
-                       std::span<const char> body) {
+                       std::span<const char> body, std::string_view reason) {
   TORUS_CHECK_MSG(state_ == State::kDispatched, "respond() once, on a dispatched exchange");
-  conn_->serialize(this, status, headers, body, false);
+  conn_->serialize(this, status, reason, headers, body, false);
   conn_->flush();
 }
 
@@ -187,9 +187,10 @@ void Exchange::respondText(int status, std::string_view message) {
   respond(status, kText, {body, len});
 }
 
-void Exchange::startStream(int status, std::span<const HttpHeader> headers) {
+void Exchange::startStream(int status, std::span<const HttpHeader> headers,
+                           std::string_view reason) {
   TORUS_CHECK_MSG(state_ == State::kDispatched, "startStream() once, on a dispatched exchange");
-  conn_->serialize(this, status, headers, {}, true);
+  conn_->serialize(this, status, reason, headers, {}, true);
   conn_->flush();
 }
 
@@ -247,8 +248,9 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace
 
-void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader> headers,
-                           std::span<const char> body, bool stream) {
+void Connection::serialize(Exchange* ex, int status, std::string_view reason,
+                           std::span<const HttpHeader> headers, std::span<const char> body,
+                           bool stream) {
   const HttpRequest& req = ex->request_;
   bool noBody = req.method == "HEAD" || (status >= 100 && status < 200) || status == 204 ||
                 status == 304;
@@ -260,7 +262,7 @@ void Connection::serialize(Exchange* ex, int status, std::span<const HttpHeader>
   // Tell the client when this is the last response (the connection closes once the queue
   // is empty); responses queued behind it still go out first.
   bool lastOnConnection = ex->closeAfter_ || ((inputDone_ || server_.stopping_) && !ex->next_);
-  std::string_view reason = statusReason(status);
+  if (reason.empty()) reason = statusReason(status);
   std::string_view date = server_.date();
 
   // Status line, Date, Content-Length, Connection and the blank line fit in 160 bytes.

@@ -59,15 +59,19 @@ class Exchange {
   // most kCopiedBodyBytes; a larger body must stay valid until onDone/onAbort: keep it in
   // the heap, or register a heap cleanup that releases its owner. Content-Length, Date and
   // Connection are added here (a handler's own are dropped); a HEAD request or a
-  // 1xx/204/304 status gets no body. Called at most once.
-  void respond(int status, std::span<const HttpHeader> headers, std::span<const char> body);
+  // 1xx/204/304 status gets no body. Called at most once. `reason` is the status line's
+  // reason phrase (copied; the caller checked it is a valid reason-phrase, RFC 9112
+  // §4), or empty for the standard one (statusReason).
+  void respond(int status, std::span<const HttpHeader> headers, std::span<const char> body,
+               std::string_view reason = {});
   // respond() with `message` and a newline as text/plain (errors answered without JS).
   void respondText(int status, std::string_view message);
 
   // A response of unknown length: chunked on HTTP/1.1, close-delimited on HTTP/1.0. Each
   // chunk's bytes must stay valid until onDone/onAbort (as for respond()); an empty chunk
   // is skipped. endStream() sends the terminating chunk.
-  void startStream(int status, std::span<const HttpHeader> headers);
+  void startStream(int status, std::span<const HttpHeader> headers,
+                   std::string_view reason = {});
   void writeChunk(std::span<const char> data);
   void endStream();
 

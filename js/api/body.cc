@@ -1,5 +1,9 @@
 #include "js/api/body.h"
 
+#include <cstring>
+
+#include "js/api/headers.h"
+
 namespace torus::js {
 namespace {
 
@@ -8,26 +12,71 @@ std::string_view withoutBom(std::string_view s) {
   return s.substr(0, 3) == "\xEF\xBB\xBF" ? s.substr(3) : s;
 }
 
+// A new Uint8Array over a copy of bytes (through the isolate's ArrayBuffer allocator, so
+// its limit applies).
+v8::Local<v8::Uint8Array> newBytes(Realm& realm, std::string_view bytes) {
+  auto buffer = v8::ArrayBuffer::New(realm.isolate(), bytes.size());
+  if (!bytes.empty()) memcpy(buffer->GetBackingStore()->Data(), bytes.data(), bytes.size());
+  return v8::Uint8Array::New(buffer, 0, bytes.size());
+}
+
+// The bytes of a Uint8Array made by a built-in helper.
+void copyView(v8::Local<v8::Value> v, std::string* out) {
+  if (!v->IsArrayBufferView()) {
+    out->clear();
+    return;
+  }
+  auto view = v.As<v8::ArrayBufferView>();
+  out->resize(view->ByteLength());
+  if (!out->empty()) view->CopyContents(out->data(), out->size());
+}
+
 }  // namespace
 
 JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType) {
   contentType->clear();
   if (init->IsNullOrUndefined()) return {};
-  hasBody_ = true;
   if (init->IsArrayBufferView()) {
     auto view = init.As<v8::ArrayBufferView>();
     bytes_.resize(view->ByteLength());
-    view->CopyContents(bytes_.data(), bytes_.size());
+    if (!bytes_.empty()) view->CopyContents(bytes_.data(), bytes_.size());
+    hasBody_ = true;
     return {};
   }
   if (init->IsArrayBuffer()) {
-    auto store = init.As<v8::ArrayBuffer>()->GetBackingStore();
-    bytes_.assign(static_cast<const char*>(store->Data()), store->ByteLength());
+    auto buffer = init.As<v8::ArrayBuffer>();
+    bytes_.assign(static_cast<const char*>(buffer->Data()), buffer->ByteLength());
+    hasBody_ = true;
     return {};
   }
-  v8::Local<v8::String> s;
-  if (!init->ToString(realm.context()).ToLocal(&s)) return JsError::type("invalid body");
   v8::Isolate* iso = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  if (init->IsObject()) {
+    // Blob/File, FormData, URLSearchParams: serialised by the built-ins that own them.
+    v8::Local<v8::Function> extractBody = realm.helper("extractBody");
+    v8::Local<v8::Value> result;
+    if (!extractBody.IsEmpty()) {
+      if (!extractBody->Call(ctx, v8::Undefined(iso), 1, &init).ToLocal(&result)) {
+        return JsError::pending();
+      }
+      if (result->IsObject()) {
+        auto o = result.As<v8::Object>();
+        v8::Local<v8::Value> bytes, type;
+        if (!o->Get(ctx, realm.internalized("bytes")).ToLocal(&bytes) ||
+            !o->Get(ctx, realm.internalized("contentType")).ToLocal(&type)) {
+          return JsError::pending();
+        }
+        copyView(bytes, &bytes_);
+        if (type->IsString()) *contentType = utf8(iso, type);
+        hasBody_ = true;
+        return {};
+      }
+    }
+  }
+  // USVString: ToString, lone surrogates as U+FFFD.
+  v8::Local<v8::String> s;
+  if (!init->ToString(ctx).ToLocal(&s)) return JsError::pending();
+  hasBody_ = true;
   *contentType = "text/plain;charset=UTF-8";
   if (s->IsOneByte()) {
     // Latin-1 storage: if it is all ASCII, those bytes are the UTF-8.
@@ -44,61 +93,56 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   return {};
 }
 
-bool Body::consume(Realm& realm, const char* source,
-                   v8::Local<v8::Promise::Resolver>* resolver) {
-  *resolver = v8::Promise::Resolver::New(realm.context()).ToLocalChecked();
+JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const char* cls,
+                                             const char* member) {
+  // Messages are made only on failure: text() on the request path allocates nothing here.
+  auto failure = [&](const char* what) {
+    return JsError::type(std::string("Failed to execute '") + member + "' on '" + cls +
+                         "': " + what);
+  };
+  if (used_) return failure("body stream already read");
   JsError err;
-  if (used_) {
-    err = JsError::type(std::string(source) + ": body has already been used");
-  } else if (!loadBytes(&err)) {
-  } else {
-    used_ = hasBody_;  // a null body is never "used"
-    return true;
-  }
-  v8::Local<v8::Value> exception;
-  {
-    v8::TryCatch tc(realm.isolate());
-    throwError(realm.isolate(), err);
-    exception = tc.Exception();
-  }
-  (*resolver)->Reject(realm.context(), exception).Check();
-  return false;
-}
-
-v8::Local<v8::Value> Body::text(Realm& realm, const char* source) {
-  v8::Local<v8::Promise::Resolver> r;
-  if (consume(realm, source, &r)) {
-    r->Resolve(realm.context(), v8Str(realm.isolate(), withoutBom(bytes_))).Check();
-    bytes_ = std::string();
-  }
-  return r->GetPromise();
-}
-
-v8::Local<v8::Value> Body::json(Realm& realm, const char* source) {
-  v8::Local<v8::Promise::Resolver> r;
-  if (consume(realm, source, &r)) {
-    v8::TryCatch tc(realm.isolate());
-    v8::Local<v8::Value> value;
-    if (v8::JSON::Parse(realm.context(), v8Str(realm.isolate(), withoutBom(bytes_)))
-            .ToLocal(&value)) {
-      r->Resolve(realm.context(), value).Check();
-    } else {
-      r->Reject(realm.context(), tc.Exception()).Check();
+  if (!loadBytes(&err)) return err;
+  used_ = hasBody_;  // a null body is never "used"
+  std::string bytes = std::move(bytes_);
+  bytes_ = std::string();
+  v8::Isolate* iso = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  switch (kind) {
+    case Consumer::kText:
+      return v8Str(iso, withoutBom(bytes)).As<v8::Value>();
+    case Consumer::kJson: {
+      v8::Local<v8::Value> value;
+      if (!v8::JSON::Parse(ctx, v8Str(iso, withoutBom(bytes))).ToLocal(&value)) {
+        return JsError::pending();  // the SyntaxError
+      }
+      return value;
     }
-    bytes_ = std::string();
+    case Consumer::kArrayBuffer:
+      return newBytes(realm, bytes)->Buffer().As<v8::Value>();
+    case Consumer::kBytes:
+      return newBytes(realm, bytes).As<v8::Value>();
+    case Consumer::kBlob:
+    case Consumer::kFormData: {
+      // The MIME type comes from the Content-Type header as it is now (it may have been
+      // changed since the body was set).
+      Headers* headers = bodyHeaders(realm);
+      std::optional<std::string> type = headers ? headers->get("content-type") : std::nullopt;
+      v8::Local<v8::Value> typeValue =
+          type ? latin1String(iso, *type).As<v8::Value>() : v8::Null(iso).As<v8::Value>();
+      v8::Local<v8::Function> helper =
+          realm.helper(kind == Consumer::kBlob ? "makeBlob" : "parseFormData");
+      if (helper.IsEmpty()) return failure("not available in this realm");
+      if (kind == Consumer::kBlob && !type) typeValue = v8::String::Empty(iso);
+      v8::Local<v8::Value> args[] = {newBytes(realm, bytes), typeValue};
+      v8::Local<v8::Value> result;
+      if (!helper->Call(ctx, v8::Undefined(iso), 2, args).ToLocal(&result)) {
+        return JsError::pending();
+      }
+      return result;
+    }
   }
-  return r->GetPromise();
-}
-
-v8::Local<v8::Value> Body::arrayBuffer(Realm& realm, const char* source) {
-  v8::Local<v8::Promise::Resolver> r;
-  if (consume(realm, source, &r)) {
-    auto buffer = v8::ArrayBuffer::New(realm.isolate(), bytes_.size());
-    if (!bytes_.empty()) memcpy(buffer->GetBackingStore()->Data(), bytes_.data(), bytes_.size());
-    r->Resolve(realm.context(), buffer).Check();
-    bytes_ = std::string();
-  }
-  return r->GetPromise();
+  return failure("unknown consumer");
 }
 
 }  // namespace torus::js

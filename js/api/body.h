@@ -1,8 +1,13 @@
-// The Body mixin shared by Request and Response (Fetch §5 "Body mixin"): the body's bytes,
-// bodyUsed, and the consumers text(), json(), arrayBuffer().
+// The Body mixin shared by Request and Response (https://fetch.spec.whatwg.org/#body-mixin):
+// the body's bytes, bodyUsed, and the consumers arrayBuffer(), blob(), bytes(), formData(),
+// json(), text().
 //
-// A body is whole bytes for now (streams come with ReadableStream): a string body is held as
-// UTF-8, a BufferSource body as a copy of its bytes (the spec copies too).
+// A body is whole bytes for now (ReadableStream is issue 6): a string body is held as UTF-8,
+// a BufferSource body as a copy of its bytes (the spec copies too), a Blob, FormData or
+// URLSearchParams body as the bytes the built-ins serialise it to (the realm helper
+// "extractBody", js/builtins/31_formdata.js). Until streams exist, `body` is null.
+//
+// Thread: the isolate's.
 #pragma once
 
 #include <v8.h>
@@ -14,10 +19,14 @@
 
 namespace torus::js {
 
+class Headers;
+
 class Body {
  public:
-  // Extracts a BodyInit: null/undefined (no body), string, ArrayBuffer, view; any other
-  // object is stringified. *contentType gets the type the spec implies ("" if none).
+  // https://fetch.spec.whatwg.org/#concept-bodyinit-extract for every BodyInit but
+  // ReadableStream: null/undefined (no body), ArrayBuffer, view, Blob/File, FormData,
+  // URLSearchParams; any other value is converted to a USVString. *contentType gets the type
+  // the spec implies ("" if none). `what` prefixes messages ("Failed to construct 'Request'").
   JsResult<void> extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType);
 
   bool hasBody() const { return hasBody_; }
@@ -27,12 +36,6 @@ class Body {
     hasBody_ = true;
   }
 
-  // The consumers: each marks the body used and returns a promise (rejected with a
-  // TypeError if it was already used). `source` names the class in messages.
-  v8::Local<v8::Value> text(Realm& realm, const char* source);
-  v8::Local<v8::Value> json(Realm& realm, const char* source);
-  v8::Local<v8::Value> arrayBuffer(Realm& realm, const char* source);
-
   // Hands the bytes over (for sending); marks the body used.
   std::string take() {
     used_ = true;
@@ -41,6 +44,18 @@ class Body {
   std::string_view peek() const { return bytes_; }
 
  protected:
+  enum class Consumer { kArrayBuffer, kBlob, kBytes, kFormData, kJson, kText };
+
+  // https://fetch.spec.whatwg.org/#concept-body-consume-body: the consumer's value (the
+  // binding's promiseMethod resolves the promise with it), or the error it rejects with: a
+  // TypeError when the body is used, a JSON SyntaxError, parseFormData's TypeError. Marks
+  // the body used. `cls` and `member` name the operation in messages.
+  JsResult<v8::Local<v8::Value>> consume(Realm& realm, Consumer kind, const char* cls,
+                                         const char* member);
+
+  // The headers whose Content-Type gives blob() its type and formData() its parser (null
+  // when they can no longer be read).
+  virtual Headers* bodyHeaders(Realm& realm) = 0;
   // Subclasses whose bytes arrive lazily (an incoming request) fill them in here; false
   // with *err set when they are no longer available.
   virtual bool loadBytes(JsError* err) { return true; }
@@ -49,9 +64,6 @@ class Body {
   std::string bytes_;
   bool hasBody_ = false;
   bool used_ = false;
-
- private:
-  bool consume(Realm& realm, const char* source, v8::Local<v8::Promise::Resolver>* resolver);
 };
 
 }  // namespace torus::js

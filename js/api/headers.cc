@@ -79,13 +79,52 @@ JsError invalidValue(const char* member, std::string_view value) {
 
 JsError immutable() { return JsError::type("Headers are immutable"); }
 
-v8::Local<v8::String> byteString(v8::Isolate* iso, std::string_view s) {
+// https://fetch.spec.whatwg.org/#no-cors-safelisted-request-header-name
+bool isNoCorsSafelistedName(std::string_view lower) {
+  return lower == "accept" || lower == "accept-language" || lower == "content-language" ||
+         lower == "content-type";
+}
+
+// https://fetch.spec.whatwg.org/#cors-unsafe-request-header-byte
+bool isCorsUnsafeByte(unsigned char c) {
+  return (c < 0x20 && c != 0x09) || c == 0x7f ||
+         std::string_view("\"():<>?@[\\]{}").find(char(c)) != std::string_view::npos;
+}
+
+// https://fetch.spec.whatwg.org/#cors-safelisted-request-header for the no-CORS-safelisted
+// names (value already normalized).
+bool isCorsSafelisted(std::string_view lower, std::string_view value) {
+  if (value.size() > 128) return false;
+  if (lower == "accept") {
+    return std::none_of(value.begin(), value.end(),
+                        [](char c) { return isCorsUnsafeByte(static_cast<unsigned char>(c)); });
+  }
+  if (lower == "accept-language" || lower == "content-language") {
+    return std::all_of(value.begin(), value.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+             std::string_view(" *,-.;=").find(c) != std::string_view::npos;
+    });
+  }
+  if (lower == "content-type") {
+    if (std::any_of(value.begin(), value.end(),
+                    [](char c) { return isCorsUnsafeByte(static_cast<unsigned char>(c)); })) {
+      return false;
+    }
+    // The MIME type's essence (https://mimesniff.spec.whatwg.org/#parse-a-mime-type).
+    std::string essence = lowercase(normalizeValue(value.substr(0, value.find(';'))));
+    return essence == "application/x-www-form-urlencoded" ||
+           essence == "multipart/form-data" || essence == "text/plain";
+  }
+  return false;
+}
+
+}  // namespace
+
+v8::Local<v8::String> latin1String(v8::Isolate* iso, std::string_view s) {
   return v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(s.data()),
                                     v8::NewStringType::kNormal, int(s.size()))
       .ToLocalChecked();
 }
-
-}  // namespace
 
 void Headers::describe(ClassBuilder<Headers>& c) {
   c.constructor<&Headers::construct>();
@@ -178,19 +217,25 @@ JsResult<void> Headers::appendChecked(const char* member, std::string_view name,
   if (!isHeaderName(name)) return invalidName(member, name);
   if (!isHeaderValue(value)) return invalidValue(member, value);
   if (guard_ == Guard::kImmutable) return immutable();
+  if (guard_ == Guard::kRequestNoCors && !noCorsAllowsAppend(name, value)) return {};
   appendTrusted(name, value);
   return {};
 }
 
-JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
-  if (Headers* other = Wrappable::unwrap<Headers>(init)) {
-    if (other == this) return {};
-    // The other list is already valid: copy it, combining nothing (a fast path for the
-    // spec's iteration, which get() and serialization cannot tell apart).
-    list_.insert(list_.end(), other->list_.begin(), other->list_.end());
-    changed();
-    return {};
+bool Headers::noCorsAllowsAppend(std::string_view name, std::string_view value) const {
+  std::string lower = lowercase(name);
+  if (!isNoCorsSafelistedName(lower)) return false;
+  std::optional<std::string> combined = get(lower);
+  if (combined) {
+    combined->append(", ");
+    combined->append(value);
   }
+  return isCorsSafelisted(lower, combined ? *combined : value);
+}
+
+JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
+  // A Headers init is iterated like any other sequence (its @@iterator may have been
+  // replaced, and WebIDL says to call it).
   // HeadersInit: WebIDL converts the whole value first (sequences through their iterators,
   // records key by key), then fill checks each pair.
   HeadersInit converted;
@@ -198,6 +243,22 @@ JsResult<void> Headers::fill(Realm& realm, v8::Local<v8::Value> init) {
                                     &converted)) {
     return JsError::pending();
   }
+  return fill(converted);
+}
+
+void Headers::copyFrom(const Headers& other) {
+  if (&other == this) return;
+  if (guard_ == Guard::kRequestNoCors) {
+    for (const Entry& e : other.list_) {
+      if (noCorsAllowsAppend(e.name, e.value)) appendTrusted(e.name, e.value);
+    }
+    return;
+  }
+  list_.insert(list_.end(), other.list_.begin(), other.list_.end());
+  changed();
+}
+
+JsResult<void> Headers::fill(const HeadersInit& converted) {
   if (auto* pairs = std::get_if<0>(&converted)) {
     for (const auto& pair : *pairs) {
       if (pair.size() != 2) {
@@ -221,6 +282,7 @@ JsResult<void> Headers::appendInit(std::string_view name, std::string_view value
   value = normalizeValue(value);
   if (!isHeaderName(name)) return invalidName("constructor", name);
   if (!isHeaderValue(value)) return invalidValue("constructor", value);
+  if (guard_ == Guard::kRequestNoCors && !noCorsAllowsAppend(name, value)) return {};
   appendTrusted(name, value);
   return {};
 }
@@ -247,6 +309,7 @@ JsResult<void> Headers::jsDelete(Realm& realm, ByteString name) {
   if (!isHeaderName(name.value)) return invalidName("delete", name.value);
   if (guard_ == Guard::kImmutable) return immutable();
   std::string lower = lowercase(name.value);
+  if (guard_ == Guard::kRequestNoCors && !isNoCorsSafelistedName(lower)) return {};
   if (has(lower)) remove(lower);
   return {};
 }
@@ -255,14 +318,14 @@ JsResult<v8::Local<v8::Value>> Headers::jsGet(Realm& realm, ByteString name) {
   if (!isHeaderName(name.value)) return invalidName("get", name.value);
   std::optional<std::string> v = get(lowercase(name.value));
   if (!v) return v8::Null(realm.isolate()).As<v8::Value>();
-  return byteString(realm.isolate(), *v).As<v8::Value>();
+  return latin1String(realm.isolate(), *v).As<v8::Value>();
 }
 
 v8::Local<v8::Value> Headers::getSetCookie(Realm& realm) {
   v8::Isolate* iso = realm.isolate();
   std::vector<v8::Local<v8::Value>> out;
   for (const Entry& e : list_) {
-    if (e.name == "set-cookie") out.push_back(byteString(iso, e.value));
+    if (e.name == "set-cookie") out.push_back(latin1String(iso, e.value));
   }
   return v8::Array::New(iso, out.data(), out.size());
 }
@@ -277,7 +340,12 @@ JsResult<void> Headers::jsSet(Realm& realm, ByteString name, ByteString value) {
   if (!isHeaderName(name.value)) return invalidName("set", name.value);
   if (!isHeaderValue(v)) return invalidValue("set", v);
   if (guard_ == Guard::kImmutable) return immutable();
-  setTrusted(lowercase(name.value), v);
+  std::string lower = lowercase(name.value);
+  if (guard_ == Guard::kRequestNoCors &&
+      !(isNoCorsSafelistedName(lower) && isCorsSafelisted(lower, v))) {
+    return {};
+  }
+  setTrusted(lower, v);
   return {};
 }
 

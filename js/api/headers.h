@@ -29,9 +29,11 @@ class Headers : public Wrappable {
   static constexpr WrapperType kType{"Headers"};
   static void describe(ClassBuilder<Headers>& c);
 
-  // https://fetch.spec.whatwg.org/#concept-headers-guard (only the two torus needs: request
-  // and response headers are either free to edit or frozen).
-  enum class Guard { kNone, kImmutable };
+  // https://fetch.spec.whatwg.org/#concept-headers-guard. A server has no forbidden
+  // request- or response-header names (as workerd and Deno), so "request" and "response" are
+  // kNone; kRequestNoCors keeps only no-CORS-safelisted request-headers (a Request with mode
+  // "no-cors"), silently, as the spec says.
+  enum class Guard { kNone, kImmutable, kRequestNoCors };
 
   struct Entry {
     std::string name;  // lowercase
@@ -42,11 +44,20 @@ class Headers : public Wrappable {
   // JS wrapper (or the caller deletes it).
   static Headers* create(Guard g = Guard::kNone);
 
+  // https://fetch.spec.whatwg.org/#typedefdef-headersinit
+  using HeadersInit =
+      std::variant<std::vector<std::vector<ByteString>>, Record<ByteString, ByteString>>;
+
   // https://fetch.spec.whatwg.org/#concept-headers-fill: init is a Headers, a sequence of
   // [name, value] sequences, or a record<ByteString, ByteString>. Validates like append();
-  // ignores the guard (fill runs while an object is being built). On a JS exception thrown
+  // ignores an immutable guard (fill runs while an object is being built) but not
+  // "request-no-cors". On a JS exception thrown
   // by init's iterators or getters the error is JsError::pending().
   JsResult<void> fill(Realm& realm, v8::Local<v8::Value> init);
+  // The same for an init already converted (a dictionary member).
+  JsResult<void> fill(const HeadersInit& init);
+  // Appends every entry of other's list (already valid) that this guard allows.
+  void copyFrom(const Headers& other);
 
   // Already-validated bytes (e.g. from the HTTP parser): no checks, no guard. The name is
   // lowercased here.
@@ -84,14 +95,14 @@ class Headers : public Wrappable {
   // sorted and combined list, read anew at each step so iteration sees changes.
   std::optional<std::pair<ByteString, ByteString>> pairAt(Realm& realm, size_t index) const;
 
-  // https://fetch.spec.whatwg.org/#typedefdef-headersinit
-  using HeadersInit =
-      std::variant<std::vector<std::vector<ByteString>>, Record<ByteString, ByteString>>;
   // Validates and normalizes one pair of an init and appends it (no guard).
   JsResult<void> appendInit(std::string_view name, std::string_view value);
   // Validates and normalizes (name, value) for `member` and checks the guard.
   JsResult<void> appendChecked(const char* member, std::string_view name, std::string_view value);
   void remove(std::string_view lowercaseName);
+  // Under the "request-no-cors" guard: whether appending (name, value) keeps the header a
+  // no-CORS-safelisted request-header (https://fetch.spec.whatwg.org/#dom-headers-append).
+  bool noCorsAllowsAppend(std::string_view name, std::string_view value) const;
   void changed() { sortedValid_ = false; }
 
   std::vector<Entry> list_;
@@ -99,5 +110,8 @@ class Headers : public Wrappable {
   mutable bool sortedValid_ = false;
   Guard guard_;
 };
+
+// A JS string of bytes as Latin-1 (a ByteString's value: header names and values).
+v8::Local<v8::String> latin1String(v8::Isolate* isolate, std::string_view bytes);
 
 }  // namespace torus::js

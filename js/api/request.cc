@@ -1,6 +1,11 @@
 #include "js/api/request.h"
 
+#include <strings.h>
+
 #include <algorithm>
+#include <cstring>
+
+#include "js/api/url.h"
 
 namespace torus::js {
 
@@ -15,18 +20,37 @@ void ExecutionContext::waitUntil(Realm& realm, v8::Local<v8::Value> promise) {
 
 void Request::describe(ClassBuilder<Request>& c) {
   c.constructor<&Request::construct>();
+  // Attributes and operations in the IDL's order (Request, then the Body mixin).
   c.getter<&Request::method>("method");
   c.getter<&Request::url>("url");
   c.getter<&Request::headers>("headers");
-  c.getter<&Request::bodyUsed>("bodyUsed");
+  c.getter<&Request::destination>("destination");
+  c.getter<&Request::referrer>("referrer");
+  c.getter<&Request::referrerPolicy>("referrerPolicy");
+  c.getter<&Request::mode>("mode");
+  c.getter<&Request::credentials>("credentials");
+  c.getter<&Request::cache>("cache");
   c.getter<&Request::redirect>("redirect");
-  c.method<&Request::text>("text");
-  c.method<&Request::json>("json");
-  c.method<&Request::arrayBuffer>("arrayBuffer");
+  c.getter<&Request::integrity>("integrity");
+  c.getter<&Request::keepalive>("keepalive");
+  c.getter<&Request::isReloadNavigation>("isReloadNavigation");
+  c.getter<&Request::isHistoryNavigation>("isHistoryNavigation");
+  c.getter<&Request::signal>("signal");
+  c.getter<&Request::duplex>("duplex");
   c.method<&Request::clone>("clone");
+  c.getter<&Request::body>("body");
+  c.getter<&Request::bodyUsed>("bodyUsed");
+  c.promiseMethod<&Request::arrayBuffer>("arrayBuffer");
+  c.promiseMethod<&Request::blob>("blob");
+  c.promiseMethod<&Request::bytes>("bytes");
+  c.promiseMethod<&Request::formData>("formData");
+  c.promiseMethod<&Request::json>("json");
+  c.promiseMethod<&Request::text>("text");
 }
 
 namespace {
+
+constexpr const char* kConstruct = "Failed to construct 'Request': ";
 
 bool isToken(std::string_view s) {
   if (s.empty()) return false;
@@ -36,7 +60,7 @@ bool isToken(std::string_view s) {
   return true;
 }
 
-// Methods the spec normalizes to upper case.
+// https://fetch.spec.whatwg.org/#concept-method-normalize
 std::string normalizeMethod(std::string m) {
   static const char* kNormal[] = {"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"};
   for (const char* n : kNormal) {
@@ -45,12 +69,56 @@ std::string normalizeMethod(std::string m) {
   return m;
 }
 
+bool isForbiddenMethod(const std::string& m) {
+  return !strcasecmp(m.c_str(), "CONNECT") || !strcasecmp(m.c_str(), "TRACE") ||
+         !strcasecmp(m.c_str(), "TRACK");
+}
+
+// A serialized URL has credentials when its authority holds an '@' (the userinfo's own '@'s
+// are percent-encoded).
+bool hasCredentials(std::string_view href) {
+  size_t scheme = href.find(':');
+  if (scheme == std::string_view::npos || href.substr(scheme + 1, 2) != "//") return false;
+  std::string_view rest = href.substr(scheme + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  return authority.find('@') != std::string_view::npos;
+}
+
+// "Failed to construct 'Request': " and m.
+JsError constructError(std::string m) { return JsError::type(std::string(kConstruct) + m); }
+
+// A new AbortSignal following parent (null: a fresh one), from the built-ins.
+JsResult<v8::Local<v8::Value>> newSignal(Realm& realm, v8::Local<v8::Value> parent) {
+  v8::Local<v8::Function> make = realm.helper("requestSignal");
+  if (make.IsEmpty()) return JsError::type("AbortSignal is not available in this realm");
+  v8::Local<v8::Value> signal;
+  if (!make->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &parent)
+           .ToLocal(&signal)) {
+    return JsError::pending();
+  }
+  return signal;
+}
+
 }  // namespace
 
 Request::Request(ExecutionContext* incoming) : context_(incoming) {
   const net::HttpRequest& req = incoming->exchange()->request();
   hasBody_ = req.body && req.body->size() > 0;
   bodyLoaded_ = !hasBody_;
+}
+
+Request::~Request() {
+  if (!context_ && !wrapped_) delete headers_;
+}
+
+void Request::attached(Realm& realm) {
+  // The signal made by the constructor moves onto the wrapper, where the GC sees it.
+  wrapped_ = true;
+  if (!signalRef_.IsEmpty()) {
+    setTraced(realm, kSignalSlot, signalRef_.Get(realm.isolate()));
+    signalRef_.Reset();
+  }
+  setTraced(realm, kHeadersSlot, wrap(realm, headers_));
 }
 
 std::string_view Request::methodText() const {
@@ -77,80 +145,151 @@ std::string_view Request::urlText() {
   return incomingUrl_;
 }
 
-JsResult<Request*> Request::construct(Realm& realm, v8::Local<v8::Value> input,
-                                      Optional<v8::Local<v8::Value>> init) {
-  auto* r = new Request();
-  auto fail = [&](JsError e) -> JsResult<Request*> {
-    delete r;
-    return e;
-  };
+void Request::copyState(Request& other) {
+  method_ = other.methodText();
+  url_ = other.urlText();
+  referrer_ = other.referrer_;
+  integrity_ = other.integrity_;
+  mode_ = other.mode_;
+  credentials_ = other.credentials_;
+  cache_ = other.cache_;
+  redirect_ = other.redirect_;
+  referrerPolicy_ = other.referrerPolicy_;
+  keepalive_ = other.keepalive_;
+}
+
+// https://fetch.spec.whatwg.org/#dom-request
+JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::string> input,
+                                      RequestInit init) {
+  std::unique_ptr<Request> r(new Request());
+  Request* other = nullptr;
+  v8::Local<v8::Value> parentSignal = v8::Null(realm.isolate());
   r->headers_ = Headers::create();
-  r->headersRef_.Reset(realm.isolate(), wrap(realm, r->headers_));
-  if (Request* other = Wrappable::unwrap<Request>(input)) {
-    r->method_ = other->methodText();
-    r->url_ = other->urlText();
-    Headers* h = other->ensureHeaders(realm);
-    if (!h) return fail(JsError::type("Failed to construct 'Request': the request has ended"));
-    for (const auto& e : h->list()) r->headers_->appendTrusted(e.name, e.value);
-    if (other->hasBody_) {
-      JsError err;
-      if (other->used_ || !other->loadBytes(&err)) {
-        return fail(JsError::type("Failed to construct 'Request': body is unusable"));
-      }
-      r->setBytes(std::move(other->bytes_));
-      other->used_ = true;  // the new request took the body
+  if (auto* url = std::get_if<std::string>(&input)) {
+    std::optional<std::string> parsed = parseUrl(*url);
+    if (!parsed) return constructError("Invalid URL '" + *url + "'");
+    if (hasCredentials(*parsed)) {
+      return constructError("Request cannot be constructed from a URL that includes "
+                         "credentials: '" + *url + "'");
     }
+    r->url_ = std::move(*parsed);
   } else {
-    r->url_ = utf8(realm.isolate(), input);
-    // A full URL parser arrives with URL; until then an absolute URL is required.
-    size_t colon = r->url_.find(':');
-    if (colon == std::string::npos || colon == 0 ||
-        r->url_.find_first_of(" \r\n\t") != std::string::npos) {
-      return fail(JsError::type("Failed to construct 'Request': Invalid URL '" + r->url_ + "'"));
+    other = std::get<Request*>(input);
+    Headers* h = other->ensureHeaders(realm);
+    if (!h) return constructError("the input request has ended");
+    r->copyState(*other);
+    r->headers_->copyFrom(*h);
+    parentSignal = other->ensureSignal(realm);
+    if (parentSignal.IsEmpty()) return JsError::pending();
+  }
+  if (init.window && !(*init.window)->IsNull()) {
+    return constructError("'window' must be null");
+  }
+  if (!init.empty()) {
+    // A request made from another with new init is not a navigation, and its referrer
+    // starts over.
+    if (r->mode_ == RequestMode::kNavigate) r->mode_ = RequestMode::kSameOrigin;
+    r->referrer_ = "about:client";
+    r->referrerPolicy_ = ReferrerPolicy::kEmpty;
+  }
+  if (init.referrer) {
+    if (init.referrer->empty()) {
+      r->referrer_.clear();  // no-referrer
+    } else {
+      std::optional<std::string> parsed = parseUrl(*init.referrer);
+      if (!parsed) return constructError("Referrer '" + *init.referrer + "' is not a valid URL.");
+      // about:client is the client; with no origin on a server, any other URL is kept.
+      r->referrer_ = std::move(*parsed);
     }
   }
-  if (init && (*init)->IsObject()) {
-    auto o = (*init).As<v8::Object>();
-    v8::Local<v8::Context> ctx = realm.context();
-    v8::Local<v8::Value> v;
-    if (!o->Get(ctx, realm.internalized("method")).ToLocal(&v)) return fail(JsError::pending());
-    if (!v->IsUndefined()) {
-      std::string m = utf8(realm.isolate(), v);
-      if (!isToken(m)) {
-        return fail(JsError::type("Failed to construct 'Request': '" + m +
-                                  "' is not a valid HTTP method."));
-      }
-      m = normalizeMethod(std::move(m));
-      if (!strcasecmp(m.c_str(), "CONNECT") || !strcasecmp(m.c_str(), "TRACE") ||
-          !strcasecmp(m.c_str(), "TRACK")) {
-        return fail(JsError::type("Failed to construct 'Request': '" + m +
-                                  "' HTTP method is unsupported."));
-      }
-      r->method_ = std::move(m);
+  if (init.referrerPolicy) r->referrerPolicy_ = *init.referrerPolicy;
+  if (init.mode) {
+    if (*init.mode == RequestMode::kNavigate) {
+      return constructError("Cannot construct a Request with a RequestInit whose mode member is "
+                         "set as 'navigate'.");
     }
-    if (!o->Get(ctx, realm.internalized("headers")).ToLocal(&v)) return fail(JsError::pending());
-    if (!v->IsUndefined()) {
-      Headers* fresh = Headers::create();
-      r->headersRef_.Reset(realm.isolate(), wrap(realm, fresh));
-      r->headers_ = fresh;
-      JsResult<void> ok = fresh->fill(realm, v);
-      if (!ok.ok()) return fail(ok.error());
+    r->mode_ = *init.mode;
+  }
+  if (init.credentials) r->credentials_ = *init.credentials;
+  if (init.cache) r->cache_ = *init.cache;
+  if (r->cache_ == RequestCache::kOnlyIfCached && r->mode_ != RequestMode::kSameOrigin) {
+    return constructError("'only-if-cached' can be set only with 'same-origin' mode");
+  }
+  if (init.redirect) r->redirect_ = *init.redirect;
+  if (init.integrity) r->integrity_ = *init.integrity;
+  if (init.keepalive) r->keepalive_ = *init.keepalive;
+  if (init.method) {
+    std::string m = init.method->value;
+    if (!isToken(m)) return constructError("'" + m + "' is not a valid HTTP method.");
+    if (isForbiddenMethod(m)) return constructError("'" + m + "' HTTP method is unsupported.");
+    r->method_ = normalizeMethod(std::move(m));
+  }
+  if (init.signal) {
+    v8::Local<v8::Value> s = *init.signal;
+    if (!s->IsNull()) {
+      v8::Local<v8::Function> isSignal = realm.helper("isAbortSignal");
+      v8::Local<v8::Value> yes;
+      if (isSignal.IsEmpty() ||
+          !isSignal->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &s).ToLocal(&yes)) {
+        return JsError::pending();
+      }
+      if (!yes->IsTrue()) {
+        return JsError::type("Failed to construct 'Request': Failed to read the 'signal' "
+                             "property from 'RequestInit': The provided value is not of type "
+                             "'AbortSignal'.");
+      }
     }
-    if (!o->Get(ctx, realm.internalized("body")).ToLocal(&v)) return fail(JsError::pending());
-    if (!v->IsNullOrUndefined()) {
-      if (r->method_ == "GET" || r->method_ == "HEAD") {
-        return fail(JsError::type("Failed to construct 'Request': Request with GET/HEAD "
-                                  "method cannot have body."));
-      }
-      std::string contentType;
-      JsResult<void> ok = r->extract(realm, v, &contentType);
-      if (!ok.ok()) return fail(ok.error());
-      if (!contentType.empty() && !r->headers_->has("content-type")) {
-        r->headers_->appendTrusted("content-type", contentType);
-      }
+    parentSignal = s;
+  }
+  if (r->mode_ == RequestMode::kNoCors) {
+    if (r->method_ != "GET" && r->method_ != "HEAD" && r->method_ != "POST") {
+      return constructError("'" + r->method_ + "' is unsupported in no-cors mode.");
     }
   }
-  return r;
+  JsResult<v8::Local<v8::Value>> signal = newSignal(realm, parentSignal);
+  if (!signal.ok()) return signal.error();
+  r->signalRef_.Reset(realm.isolate(), signal.value());
+  bool noCors = r->mode_ == RequestMode::kNoCors;
+  if (init.headers || noCors) {
+    // The init's headers replace the input's; in no-cors mode only safelisted ones stay.
+    Headers* fresh =
+        Headers::create(noCors ? Headers::Guard::kRequestNoCors : Headers::Guard::kNone);
+    JsResult<void> ok;
+    if (init.headers) {
+      ok = fresh->fill(*init.headers);
+    } else {
+      fresh->copyFrom(*r->headers_);
+    }
+    if (!ok.ok()) {
+      delete fresh;
+      return ok.error();
+    }
+    delete r->headers_;
+    r->headers_ = fresh;
+  }
+  bool inputHasBody = other && other->hasBody_;
+  bool initHasBody = init.body && !(*init.body)->IsNullOrUndefined();
+  if ((initHasBody || inputHasBody) && (r->method_ == "GET" || r->method_ == "HEAD")) {
+    return constructError("Request with GET/HEAD method cannot have body.");
+  }
+  if (initHasBody) {
+    std::string contentType;
+    JsResult<void> ok = r->extract(realm, *init.body, &contentType);
+    if (!ok.ok()) return ok.error();
+    if (!contentType.empty() && !r->headers_->has("content-type")) {
+      r->headers_->appendTrusted("content-type", contentType);
+    }
+  } else if (inputHasBody) {
+    // The new request takes the input's body; the input is disturbed.
+    JsError err;
+    if (other->used_) return constructError("Cannot construct a Request with a Request object "
+                                         "that has already been used.");
+    if (!other->loadBytes(&err)) return err;
+    r->setBytes(std::move(other->bytes_));
+    other->bytes_ = std::string();
+    other->used_ = true;
+  }
+  return r.release();
 }
 
 Headers* Request::ensureHeaders(Realm& realm) {
@@ -167,10 +306,32 @@ Headers* Request::ensureHeaders(Realm& realm) {
 }
 
 JsResult<v8::Local<v8::Value>> Request::headers(Realm& realm) {
+  if (wrapped_) return traced(realm, kHeadersSlot);
   if (!ensureHeaders(realm)) {
     return JsError::type("Request.headers: the request has ended (its response was sent)");
   }
-  return headersRef_.Get(realm.isolate()).As<v8::Value>();
+  return headersRef_.Get(realm.isolate());
+}
+
+v8::Local<v8::Value> Request::ensureSignal(Realm& realm) {
+  if (wrapped_) return traced(realm, kSignalSlot);
+  if (signalRef_.IsEmpty()) {
+    // An incoming request's signal: made on first use (it never aborts: the request's end
+    // releases the Request itself).
+    JsResult<v8::Local<v8::Value>> s = newSignal(realm, v8::Null(realm.isolate()));
+    if (!s.ok()) {
+      throwError(realm.isolate(), s.error());
+      return {};
+    }
+    signalRef_.Reset(realm.isolate(), s.value());
+  }
+  return signalRef_.Get(realm.isolate());
+}
+
+JsResult<v8::Local<v8::Value>> Request::signal(Realm& realm) {
+  v8::Local<v8::Value> s = ensureSignal(realm);
+  if (s.IsEmpty()) return JsError::pending();
+  return s;
 }
 
 bool Request::loadBytes(JsError* err) {
@@ -180,21 +341,28 @@ bool Request::loadBytes(JsError* err) {
   return true;
 }
 
+// https://fetch.spec.whatwg.org/#dom-request-clone
 JsResult<v8::Local<v8::Value>> Request::clone(Realm& realm) {
   if (used_) return JsError::type("Failed to execute 'clone' on 'Request': body is used");
   JsError err;
-  if (!ensureHeaders(realm) || !loadBytes(&err)) {
+  Headers* h = ensureHeaders(realm);
+  if (!h || !loadBytes(&err)) {
     return JsError::type("Failed to execute 'clone' on 'Request': the request has ended");
   }
+  v8::Local<v8::Value> parent = ensureSignal(realm);
+  if (parent.IsEmpty()) return JsError::pending();
+  JsResult<v8::Local<v8::Value>> signal = newSignal(realm, parent);
+  if (!signal.ok()) return signal.error();
   auto* r = new Request();
-  r->method_ = methodText();
-  r->url_ = urlText();
-  r->headers_ = Headers::create();
-  for (const auto& e : headers_->list()) r->headers_->appendTrusted(e.name, e.value);
-  r->headersRef_.Reset(realm.isolate(), wrap(realm, r->headers_));
+  r->copyState(*this);
+  r->headers_ = Headers::create(h->guard());
+  r->headers_->copyFrom(*h);
   r->hasBody_ = hasBody_;
   r->bytes_ = bytes_;
-  return wrap(realm, r).As<v8::Value>();
+  r->signalRef_.Reset(realm.isolate(), signal.value());
+  v8::Local<v8::Object> obj = wrap(realm, r);
+  r->attached(realm);
+  return obj.As<v8::Value>();
 }
 
 }  // namespace torus::js

@@ -1,27 +1,33 @@
 #include "js/api/response.h"
 
+#include "js/api/url.h"
+
 namespace torus::js {
 
 void Response::describe(ClassBuilder<Response>& c) {
   c.constructor<&Response::construct>();
-  c.staticMethod<&Response::json>("json");
-  c.staticMethod<&Response::redirect>("redirect");
   c.staticMethod<&Response::error>("error");
-  c.getter<&Response::status>("status");
-  c.getter<&Response::statusText>("statusText");
-  c.getter<&Response::ok>("ok");
-  c.getter<&Response::redirected>("redirected");
+  c.staticMethod<&Response::redirect>("redirect");
+  c.staticMethod<&Response::json>("json");
   c.getter<&Response::type>("type");
   c.getter<&Response::url>("url");
+  c.getter<&Response::redirected>("redirected");
+  c.getter<&Response::status>("status");
+  c.getter<&Response::ok>("ok");
+  c.getter<&Response::statusText>("statusText");
   c.getter<&Response::headers>("headers");
-  c.getter<&Response::bodyUsed>("bodyUsed");
-  c.method<&Response::text>("text");
-  c.method<&Response::jsonBody>("json");
-  c.method<&Response::arrayBuffer>("arrayBuffer");
   c.method<&Response::clone>("clone");
+  c.getter<&Response::body>("body");
+  c.getter<&Response::bodyUsed>("bodyUsed");
+  c.promiseMethod<&Response::arrayBuffer>("arrayBuffer");
+  c.promiseMethod<&Response::blob>("blob");
+  c.promiseMethod<&Response::bytes>("bytes");
+  c.promiseMethod<&Response::formData>("formData");
+  c.promiseMethod<&Response::jsonBody>("json");
+  c.promiseMethod<&Response::text>("text");
 }
 
-Response* Response::create(Realm& realm) {
+Response* Response::create() {
   auto* r = new Response();
   r->headers_ = Headers::create();
   return r;
@@ -29,7 +35,7 @@ Response* Response::create(Realm& realm) {
 
 namespace {
 
-// reason-phrase = *( HTAB / SP / VCHAR / obs-text )
+// reason-phrase = *( HTAB / SP / VCHAR / obs-text ), on Latin-1 bytes.
 bool validReason(std::string_view s) {
   for (unsigned char c : s) {
     if (c != '\t' && (c < 0x20 || c == 0x7f)) return false;
@@ -37,71 +43,71 @@ bool validReason(std::string_view s) {
   return true;
 }
 
-v8::Local<v8::Value> get(Realm& realm, v8::Local<v8::Object> o, const char* key) {
-  return o->Get(realm.context(), realm.internalized(key)).FromMaybe(v8::Local<v8::Value>());
-}
+bool isNullBodyStatus(int s) { return s == 101 || s == 103 || s == 204 || s == 205 || s == 304; }
+
+bool isRedirectStatus(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
 
 }  // namespace
 
-JsResult<void> Response::init(Realm& realm, v8::Local<v8::Value> init,
-                              const std::string& contentType) {
-  if (!init.IsEmpty() && !init->IsNullOrUndefined()) {
-    if (!init->IsObject()) {
-      return JsError::type("Failed to construct 'Response': The provided value is not of "
-                           "type 'ResponseInit'.");
-    }
-    // A getter or conversion that throws leaves its exception pending: JsError::pending().
-    auto o = init.As<v8::Object>();
-    v8::Local<v8::Value> status = get(realm, o, "status");
-    if (status.IsEmpty()) return JsError::pending();
-    if (!status->IsUndefined()) {
-      double d;
-      if (!status->NumberValue(realm.context()).To(&d)) return JsError::pending();
-      if (!(d >= 200 && d <= 599) || d != double(int32_t(d))) {
-        return JsError::range("Failed to construct 'Response': The status provided (" +
-                              utf8(realm.isolate(), status) +
-                              ") is outside the range [200, 599].");
-      }
-      status_ = int32_t(d);
-    }
-    v8::Local<v8::Value> text = get(realm, o, "statusText");
-    if (text.IsEmpty()) return JsError::pending();
-    if (!text->IsUndefined()) {
-      statusText_ = utf8(realm.isolate(), text);
-      if (!validReason(statusText_)) {
-        return JsError::type("Failed to construct 'Response': Invalid statusText.");
-      }
-    }
-    v8::Local<v8::Value> headers = get(realm, o, "headers");
-    if (headers.IsEmpty()) return JsError::pending();
-    if (!headers->IsUndefined()) {
-      JsResult<void> r = headers_->fill(realm, headers);
-      if (!r.ok()) return r;
-    }
+JsResult<void> Response::initialize(const ResponseInit& init, std::string_view contentType,
+                                    const char* what) {
+  if (init.status < 200 || init.status > 599) {
+    return JsError::range(std::string(what) + "The status provided (" +
+                          std::to_string(init.status) + ") is outside the range [200, 599].");
   }
-  if (hasBody_ && (status_ == 204 || status_ == 205 || status_ == 304)) {
-    return JsError::type("Failed to construct 'Response': Response with null body status "
-                         "cannot have body");
+  if (!validReason(init.statusText.value)) {
+    return JsError::type(std::string(what) + "Invalid statusText.");
   }
-  if (!contentType.empty() && !headers_->has("content-type")) {
-    headers_->appendTrusted("content-type", contentType);
+  status_ = init.status;
+  if (!init.statusText.value.empty()) statusText_ = init.statusText.value;
+  if (init.headers) {
+    JsResult<void> r = headers_->fill(*init.headers);
+    if (!r.ok()) return r;
+  }
+  return setBodyType(contentType, what);
+}
+
+JsResult<void> Response::setBodyType(std::string_view contentType, const char* what) {
+  if (hasBody_) {
+    if (isNullBodyStatus(status_)) {
+      return JsError::type(std::string(what) +
+                           "Response with null body status cannot have body");
+    }
+    if (!contentType.empty() && !headers_->has("content-type")) {
+      headers_->appendTrusted("content-type", contentType);
+    }
   }
   return {};
 }
 
-JsResult<Response*> Response::construct(Realm& realm, Optional<v8::Local<v8::Value>> body,
-                                        Optional<v8::Local<v8::Value>> init) {
-  Response* r = create(realm);
-  std::string contentType;
-  JsResult<void> ok = body ? r->extract(realm, *body, &contentType) : JsResult<void>();
-  if (ok.ok()) ok = r->init(realm, init.value_or(v8::Local<v8::Value>()), contentType);
-  if (!ok.ok()) {
-    delete r;
-    return ok.error();
+JsResult<void> Response::initialize(Realm& realm, Optional<v8::Local<v8::Value>> init,
+                                    std::string_view contentType, const char* member,
+                                    const char* what) {
+  // No init: every default (status 200, no statusText, no headers) is already in place.
+  if (!init || (*init)->IsNullOrUndefined()) return setBodyType(contentType, what);
+  ResponseInit dict;
+  if (!Converter<ResponseInit>::from(ArgContext{realm, "Response", member, 2}, *init, &dict)) {
+    return JsError::pending();
   }
-  return r;
+  return initialize(dict, contentType, what);
 }
 
+// https://fetch.spec.whatwg.org/#dom-response
+JsResult<Response*> Response::construct(Realm& realm, Optional<v8::Local<v8::Value>> body,
+                                        Optional<v8::Local<v8::Value>> init) {
+  std::unique_ptr<Response> r(create());
+  std::string contentType;
+  if (body) {
+    JsResult<void> ok = r->extract(realm, *body, &contentType);
+    if (!ok.ok()) return ok.error();
+  }
+  JsResult<void> ok =
+      r->initialize(realm, init, contentType, "constructor", "Failed to construct 'Response': ");
+  if (!ok.ok()) return ok.error();
+  return r.release();
+}
+
+// https://fetch.spec.whatwg.org/#dom-response-json
 JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value> data,
                                               Optional<v8::Local<v8::Value>> init) {
   v8::Local<v8::String> text;
@@ -112,39 +118,42 @@ JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value>
     return JsError::type("Failed to execute 'json' on 'Response': The data is not "
                          "JSON-serializable.");
   }
-  Response* r = create(realm);
-  r->hasBody_ = true;
-  r->bytes_ = utf8(realm.isolate(), text);
-  JsResult<void> ok = r->init(realm, init.value_or(v8::Local<v8::Value>()), "application/json");
-  if (!ok.ok()) {
-    delete r;
-    return ok.error();
+  std::unique_ptr<Response> r(create());
+  std::string contentType;
+  JsResult<void> ok = r->extract(realm, text, &contentType);
+  if (ok.ok()) {
+    ok = r->initialize(realm, init, "application/json", "json",
+                       "Failed to execute 'json' on 'Response': ");
   }
-  return wrap(realm, r).As<v8::Value>();
+  if (!ok.ok()) return ok.error();
+  return wrap(realm, r.release()).As<v8::Value>();
 }
 
+// https://fetch.spec.whatwg.org/#dom-response-redirect
 JsResult<v8::Local<v8::Value>> Response::redirect(Realm& realm, std::string url,
-                                                  Optional<int32_t> status) {
-  int32_t code = status.value_or(302);
-  if (code != 301 && code != 302 && code != 303 && code != 307 && code != 308) {
-    return JsError::range("Failed to execute 'redirect' on 'Response': Invalid status code " +
-                          std::to_string(code));
-  }
-  if (url.find(':') == std::string::npos || url.find_first_of("\r\n") != std::string::npos) {
+                                                  Optional<uint16_t> status) {
+  std::optional<std::string> parsed = parseUrl(url);
+  if (!parsed) {
     return JsError::type("Failed to execute 'redirect' on 'Response': Invalid URL '" + url +
                          "'");
   }
-  Response* r = create(realm);
+  int code = status.value_or(302);
+  if (!isRedirectStatus(code)) {
+    return JsError::range("Failed to execute 'redirect' on 'Response': Invalid status code " +
+                          std::to_string(code));
+  }
+  Response* r = create();
   r->status_ = code;
-  r->headers_->appendTrusted("location", url);
+  r->headers_->appendTrusted("location", *parsed);
   r->headers_->setGuard(Headers::Guard::kImmutable);
   return wrap(realm, r).As<v8::Value>();
 }
 
+// https://fetch.spec.whatwg.org/#dom-response-error
 JsResult<v8::Local<v8::Value>> Response::error(Realm& realm) {
-  Response* r = create(realm);
+  Response* r = create();
   r->status_ = 0;
-  r->type_ = "error";
+  r->type_ = ResponseType::kError;
   r->headers_->setGuard(Headers::Guard::kImmutable);
   return wrap(realm, r).As<v8::Value>();
 }
@@ -161,15 +170,17 @@ v8::Local<v8::Value> Response::headers(Realm& realm) {
   return traced(realm, kHeadersSlot);
 }
 
+// https://fetch.spec.whatwg.org/#dom-response-clone
 JsResult<v8::Local<v8::Value>> Response::clone(Realm& realm) {
   if (used_) return JsError::type("Failed to execute 'clone' on 'Response': body is used");
-  Response* r = create(realm);
+  Response* r = create();
   r->status_ = status_;
   r->statusText_ = statusText_;
   r->type_ = type_;
   r->hasBody_ = hasBody_;
   r->bytes_ = bytes_;
-  for (const auto& e : headers_->list()) r->headers_->appendTrusted(e.name, e.value);
+  r->headers_->copyFrom(*headers_);
+  r->headers_->setGuard(headers_->guard());
   return wrap(realm, r).As<v8::Value>();
 }
 

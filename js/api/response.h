@@ -1,6 +1,13 @@
 // Fetch `Response` (https://fetch.spec.whatwg.org/#response-class).
+//
+// Server behaviour (as workerd and Deno): the "response" headers guard filters nothing
+// (there are no forbidden response-header names on a server; Set-Cookie is the app's to
+// send), and a statusText reaches the status line on the wire (js/http_app.cc).
+//
+// Thread: the isolate's.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "js/api/body.h"
@@ -9,48 +16,98 @@
 
 namespace torus::js {
 
+// https://fetch.spec.whatwg.org/#responseinit
+struct ResponseInit {
+  static constexpr const char* kName = "ResponseInit";
+  Optional<Headers::HeadersInit> headers;
+  uint16_t status = 200;
+  ByteString statusText;
+  static constexpr auto members() {
+    return std::tuple(field("headers", &ResponseInit::headers),
+                      field("status", &ResponseInit::status),
+                      field("statusText", &ResponseInit::statusText));
+  }
+};
+
+enum class ResponseType : uint8_t { kBasic, kCors, kDefault, kError, kOpaque, kOpaqueRedirect };
+template <>
+struct EnumValues<ResponseType> {
+  static constexpr const char* kName = "ResponseType";
+  static constexpr std::string_view kValues[] = {"basic", "cors",   "default",
+                                                 "error", "opaque", "opaqueredirect"};
+};
+
 class Response : public Wrappable, public Body {
  public:
   static constexpr WrapperType kType{"Response"};
   static void describe(ClassBuilder<Response>& c);
 
+  // init is converted to a ResponseInit here, not by the binding, so that the common
+  // `new Response(body)` skips the dictionary entirely.
   static JsResult<Response*> construct(Realm& realm, Optional<v8::Local<v8::Value>> body,
                                        Optional<v8::Local<v8::Value>> init);
+  ~Response() override;
+  static JsResult<v8::Local<v8::Value>> error(Realm& realm);
+  static JsResult<v8::Local<v8::Value>> redirect(Realm& realm, std::string url,
+                                                 Optional<uint16_t> status);
   static JsResult<v8::Local<v8::Value>> json(Realm& realm, v8::Local<v8::Value> data,
                                              Optional<v8::Local<v8::Value>> init);
-  static JsResult<v8::Local<v8::Value>> redirect(Realm& realm, std::string url,
-                                                 Optional<int32_t> status);
-  static JsResult<v8::Local<v8::Value>> error(Realm& realm);
 
-  int32_t status(Realm&) const { return status_; }
-  ByteString statusText(Realm&) const { return {statusText_}; }
-  bool ok(Realm&) const { return status_ >= 200 && status_ <= 299; }
-  bool redirected(Realm&) const { return false; }
-  std::string type(Realm&) const { return type_; }
+  ResponseType type(Realm&) const { return type_; }
   std::string url(Realm&) const { return ""; }
+  bool redirected(Realm&) const { return false; }
+  int32_t status(Realm&) const { return status_; }
+  bool ok(Realm&) const { return status_ >= 200 && status_ <= 299; }
+  ByteString statusText(Realm&) const { return {statusText_}; }
   v8::Local<v8::Value> headers(Realm& realm);
-  bool bodyUsed(Realm&) const { return used_; }
-  v8::Local<v8::Value> text(Realm& realm) { return Body::text(realm, "Response.text"); }
-  v8::Local<v8::Value> jsonBody(Realm& realm) { return Body::json(realm, "Response.json"); }
-  v8::Local<v8::Value> arrayBuffer(Realm& realm) {
-    return Body::arrayBuffer(realm, "Response.arrayBuffer");
-  }
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
+  v8::Local<v8::Value> body(Realm& realm) const { return v8::Null(realm.isolate()); }
+  bool bodyUsed(Realm&) const { return used_; }
+  JsResult<v8::Local<v8::Value>> arrayBuffer(Realm& r) {
+    return consume(r, Consumer::kArrayBuffer, "Response", "arrayBuffer");
+  }
+  JsResult<v8::Local<v8::Value>> blob(Realm& r) {
+    return consume(r, Consumer::kBlob, "Response", "blob");
+  }
+  JsResult<v8::Local<v8::Value>> bytes(Realm& r) {
+    return consume(r, Consumer::kBytes, "Response", "bytes");
+  }
+  JsResult<v8::Local<v8::Value>> formData(Realm& r) {
+    return consume(r, Consumer::kFormData, "Response", "formData");
+  }
+  JsResult<v8::Local<v8::Value>> jsonBody(Realm& r) {
+    return consume(r, Consumer::kJson, "Response", "json");
+  }
+  JsResult<v8::Local<v8::Value>> text(Realm& r) {
+    return consume(r, Consumer::kText, "Response", "text");
+  }
 
   // For the HTTP glue.
   int statusCode() const { return status_; }
+  // The status message as given (Latin-1 bytes, a valid reason-phrase), or empty: the
+  // status line then carries the standard reason.
+  std::string_view statusMessage() const { return statusText_; }
   Headers* headerList() const { return headers_; }
 
  private:
-  // Applies a ResponseInit dictionary (status, statusText, headers) and the body's implied
-  // Content-Type.
-  JsResult<void> init(Realm& realm, v8::Local<v8::Value> init, const std::string& contentType);
-  static Response* create(Realm& realm);
-  ~Response() override;
+  // https://fetch.spec.whatwg.org/#initialize-a-response, with the body already extracted
+  // (hasBody_) and the Content-Type it implies ("" for none). `what` prefixes messages (a
+  // literal: nothing is allocated unless there is an error).
+  JsResult<void> initialize(const ResponseInit& init, std::string_view contentType,
+                            const char* what);
+  // The same from the JS value of the init argument (argument 2 of `member`; undefined:
+  // every default).
+  JsResult<void> initialize(Realm& realm, Optional<v8::Local<v8::Value>> init,
+                            std::string_view contentType, const char* member, const char* what);
+  // The end of initialize: a null-body status refuses the body, whose type becomes the
+  // Content-Type unless the headers have one.
+  JsResult<void> setBodyType(std::string_view contentType, const char* what);
+  Headers* bodyHeaders(Realm&) override { return headers_; }
+  static Response* create();
 
   int32_t status_ = 200;
   std::string statusText_;
-  std::string type_ = "default";
+  ResponseType type_ = ResponseType::kDefault;
   // Owned here until JS first reads `headers`; from then on by its wrapper, which is kept
   // traced on ours. Most responses are sent without their headers ever reaching JS.
   Headers* headers_ = nullptr;

@@ -12,7 +12,7 @@
 // them from natives (not globalThis) keeps user code that replaces setTimeout out of it.
 //
 // Exported as internals.abort: { isSignal, aborted, reason, addAlgorithm, removeAlgorithm,
-// signalAbort, createSignal }.
+// signalAbort, createSignal, createDependent(arrayOfSignals) }.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy AbortSignal AbortController
 'use strict';
@@ -99,7 +99,12 @@ class AbortSignal extends EventTarget {
   static any(signals) {
     const prefix = webidl.prefix('AbortSignal', 'any');
     webidl.requiredArguments(arguments.length, 1, prefix);
-    signals = convertSignals(signals, prefix, 'parameter 1');
+    return AbortSignal.#dependentFrom(convertSignals(signals, prefix, 'parameter 1'));
+  }
+
+  // https://dom.spec.whatwg.org/#create-a-dependent-abort-signal, on an array of signals
+  // (also for Request's signal, through internals.abort.createDependent).
+  static #dependentFrom(signals) {
     const result = createSignal();
     for (let i = 0; i < signals.length; ++i) {
       const s = signals[i];
@@ -266,6 +271,7 @@ class AbortSignal extends EventTarget {
         if (s.#dependent) s.#updateKeepAlive();
       },
       signalAbort: (s, reason) => AbortSignal.#signalAbort(s, reason),
+      createDependent: (signals) => AbortSignal.#dependentFrom(signals),
       listenersChanged(target, type) {
         if (type === 'abort' && #aborted in target && target.#dependent) {
           target.#updateKeepAlive();
@@ -336,5 +342,6 @@ internals.abort = {
   removeAlgorithm: sig.removeAlgorithm,
   signalAbort,
   createSignal,
+  createDependent: sig.createDependent,
   links: sig.links,
 };

@@ -160,6 +160,67 @@ class HttpTest(ServerTestCase):
         r = self.exchange(request("POST", "/json", body=b"{nope"))
         self.assertEqual(r.status, 500)
 
+    def test_status_text_on_the_wire(self):
+        r = self.exchange(request("GET", "/status-text?code=418&text=Short%20And%20Stout"))
+        self.assertEqual((r.status, r.reason), (418, "Short And Stout"))
+        self.assertEqual(r.body, b"teapot\n")
+        # An empty statusText gives the standard reason phrase.
+        r = self.exchange(request("GET", "/status-text?code=404"))
+        self.assertEqual((r.status, r.reason), (404, "Not Found"))
+        # Tabs and obs-text (U+00E9 is the byte 0xE9) are valid reason-phrase bytes.
+        r = self.exchange(request("GET", "/status-text?code=201&text=a%09b%C3%A9c"))
+        self.assertEqual((r.status, r.reason), (201, "a\tb\u00e9c"))
+        # A statusText that is not a reason-phrase never reaches the wire: the constructor
+        # throws, and the handler's error is a 500.
+        r = self.exchange(request("GET", "/status-text?code=200&text=a%0D%0AX-Injected:%201"))
+        self.assertEqual(r.status, 500)
+        self.assertIsNone(r.header("x-injected"))
+
+    def test_blob_formdata_urlsearchparams_response_bodies(self):
+        r = self.exchange(request("GET", "/body-blob"))
+        self.assertEqual(r.header("content-type"), "text/plain;charset=utf-8")
+        self.assertEqual(r.body, b"blob bytes")
+        self.assertEqual(r.header("content-length"), "10")
+        r = self.exchange(request("GET", "/body-file"))
+        self.assertIsNone(r.header("content-type"))  # a File with no type adds none
+        self.assertEqual(r.body, b"file body")
+        r = self.exchange(request("GET", "/body-urlsearchparams"))
+        self.assertEqual(r.header("content-type"),
+                         "application/x-www-form-urlencoded;charset=UTF-8")
+        self.assertEqual(r.body, b"a=1+2&b=%E2%98%83%26")
+        r = self.exchange(request("GET", "/body-formdata"))
+        ctype = r.header("content-type")
+        self.assertRegex(ctype, r"^multipart/form-data; boundary=\S+$")
+        boundary = ctype.split("boundary=", 1)[1].encode()
+        self.assertEqual(r.header("content-length"), str(len(r.body)))
+        self.assertTrue(r.body.startswith(b"--" + boundary + b"\r\n"), r.body)
+        self.assertTrue(r.body.endswith(b"--" + boundary + b"--\r\n"), r.body)
+        self.assertIn(b'Content-Disposition: form-data; name="name"\r\n\r\nv\xc3\xa4lue\r\n',
+                      r.body)
+        self.assertIn(b'Content-Disposition: form-data; name="upload"; filename="a.txt"\r\n'
+                      b"Content-Type: text/plain\r\n\r\n<data>\r\n", r.body)
+        # The same body sent back is parsed by Request.formData().
+        r2 = self.exchange(request("POST", "/form-echo", body=r.body,
+                                   headers={"Content-Type": ctype}))
+        self.assertEqual(json.loads(r2.body),
+                         [["name", "v\u00e4lue"],
+                          ["upload", {"name": "a.txt", "type": "text/plain", "text": "<data>"}]])
+        r3 = self.exchange(request("POST", "/form-echo", body=b"x=1&y=%E2%98%83",
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"}))
+        self.assertEqual(json.loads(r3.body), [["x", "1"], ["y", "\u2603"]])
+        # Neither multipart nor urlencoded: formData() rejects, the handler's promise too.
+        r4 = self.exchange(request("POST", "/form-echo", body=b"x=1",
+                                   headers={"Content-Type": "text/plain"}))
+        self.assertEqual(r4.status, 500)
+
+    def test_incoming_request_attributes(self):
+        r = self.exchange(request("GET", "/request-info"))
+        self.assertEqual(json.loads(r.body), {
+            "mode": "cors", "credentials": "same-origin", "cache": "default",
+            "redirect": "follow", "referrer": "about:client", "destination": "",
+            "signal": True, "sameSignal": True, "duplex": "half", "body": None,
+            "keepalive": False})
+
     def test_empty_bodies(self):
         r = self.exchange(request("POST", "/digest", body=b""))
         self.assertEqual(json.loads(r.body)["length"], 0)

@@ -41,6 +41,13 @@ class TestHandler : public RequestHandler {
       ex->writeChunk(text(ex, "first;"));
       auto* t = new Later(loop_, ex, this, Later::kFinishStream);
       t->arm(30);
+    } else if (target == "/reason") {
+      std::string_view b = text(ex, "r\n");
+      ex->respond(299, kText, {b.data(), b.size()}, "Custom\tReason \xE9");
+    } else if (target == "/stream-reason") {
+      ex->startStream(202, kText, "Streaming Along");
+      ex->writeChunk(text(ex, "x"));
+      ex->endStream();
     } else if (target == "/big") {
       std::string_view body = bigBody(ex);
       ex->respond(200, kText, {body.data(), body.size()});
@@ -217,6 +224,17 @@ TEST_F(HttpServerTest, PipelinedResponsesKeepRequestOrderWhenALaterOneIsReadyFir
   ASSERT_NE(slow, std::string::npos) << got;
   ASSERT_NE(fast, std::string::npos) << got;
   EXPECT_LT(slow, fast);
+  close(fd);
+}
+
+TEST_F(HttpServerTest, ReasonPhraseIsTheCallersOrTheStandardOne) {
+  int fd = connectClient();
+  sendAll(fd, "GET /reason HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(readUntil(fd, "r\n").rfind("HTTP/1.1 299 Custom\tReason \xE9\r\n", 0), 0u);
+  sendAll(fd, "GET /stream-reason HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(readUntil(fd, "0\r\n\r\n").rfind("HTTP/1.1 202 Streaming Along\r\n", 0), 0u);
+  sendAll(fd, "GET /plain HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(readUntil(fd, "/plain\n").rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
   close(fd);
 }
 

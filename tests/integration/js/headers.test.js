@@ -112,4 +112,31 @@ await test("values are strings", () => {
   equal(h.get("b"), "true");
 });
 
+await test("a Headers init is iterated through its @@iterator", () => {
+  const src = new Headers({ a: "1" });
+  src[Symbol.iterator] = function* () { yield ["b", "2"]; };
+  deepEqual([...new Headers(src)], [["b", "2"]]);
+});
+
+await test("20 headers iterate sorted, and keep their values", () => {
+  const pairs = [];
+  for (let i = 19; i >= 0; --i) pairs.push([`X-H${String(i).padStart(2, "0")}`, ` v${i} `]);
+  const h = new Headers(pairs);
+  const seen = [...h];
+  equal(seen.length, 20);
+  equal(seen[0][0], "x-h00");
+  equal(seen[0][1], "v0");
+  equal(seen[19][0], "x-h19");
+  let n = 0;
+  h.forEach((v, k, self) => { n++; equal(self, h); });
+  equal(n, 20);
+});
+
+await test("incoming-style immutable headers copy into a mutable request", () => {
+  const e = Response.error();
+  const h = new Headers(e.headers);
+  h.set("x", "1");
+  equal(h.get("x"), "1");
+});
+
 done();

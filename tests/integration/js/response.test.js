@@ -195,4 +195,93 @@ await test("constructor checks", () => {
   equal(typeof Response.prototype.text, "function");
 });
 
+await test("status is an unsigned short; statusText a reason-phrase ByteString", () => {
+  equal(new Response(null, { status: 65536 + 201 }).status, 201, "modulo 2^16 (WebIDL)");
+  throws(() => new Response(null, { status: 0 }), RangeError);
+  throws(() => new Response(null, { status: 600 }), RangeError);
+  equal(new Response(null, { statusText: "tab\there \u00ff" }).statusText, "tab\there \u00ff");
+  throws(() => new Response(null, { statusText: "\u0100" }), TypeError, undefined, "not a ByteString");
+  throws(() => new Response(null, { statusText: "a\nb" }), TypeError);
+  throws(() => new Response(null, { statusText: "\x7f" }), TypeError);
+});
+
+await test("body is null until streams exist; bodyUsed of a null body", async () => {
+  equal(new Response("x").body, null);
+  const empty = new Response();
+  equal(empty.body, null);
+  await empty.text();
+  equal(empty.bodyUsed, false, "a null body is never used");
+});
+
+await test("Blob, File, FormData, URLSearchParams bodies", async () => {
+  const r = new Response(new Blob(["<b>"], { type: "text/html" }));
+  equal(r.headers.get("content-type"), "text/html");
+  equal(await r.text(), "<b>");
+  const typed = new Response(new Blob(["x"], { type: "text/html" }),
+                             { headers: { "content-type": "text/plain" } });
+  equal(typed.headers.get("content-type"), "text/plain", "the headers' Content-Type wins");
+  equal((await typed.blob()).type, "text/plain", "blob() takes the header's type");
+  const p = new Response(new URLSearchParams({ q: "a b", r: "\u00e9" }));
+  equal(p.headers.get("content-type"), "application/x-www-form-urlencoded;charset=UTF-8");
+  equal(await p.text(), "q=a+b&r=%C3%A9");
+  const fd = new FormData();
+  fd.append("a", "1");
+  const f = new Response(fd);
+  const back = await f.formData();
+  deepEqual([...back], [["a", "1"]]);
+});
+
+await test("bytes() and blob()", async () => {
+  const r = new Response(new Uint8Array([1, 2, 255]), { headers: { "content-type": "A/B" } });
+  const b = await r.clone().blob();
+  equal(b.type, "a/b");
+  equal(b.size, 3);
+  const bytes = await r.bytes();
+  assert(bytes instanceof Uint8Array);
+  deepEqual([...bytes], [1, 2, 255]);
+  await rejects(() => r.bytes(), TypeError);
+  equal((await new Response().blob()).type, "");
+});
+
+await test("formData() needs a form Content-Type", async () => {
+  await rejects(() => new Response("a=1").formData(), TypeError);
+  const ok = new Response("a=1&b=%20", { headers: { "content-type": "application/x-www-form-urlencoded" } });
+  deepEqual([...(await ok.formData())], [["a", "1"], ["b", " "]]);
+});
+
+await test("Response.error() and redirect() headers are immutable", () => {
+  const e = Response.error();
+  throws(() => e.headers.set("x", "1"), TypeError);
+  equal(e.body, null);
+  const r = Response.redirect("https://e.x/a b", 301);
+  equal(r.headers.get("location"), "https://e.x/a%20b", "the parsed, serialised URL");
+  throws(() => r.headers.append("x", "1"), TypeError);
+  throws(() => Response.redirect("/relative"), TypeError, undefined, "no base URL on a server");
+  throws(() => Response.redirect("https://e.x/", 200), RangeError);
+  equal(Response.redirect("https://e.x/").status, 302);
+});
+
+await test("clone keeps status, statusText, type and the headers' guard", async () => {
+  const r = new Response("b", { status: 201, statusText: "Made", headers: { "x": "1" } });
+  const c = r.clone();
+  deepEqual([c.status, c.statusText, c.type, c.headers.get("x"), await c.text()],
+            [201, "Made", "default", "1", "b"]);
+  const e = Response.error().clone();
+  equal(e.type, "error");
+  throws(() => e.headers.set("x", "1"), TypeError);
+});
+
+await test("Response.json with init", async () => {
+  const r = Response.json({ a: 1 }, { status: 202, headers: { "content-type": "application/x+json" } });
+  equal(r.status, 202);
+  equal(r.headers.get("content-type"), "application/x+json");
+  throws(() => Response.json(1, { status: 204 }), TypeError, undefined, "null body status");
+  throws(() => Response.json(Symbol()), TypeError);
+});
+
+await test("consumers reject rather than throw on a wrong receiver", async () => {
+  await rejects(() => Response.prototype.text.call({}), TypeError);
+  await rejects(() => Response.prototype.bytes.call(new Request("https://e.x/")), TypeError);
+});
+
 done();

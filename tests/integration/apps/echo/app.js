@@ -124,6 +124,41 @@ async function handle(request, path, params, ctx) {
       headers.append("set-cookie", "b=2");
       return new Response("abc", { headers });
     }
+    case "/status-text":
+      // statusText reaches the status line as given (Latin-1 bytes, a valid reason-phrase).
+      return new Response("teapot\n", { status: Number(params.code ?? 200),
+                                         statusText: decodeURIComponent(params.text ?? "") });
+    case "/body-blob":
+      return new Response(new Blob(["blob ", new Uint8Array([0x62, 0x79, 0x74, 0x65, 0x73])],
+                                   { type: "Text/Plain;Charset=UTF-8" }));
+    case "/body-file":
+      return new Response(new File(["file body"], "f.txt"));
+    case "/body-formdata": {
+      const fd = new FormData();
+      fd.append("name", "v\u00e4lue");
+      fd.append("upload", new File(["<data>"], "a.txt", { type: "text/plain" }));
+      return new Response(fd);
+    }
+    case "/body-urlsearchparams":
+      return new Response(new URLSearchParams([["a", "1 2"], ["b", "\u2603&"]]));
+    case "/form-echo": {
+      // The request's body parsed per its Content-Type, as [name, value or file info] pairs.
+      const form = await request.formData();
+      const out = [];
+      for (const [k, v] of form) {
+        out.push([k, typeof v === "string" ? v : { name: v.name, type: v.type, text: await v.text() }]);
+      }
+      return Response.json(out);
+    }
+    case "/request-info": {
+      const signal = request.signal;
+      return Response.json({
+        mode: request.mode, credentials: request.credentials, cache: request.cache,
+        redirect: request.redirect, referrer: request.referrer, destination: request.destination,
+        signal: signal instanceof AbortSignal && !signal.aborted, sameSignal: signal === request.signal,
+        duplex: request.duplex, body: request.body, keepalive: request.keepalive,
+      });
+    }
     case "/unicode":
       return new Response("h\u00e9llo \u2603\n");
     case "/count":
