@@ -213,6 +213,8 @@ std::pair<size_t, const char*>* attributeEntry(size_t i, std::string_view name) 
 }
 
 bool loadHelper(Realm& realm, const char* helper) {
+  // A terminating isolate runs no JS: the caller falls back (a plain Error, a log line).
+  if (realm.isolate()->IsExecutionTerminating()) return false;
   for (size_t i = 0; i < kBuiltinCount; ++i) {
     if (realm.builtinsRun()[i]) continue;
     bool provides = false;

@@ -168,10 +168,10 @@ void Realm::checkpoint() {
 
 size_t Realm::arrayBufferBytes() const { return allocator_->bytes(); }
 
-v8::Local<v8::Function> Realm::helper(const char* name) {
+v8::Local<v8::Function> Realm::helper(const char* name, bool load) {
   auto it = helpers_.find(name);
   if (it == helpers_.end()) {
-    if (!helperLoader_ || !helperLoader_(*this, name)) return {};
+    if (!load || !helperLoader_ || !helperLoader_(*this, name)) return {};
     it = helpers_.find(name);
     if (it == helpers_.end()) return {};
   }
@@ -290,7 +290,8 @@ void Realm::reportError(const char* what, v8::Local<v8::Value> exception) {
 }
 
 void Realm::reportException(const char* what, v8::Local<v8::Value> exception) {
-  v8::Local<v8::Function> report = helper("reportException");
+  // Not loaded: no 'error' listener or onerror can exist yet, so log it directly.
+  v8::Local<v8::Function> report = helper("reportException", false);
   if (!report.IsEmpty()) {
     v8::TryCatch tc(isolate_);
     v8::Local<v8::Value> args[] = {exception, v8Str(isolate_, what)};

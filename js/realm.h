@@ -115,7 +115,8 @@ class Realm {
   v8::Local<v8::Object> iteratorResult(v8::Local<v8::Value> value, bool done);
 
   // An embedded-JS helper installed by the bootstrap (e.g. "inspect"), or empty.
-  v8::Local<v8::Function> helper(const char* name);
+  // load: on a miss, run the lazy built-in that registers it (false: only what is loaded).
+  v8::Local<v8::Function> helper(const char* name, bool load = true);
   void setHelper(const char* name, v8::Local<v8::Function> fn);
   // Called on a helper() miss to run the lazy built-in that registers it (js/builtins.h);
   // returns whether it ran one.

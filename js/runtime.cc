@@ -124,7 +124,8 @@ bool Runtime::reportRejections() {
   rejections_.clear();
   v8::Isolate* iso = realm_->isolate();
   v8::Local<v8::Context> ctx = realm_->context();
-  v8::Local<v8::Function> dispatch = realm_->helper("unhandledRejection");
+  // Not loaded (js/builtins/11_event.js is lazy): no listener can exist, log directly.
+  v8::Local<v8::Function> dispatch = realm_->helper("unhandledRejection", false);
   bool ranJs = false;
   for (Rejection& r : list) {
     v8::HandleScope scope(iso);

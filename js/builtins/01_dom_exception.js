@@ -3,6 +3,10 @@
 // and the legacy code constants. Private fields give the brand check WebIDL asks for: the getters
 // throw a TypeError on anything that is not a DOMException. Registered as the realm's
 // "DOMException" helper, so that JsError::dom(name, message) thrown from C++ is a real one.
+// Run lazily (js/builtins.h), on first use of its globals or when C++ throws a
+// DOMException (the realm helper):
+// @lazy DOMException QuotaExceededError
+// @helpers DOMException
 'use strict';
 
 // https://webidl.spec.whatwg.org/#idl-DOMException-error-names: names with a legacy code.

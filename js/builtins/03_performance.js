@@ -13,6 +13,7 @@
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy Performance PerformanceEntry PerformanceMark PerformanceMeasure
 // @lazy-replaceable performance
+// @requires 01_dom_exception.js
 'use strict';
 
 const { webidl } = internals;

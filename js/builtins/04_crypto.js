@@ -5,6 +5,7 @@
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy Crypto
 // @lazy-get crypto
+// @requires 01_dom_exception.js
 'use strict';
 
 const { webidl } = internals;

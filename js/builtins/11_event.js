@@ -15,6 +15,14 @@
 //   internals.reportException(error, what): HTML's "report an exception" on the global.
 //   internals.now(): high-resolution milliseconds since the realm's time origin (a later
 //     built-in, performance, may replace it; Event reads it at each construction).
+// Run lazily (js/builtins.h), on first use of its globals; until then no listener or
+// handler can exist, so the runtime reports errors and rejections without loading it
+// (Realm::helper(name, false)).
+// @lazy Event CustomEvent ErrorEvent PromiseRejectionEvent MessageEvent EventTarget
+// @lazy reportError addEventListener removeEventListener dispatchEvent
+// @lazy-replaceable onerror onunhandledrejection
+// @helpers reportException unhandledRejection
+// @requires 01_dom_exception.js
 'use strict';
 
 const { webidl } = internals;

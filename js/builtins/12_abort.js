@@ -14,6 +14,7 @@
 // Exported as internals.abort: { isSignal, aborted, reason, addAlgorithm, removeAlgorithm,
 // signalAbort, createSignal, createDependent(arrayOfSignals) }.
 // Run lazily (js/builtins.h), on first use of its globals:
+// @requires 01_dom_exception.js 11_event.js
 // @lazy AbortSignal AbortController
 'use strict';
 

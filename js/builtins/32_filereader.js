@@ -24,7 +24,7 @@
 // Exported through internals: ProgressEvent.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy ProgressEvent FileReader
-// @requires 30_blob.js
+// @requires 01_dom_exception.js 11_event.js 30_blob.js
 'use strict';
 
 const { webidl, events, Event, EventTarget, DOMException } = internals;
