@@ -95,19 +95,27 @@ bool lazy(const BuiltinSource& b) {
   return *b.lazy || *b.lazyGet || *b.lazyReplaceable || *b.helpers;
 }
 
-void runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading);
+bool runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading);
 
-// Compiles (from the code cache when there is one) and runs built-in i, once per realm.
-void runBuiltin(Realm& realm, size_t i) {
+// Compiles (from the code cache when there is one) and runs built-in i, once per realm. An
+// eager file that fails is a bug (abort). A lazy one runs after user code, which may have
+// broken an intrinsic it needs: its exception is rethrown to the JS that touched it, and
+// false returned.
+bool runBuiltin(Realm& realm, size_t i, bool eager = false) {
   std::vector<bool>& done = realm.builtinsRun();
-  if (done[i]) return;
+  if (done[i]) return true;
   done[i] = true;  // first: a file that touches its own globals must not re-enter
   const BuiltinSource& b = kBuiltins[i];
+  bool ok = true;
   forEachWord(b.required, [&](std::string_view dep) {
-    for (size_t j = 0; j < i; ++j) {
-      if (dep == std::string_view(kBuiltins[j].name).substr(6)) runLazy(realm, j, {});
+    for (size_t j = 0; j < i && ok; ++j) {
+      if (dep == std::string_view(kBuiltins[j].name).substr(6)) ok = runLazy(realm, j, {});
     }
   });
+  if (!ok) {
+    done[i] = false;
+    return false;
+  }
   v8::Isolate* iso = realm.isolate();
   v8::HandleScope scope(iso);
   v8::Local<v8::Context> ctx = realm.context();
@@ -126,17 +134,23 @@ void runBuiltin(Realm& realm, size_t i) {
            ctx, &source, 2, params, 0, nullptr,
            data ? v8::ScriptCompiler::kConsumeCodeCache : v8::ScriptCompiler::kNoCompileOptions)
            .ToLocal(&fn)) {
-    builtinFailed(realm, b.name, tc);
+    builtinFailed(realm, b.name, tc);  // our source does not compile: a bug either way
   }
   bool needCache = !data || source.GetCachedData()->rejected;
   if (!needCache) ++gFromCache;
-  if (fn->Call(ctx, v8::Undefined(iso), 2, args).IsEmpty()) builtinFailed(realm, b.name, tc);
+  if (fn->Call(ctx, v8::Undefined(iso), 2, args).IsEmpty()) {
+    if (eager) builtinFailed(realm, b.name, tc);
+    done[i] = false;  // the next use tries again (and throws again while it cannot run)
+    if (tc.HasCaught() && !tc.HasTerminated()) tc.ReThrow();
+    return false;
+  }
   // After the run, so the cache holds the functions the file's top level compiled.
   if (needCache) {
     std::unique_ptr<v8::ScriptCompiler::CachedData> produced(
         v8::ScriptCompiler::CreateCodeCacheForFunction(fn));
     if (produced) codeCache().put(i, produced->data, produced->length);
   }
+  return true;
 }
 
 size_t indexOf(const v8::PropertyCallbackInfo<v8::Value>& info) {
@@ -146,8 +160,8 @@ size_t indexOf(const v8::PropertyCallbackInfo<v8::Value>& info) {
 // Runs lazy file i for a read of `reading` (empty for a helper or an attribute): its
 // globals that are no longer placeholders (user code replaced them) and the one being read
 // are listed in internals.lazySkip, so webidl.defineGlobal leaves them alone.
-void runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading) {
-  if (realm.builtinsRun()[i]) return;
+bool runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading) {
+  if (realm.builtinsRun()[i]) return true;
   v8::Isolate* iso = realm.isolate();
   v8::Local<v8::Context> ctx = realm.context();
   v8::Local<v8::Object> internals = realm.internals();
@@ -163,8 +177,9 @@ void runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading) {
   v8::Local<v8::String> key = realm.internalized("lazySkip");
   v8::Local<v8::Value> outer = internals->Get(ctx, key).ToLocalChecked();
   internals->Set(ctx, key, skip).Check();
-  runBuiltin(realm, i);
+  bool ok = runBuiltin(realm, i);
   internals->Set(ctx, key, outer).Check();
+  return ok;
 }
 
 // A lazy data property's first read: run the file and return the value it defined
@@ -173,7 +188,7 @@ void runLazy(Realm& realm, size_t i, v8::Local<v8::Name> reading) {
 void lazyValue(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Value>& info) {
   Realm& realm = Realm::from(info.GetIsolate());
   v8::Local<v8::Context> ctx = realm.context();
-  runLazy(realm, indexOf(info), name);
+  if (!runLazy(realm, indexOf(info), name)) return;  // its exception propagates
   v8::Local<v8::Value> defined, value;
   if (realm.internals()->Get(ctx, realm.internalized("lazyGlobals")).ToLocal(&defined) &&
       defined->IsObject() && defined.As<v8::Object>()->Get(ctx, name).ToLocal(&value)) {
@@ -185,7 +200,7 @@ void lazyValue(v8::Local<v8::Name> name, const v8::PropertyCallbackInfo<v8::Valu
 void lazyAttributeGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Realm& realm = Realm::from(info.GetIsolate());
   auto* entry = static_cast<std::pair<size_t, const char*>*>(info.Data().As<v8::External>()->Value());
-  runLazy(realm, entry->first, {});
+  if (!runLazy(realm, entry->first, {})) return;
   v8::Local<v8::Value> value;
   if (realm.context()->Global()->Get(realm.context(), realm.internalized(entry->second)).ToLocal(&value)) {
     info.GetReturnValue().Set(value);
@@ -194,7 +209,7 @@ void lazyAttributeGet(const v8::FunctionCallbackInfo<v8::Value>& info) {
 void lazyAttributeSet(const v8::FunctionCallbackInfo<v8::Value>& info) {
   Realm& realm = Realm::from(info.GetIsolate());
   auto* entry = static_cast<std::pair<size_t, const char*>*>(info.Data().As<v8::External>()->Value());
-  runLazy(realm, entry->first, {});
+  if (!runLazy(realm, entry->first, {})) return;
   realm.context()->Global()->Set(realm.context(), realm.internalized(entry->second), info[0]).IsJust();
 }
 
@@ -220,8 +235,11 @@ bool loadHelper(Realm& realm, const char* helper) {
     bool provides = false;
     forEachWord(kBuiltins[i].helpers, [&](std::string_view h) { provides |= h == helper; });
     if (provides) {
-      runLazy(realm, i, {});
-      return true;
+      // C++ asked: it falls back on failure, so the error is logged here, not thrown.
+      v8::TryCatch tc(realm.isolate());
+      if (runLazy(realm, i, {})) return true;
+      if (tc.HasCaught()) realm.reportError("a built-in failed to load", tc.Exception());
+      return false;
     }
   }
   return false;
@@ -263,7 +281,7 @@ void runBuiltins(Realm& realm) {
     if (lazy(kBuiltins[i])) {
       installPlaceholders(realm, i);
     } else {
-      runBuiltin(realm, i);
+      runBuiltin(realm, i, /*eager=*/true);
     }
   }
 }
