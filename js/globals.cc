@@ -33,6 +33,7 @@ void installGlobals(Realm& realm) {
   addCryptoRandomNatives(natives);
   addNavigatorNatives(natives);
   addUrlNatives(natives);
+  addHeadersNatives(natives);
   // The native classes first, so that built-ins may capture them (90_inspect.js does).
   installClass<Headers>(realm);
   installClass<Request>(realm);

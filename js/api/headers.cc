@@ -1,5 +1,7 @@
 #include "js/api/headers.h"
 
+#include "js/builtins.h"
+
 #include <algorithm>
 #include <array>
 #include <numeric>
@@ -134,7 +136,7 @@ void Headers::describe(ClassBuilder<Headers>& c) {
   c.method<&Headers::getSetCookie>("getSetCookie");
   c.method<&Headers::jsHas>("has");
   c.method<&Headers::jsSet>("set");
-  c.pairIterable<&Headers::pairAt>();
+  // entries/keys/values/forEach/@@iterator: js/builtins/41_headers.js.
 }
 
 Headers* Headers::create(Guard g) { return new Headers(g); }
@@ -353,6 +355,43 @@ std::optional<std::pair<ByteString, ByteString>> Headers::pairAt(Realm&, size_t 
   const std::vector<Entry>& pairs = sortedAndCombined();
   if (index >= pairs.size()) return std::nullopt;
   return std::pair{ByteString{pairs[index].name}, ByteString{pairs[index].value}};
+}
+
+// Slots of a Headers wrapper's traced values: the cached iteration list and its version.
+enum : int { kListSlot = 0, kListVersionSlot = 1 };
+
+void headersList(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  Headers* h = Wrappable::unwrap<Headers>(info[0]);
+  if (!h) return;
+  v8::Isolate* iso = info.GetIsolate();
+  Realm& realm = Realm::from(iso);
+  v8::Local<v8::Object> wrapper = info[0].As<v8::Object>();
+  v8::Local<v8::Value> cached = Wrappable::traced(realm, wrapper, kListSlot);
+  v8::Local<v8::Value> version = Wrappable::traced(realm, wrapper, kListVersionSlot);
+  if (cached->IsArray() && version->IsUint32() &&
+      version.As<v8::Uint32>()->Value() == h->version_) {
+    info.GetReturnValue().Set(cached);
+    return;
+  }
+  const std::vector<Headers::Entry>& pairs = h->sortedAndCombined();
+  std::vector<v8::Local<v8::Value>> items;
+  items.reserve(pairs.size());
+  for (const Headers::Entry& e : pairs) {
+    v8::Local<v8::Value> pair[] = {latin1String(iso, e.name), latin1String(iso, e.value)};
+    items.push_back(v8::Array::New(iso, pair, 2));
+  }
+  v8::Local<v8::Array> list = v8::Array::New(iso, items.data(), items.size());
+  Wrappable::setTraced(realm, wrapper, kListSlot, list);
+  Wrappable::setTraced(realm, wrapper, kListVersionSlot,
+                       v8::Integer::NewFromUnsigned(iso, h->version_));
+  info.GetReturnValue().Set(list);
+}
+
+void addHeadersNatives(Natives& natives) {
+  natives.add("headersList", headersList);
+  natives.add("isHeaders", [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+    info.GetReturnValue().Set(Wrappable::unwrap<Headers>(info[0]) != nullptr);
+  });
 }
 
 }  // namespace torus::js

@@ -103,13 +103,25 @@ class Headers : public Wrappable {
   // Under the "request-no-cors" guard: whether appending (name, value) keeps the header a
   // no-CORS-safelisted request-header (https://fetch.spec.whatwg.org/#dom-headers-append).
   bool noCorsAllowsAppend(std::string_view name, std::string_view value) const;
-  void changed() { sortedValid_ = false; }
+  void changed() {
+    sortedValid_ = false;
+    ++version_;
+  }
 
   std::vector<Entry> list_;
   mutable std::vector<Entry> sorted_;
   mutable bool sortedValid_ = false;
+  uint32_t version_ = 0;  // bumped by every change: the JS iteration list is cached against it
+  friend void headersList(const v8::FunctionCallbackInfo<v8::Value>& info);
   Guard guard_;
 };
+
+class Natives;
+// For js/builtins/41_headers.js, Headers' pair iterator in JS: headersList(h), the sorted and
+// combined list as an array of [name, value] arrays, cached on h's wrapper until h changes;
+// isHeaders(v).
+void addHeadersNatives(Natives& natives);
+void headersList(const v8::FunctionCallbackInfo<v8::Value>& info);
 
 // A JS string of bytes as Latin-1 (a ByteString's value: header names and values).
 v8::Local<v8::String> latin1String(v8::Isolate* isolate, std::string_view bytes);

@@ -336,7 +336,7 @@ converters.DataView = (V, prefix, context) => {
 // Callback functions (https://webidl.spec.whatwg.org/#es-callback-function).
 converters.Function = (V, prefix, context) => {
   if (typeof V !== 'function') {
-    throw makeException(TypeError, 'is not a function.', prefix, context);
+    throw makeException(TypeError, "is not of type 'Function'.", prefix, context);
   }
   return V;
 };
@@ -539,7 +539,12 @@ webidl.defineGlobalAttribute = (name, value, { replaceable = false } = {}) => {
 // A pair iterator (https://webidl.spec.whatwg.org/#es-iterable) over a snapshot-free view:
 // `list(self)` returns the current [key, value] array of self each step, so changes made
 // while iterating are seen, as the spec's live iterators do.
-webidl.mixinPairIterable = (name, Type, list) => {
+webidl.mixinPairIterable = (name, Type, list, isBranded = undefined) => {
+  const assertThis = isBranded === undefined
+    ? (self) => webidl.assertBranded(self, Type.prototype)
+    : (self) => {
+      if (!isBranded(self)) throw new TypeError('Illegal invocation');
+    };
   const iteratorPrototype = Object.create(ObjectGetPrototypeOf(
     ObjectGetPrototypeOf([][SymbolIterator]())));
   const target = Symbol('target');
@@ -561,7 +566,9 @@ webidl.mixinPairIterable = (name, Type, list) => {
       const i = this[index];
       if (i >= pairs.length) return { value: undefined, done: true };
       this[index] = i + 1;
-      const [key, value] = pairs[i];
+      const pair = pairs[i];
+      const key = pair[0];
+      const value = pair[1];
       const k = this[kind];
       return { value: k === 'key' ? key : k === 'value' ? value : [key, value], done: false };
     },
@@ -575,25 +582,29 @@ webidl.mixinPairIterable = (name, Type, list) => {
   const proto = Type.prototype;
   const ops = {
     entries() {
-      webidl.assertBranded(this, proto);
+      assertThis(this);
       return createIterator(this, 'key+value');
     },
     keys() {
-      webidl.assertBranded(this, proto);
+      assertThis(this);
       return createIterator(this, 'key');
     },
     values() {
-      webidl.assertBranded(this, proto);
+      assertThis(this);
       return createIterator(this, 'value');
     },
     forEach(callbackfn, thisArg = undefined) {
-      webidl.assertBranded(this, proto);
+      assertThis(this);
       const prefix = webidl.prefix(name, 'forEach');
       webidl.requiredArguments(arguments.length, 1, prefix);
       callbackfn = converters.Function(callbackfn, prefix, 'parameter 1');
       // The list is read again at each step: the callback may change it.
-      for (let i = 0; i < list(this).length; i++) {
-        const [key, value] = list(this)[i];
+      for (let i = 0; ; i++) {
+        const pairs = list(this);
+        if (i >= pairs.length) break;
+        const pair = pairs[i];
+        const key = pair[0];
+        const value = pair[1];
         Reflect.apply(callbackfn, thisArg, [value, key, this]);
       }
     },
