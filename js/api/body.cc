@@ -93,6 +93,18 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   return {};
 }
 
+const char* Body::consumerName(Consumer kind) {
+  switch (kind) {
+    case Consumer::kArrayBuffer: return "arrayBuffer";
+    case Consumer::kBlob: return "blob";
+    case Consumer::kBytes: return "bytes";
+    case Consumer::kFormData: return "formData";
+    case Consumer::kJson: return "json";
+    case Consumer::kText: return "text";
+  }
+  return "";
+}
+
 JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const char* cls,
                                              const char* member) {
   // Messages are made only on failure: text() on the request path allocates nothing here.

@@ -43,8 +43,19 @@ class Body {
   }
   std::string_view peek() const { return bytes_; }
 
- protected:
   enum class Consumer { kArrayBuffer, kBlob, kBytes, kFormData, kJson, kText };
+
+  // The mixin's members as the binding calls them on a Request or a Response (`type` names
+  // the class in messages); describeBody() below declares them.
+  v8::Local<v8::Value> body(Realm& realm) const { return v8::Null(realm.isolate()); }
+  bool bodyUsed(Realm&) const { return used_; }
+  template <Consumer kind, const WrapperType* type>
+  JsResult<v8::Local<v8::Value>> consumeAs(Realm& realm) {
+    return consume(realm, kind, type->name, consumerName(kind));
+  }
+
+ protected:
+  static const char* consumerName(Consumer kind);
 
   // https://fetch.spec.whatwg.org/#concept-body-consume-body: the consumer's value (the
   // binding's promiseMethod resolves the promise with it), or the error it rejects with: a
@@ -65,5 +76,20 @@ class Body {
   bool hasBody_ = false;
   bool used_ = false;
 };
+
+// Declares the Body mixin on T's class (T derives from Body): body (null until streams,
+// issue 6), bodyUsed, and the promise-returning consumers.
+template <typename T>
+void describeBody(ClassBuilder<T>& c) {
+  using C = Body::Consumer;
+  c.template getter<&Body::body>("body");
+  c.template getter<&Body::bodyUsed>("bodyUsed");
+  c.template promiseMethod<&Body::consumeAs<C::kArrayBuffer, &T::kType>>("arrayBuffer");
+  c.template promiseMethod<&Body::consumeAs<C::kBlob, &T::kType>>("blob");
+  c.template promiseMethod<&Body::consumeAs<C::kBytes, &T::kType>>("bytes");
+  c.template promiseMethod<&Body::consumeAs<C::kFormData, &T::kType>>("formData");
+  c.template promiseMethod<&Body::consumeAs<C::kJson, &T::kType>>("json");
+  c.template promiseMethod<&Body::consumeAs<C::kText, &T::kType>>("text");
+}
 
 }  // namespace torus::js

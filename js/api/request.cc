@@ -38,14 +38,7 @@ void Request::describe(ClassBuilder<Request>& c) {
   c.getter<&Request::signal>("signal");
   c.getter<&Request::duplex>("duplex");
   c.method<&Request::clone>("clone");
-  c.getter<&Request::body>("body");
-  c.getter<&Request::bodyUsed>("bodyUsed");
-  c.promiseMethod<&Request::arrayBuffer>("arrayBuffer");
-  c.promiseMethod<&Request::blob>("blob");
-  c.promiseMethod<&Request::bytes>("bytes");
-  c.promiseMethod<&Request::formData>("formData");
-  c.promiseMethod<&Request::json>("json");
-  c.promiseMethod<&Request::text>("text");
+  describeBody(c);
 }
 
 namespace {

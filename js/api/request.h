@@ -181,26 +181,6 @@ class Request : public Wrappable, public Body {
   bool isHistoryNavigation(Realm&) const { return false; }
   JsResult<v8::Local<v8::Value>> signal(Realm& realm);
   RequestDuplex duplex(Realm&) const { return RequestDuplex::kHalf; }
-  v8::Local<v8::Value> body(Realm& realm) const { return v8::Null(realm.isolate()); }
-  bool bodyUsed(Realm&) const { return used_; }
-  JsResult<v8::Local<v8::Value>> arrayBuffer(Realm& r) {
-    return consume(r, Consumer::kArrayBuffer, "Request", "arrayBuffer");
-  }
-  JsResult<v8::Local<v8::Value>> blob(Realm& r) {
-    return consume(r, Consumer::kBlob, "Request", "blob");
-  }
-  JsResult<v8::Local<v8::Value>> bytes(Realm& r) {
-    return consume(r, Consumer::kBytes, "Request", "bytes");
-  }
-  JsResult<v8::Local<v8::Value>> formData(Realm& r) {
-    return consume(r, Consumer::kFormData, "Request", "formData");
-  }
-  JsResult<v8::Local<v8::Value>> json(Realm& r) {
-    return consume(r, Consumer::kJson, "Request", "json");
-  }
-  JsResult<v8::Local<v8::Value>> text(Realm& r) {
-    return consume(r, Consumer::kText, "Request", "text");
-  }
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
 
  private:

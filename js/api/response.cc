@@ -17,14 +17,7 @@ void Response::describe(ClassBuilder<Response>& c) {
   c.getter<&Response::statusText>("statusText");
   c.getter<&Response::headers>("headers");
   c.method<&Response::clone>("clone");
-  c.getter<&Response::body>("body");
-  c.getter<&Response::bodyUsed>("bodyUsed");
-  c.promiseMethod<&Response::arrayBuffer>("arrayBuffer");
-  c.promiseMethod<&Response::blob>("blob");
-  c.promiseMethod<&Response::bytes>("bytes");
-  c.promiseMethod<&Response::formData>("formData");
-  c.promiseMethod<&Response::jsonBody>("json");
-  c.promiseMethod<&Response::text>("text");
+  describeBody(c);
 }
 
 Response* Response::create() {

@@ -61,26 +61,6 @@ class Response : public Wrappable, public Body {
   ByteString statusText(Realm&) const { return {statusText_}; }
   v8::Local<v8::Value> headers(Realm& realm);
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
-  v8::Local<v8::Value> body(Realm& realm) const { return v8::Null(realm.isolate()); }
-  bool bodyUsed(Realm&) const { return used_; }
-  JsResult<v8::Local<v8::Value>> arrayBuffer(Realm& r) {
-    return consume(r, Consumer::kArrayBuffer, "Response", "arrayBuffer");
-  }
-  JsResult<v8::Local<v8::Value>> blob(Realm& r) {
-    return consume(r, Consumer::kBlob, "Response", "blob");
-  }
-  JsResult<v8::Local<v8::Value>> bytes(Realm& r) {
-    return consume(r, Consumer::kBytes, "Response", "bytes");
-  }
-  JsResult<v8::Local<v8::Value>> formData(Realm& r) {
-    return consume(r, Consumer::kFormData, "Response", "formData");
-  }
-  JsResult<v8::Local<v8::Value>> jsonBody(Realm& r) {
-    return consume(r, Consumer::kJson, "Response", "json");
-  }
-  JsResult<v8::Local<v8::Value>> text(Realm& r) {
-    return consume(r, Consumer::kText, "Response", "text");
-  }
 
   // For the HTTP glue.
   int statusCode() const { return status_; }
