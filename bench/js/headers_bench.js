@@ -1,5 +1,5 @@
 // Headers micro-benchmark, runnable by `torus run`, `node` and `deno run` (the same file, so
-// all run the same loops); bench/js/headers_bench.sh runs them in one go and prints a table.
+// all run the same loops); bench/js/table.sh runs them in one go and prints a table.
 // The header list is 20 headers, like a browser's request. Each case is calibrated to about
 // 200 ms per round, 5 rounds; the median ns/op is printed as one JSON line per case. Use a
 // release (or bench) build of torus: the dev build has ASan.

@@ -1,5 +1,5 @@
 // URL and URLSearchParams micro-benchmark, runnable by `torus run` and by `node` (the same
-// file, so both run the same loops). bench/js/url_bench.sh runs both and prints them side
+// file, so both run the same loops). bench/js/table.sh runs them all and prints them side
 // by side. Each case runs for about 200 ms per round, 5 rounds; the median ns/op is printed
 // as one JSON line per case. Use a release build: the dev build has ASan.
 const now = typeof performance !== "undefined" ? () => performance.now() : () => Date.now();
