@@ -151,24 +151,6 @@ void previewEntries(const v8::FunctionCallbackInfo<v8::Value>& info) {
   info.GetReturnValue().Set(v8::Array::New(iso, pair, 2));
 }
 
-// headersEntries(headers): [name1, value1, name2, value2, ...] as JS iterates them.
-void headersEntries(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
-  Headers* h = Wrappable::unwrap<Headers>(info[0]);
-  if (!h) return;
-  std::vector<v8::Local<v8::Value>> flat;
-  auto bytes = [&](const std::string& s) {
-    return v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(s.data()),
-                                      v8::NewStringType::kNormal, int(s.size()))
-        .ToLocalChecked();
-  };
-  for (const Headers::Entry& e : h->sortedAndCombined()) {
-    flat.push_back(bytes(e.name));
-    flat.push_back(bytes(e.value));
-  }
-  info.GetReturnValue().Set(v8::Array::New(iso, flat.data(), flat.size()));
-}
-
 // now(): monotonic milliseconds, for console.time.
 void now(const v8::FunctionCallbackInfo<v8::Value>& info) {
   timespec ts;
@@ -184,7 +166,6 @@ void addConsoleNatives(Natives& natives) {
   natives.add("proxyDetails", proxyDetails);
   natives.add("promiseDetails", promiseDetails);
   natives.add("previewEntries", previewEntries);
-  natives.add("headersEntries", headersEntries);
   natives.add("now", now);
 }
 

@@ -15,7 +15,8 @@ namespace torus::js {
 
 class Natives;
 
-// print, typeOf, proxyDetails, promiseDetails, previewEntries, headersEntries, now.
+// print, typeOf, proxyDetails, promiseDetails, previewEntries, now (Headers print through
+// headersList, js/api/headers.h).
 void addConsoleNatives(Natives& natives);
 
 }  // namespace torus::js

@@ -6,7 +6,7 @@
 // so that user code patching those prototypes does not change how values print.
 'use strict';
 const {
-  print, typeOf, proxyDetails, promiseDetails, previewEntries, headersEntries, now,
+  print, typeOf, proxyDetails, promiseDetails, previewEntries, headersList, now,
 } = natives;
 
 const uncurry = (fn) => Function.prototype.call.bind(fn);
@@ -455,7 +455,7 @@ function formatRaw(ctx, value, recurseTimes, typedArray) {
       if (viewKeys.length === 0 && keys.length === 0) return `${braces[0]}}`;
       formatter = (c, v, r) => viewKeys.map((key) => formatProperty(c, view, r, key, kObjectType));
     } else if (type === 'headers') {
-      const entries = headersEntries(value);
+      const entries = headersList(value);
       braces[0] = `${getPrefix(constructor, tag, 'Headers')}{`;
       if (entries.length === 0 && keys.length === 0) return `${braces[0]}}`;
       formatter = (c, v, r) => formatHeaders(entries, c, r);
@@ -911,9 +911,10 @@ function formatMap(ctx, value, recurseTimes) {
 function formatHeaders(entries, ctx, recurseTimes) {
   const output = [];
   ctx.indentationLvl += 2;
-  for (let i = 0; i < entries.length; i += 2) {
-    const name = keyStrRegExp.test(entries[i]) ? entries[i] : strEscape(entries[i]);
-    output.push(`${name}: ${formatValue(ctx, entries[i + 1], recurseTimes)}`);
+  for (let i = 0; i < entries.length; i++) {
+    const pair = entries[i];  // [name, value], natives.headersList (js/api/headers.cc)
+    const name = keyStrRegExp.test(pair[0]) ? pair[0] : strEscape(pair[0]);
+    output.push(`${name}: ${formatValue(ctx, pair[1], recurseTimes)}`);
   }
   ctx.indentationLvl -= 2;
   return output;
