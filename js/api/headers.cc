@@ -351,12 +351,6 @@ JsResult<void> Headers::jsSet(Realm& realm, ByteString name, ByteString value) {
   return {};
 }
 
-std::optional<std::pair<ByteString, ByteString>> Headers::pairAt(Realm&, size_t index) const {
-  const std::vector<Entry>& pairs = sortedAndCombined();
-  if (index >= pairs.size()) return std::nullopt;
-  return std::pair{ByteString{pairs[index].name}, ByteString{pairs[index].value}};
-}
-
 // Slots of a Headers wrapper's traced values: the cached iteration list and its version.
 enum : int { kListSlot = 0, kListVersionSlot = 1 };
 

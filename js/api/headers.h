@@ -91,9 +91,6 @@ class Headers : public Wrappable {
   v8::Local<v8::Value> getSetCookie(Realm& realm);
   JsResult<bool> jsHas(Realm& realm, ByteString name);
   JsResult<void> jsSet(Realm& realm, ByteString name, ByteString value);
-  // The value pairs to iterate over (entries, keys, values, forEach): pair `index` of the
-  // sorted and combined list, read anew at each step so iteration sees changes.
-  std::optional<std::pair<ByteString, ByteString>> pairAt(Realm& realm, size_t index) const;
 
   // Validates and normalizes one pair of an init and appends it (no guard).
   JsResult<void> appendInit(std::string_view name, std::string_view value);
