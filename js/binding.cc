@@ -401,10 +401,7 @@ v8::Local<v8::Value> toJs(Realm& realm, std::string_view v) {
 }
 
 v8::Local<v8::Value> toJs(Realm& realm, const ByteString& v) {
-  return v8::String::NewFromOneByte(realm.isolate(),
-                                    reinterpret_cast<const uint8_t*>(v.value.data()),
-                                    v8::NewStringType::kNormal, int(v.value.size()))
-      .ToLocalChecked();
+  return latin1String(realm.isolate(), v.value);
 }
 
 // ---- iteration ----

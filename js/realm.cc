@@ -249,15 +249,17 @@ std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> v) {
   return *s ? std::string(*s, s.length()) : std::string();
 }
 
+v8::Local<v8::String> latin1String(v8::Isolate* isolate, std::string_view bytes) {
+  return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(bytes.data()),
+                                    v8::NewStringType::kNormal, int(bytes.size()))
+      .ToLocalChecked();
+}
+
 v8::Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view s) {
   // ASCII (URLs, methods, most bodies) is a one-byte string as is: skip the UTF-8 decoder.
   bool ascii = true;
   for (unsigned char c : s) ascii &= c < 0x80;
-  if (ascii) {
-    return v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(s.data()),
-                                      v8::NewStringType::kNormal, int(s.size()))
-        .ToLocalChecked();
-  }
+  if (ascii) return latin1String(isolate, s);
   return v8::String::NewFromUtf8(isolate, s.data(), v8::NewStringType::kNormal, int(s.size()))
       .ToLocalChecked();
 }

@@ -165,5 +165,7 @@ class Realm {
 // UTF-8 of a JS value (ToString; empty on an exception).
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> v);
 v8::Local<v8::String> v8Str(v8::Isolate* isolate, std::string_view s);
+// A JS string of bytes as Latin-1 (ByteStrings: header names and values, other byte text).
+v8::Local<v8::String> latin1String(v8::Isolate* isolate, std::string_view bytes);
 
 }  // namespace torus::js

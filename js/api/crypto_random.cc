@@ -75,10 +75,7 @@ void randomUUID(const v8::FunctionCallbackInfo<v8::Value>& info) {
   char text[36];
   formatUuidV4(bytes, text);
   explicit_bzero(bytes, sizeof bytes);
-  info.GetReturnValue().Set(
-      v8::String::NewFromOneByte(info.GetIsolate(), reinterpret_cast<const uint8_t*>(text),
-                                 v8::NewStringType::kNormal, 36)
-          .ToLocalChecked());
+  info.GetReturnValue().Set(latin1String(info.GetIsolate(), {text, sizeof text}));
 }
 
 }  // namespace

@@ -122,12 +122,6 @@ bool isCorsSafelisted(std::string_view lower, std::string_view value) {
 
 }  // namespace
 
-v8::Local<v8::String> latin1String(v8::Isolate* iso, std::string_view s) {
-  return v8::String::NewFromOneByte(iso, reinterpret_cast<const uint8_t*>(s.data()),
-                                    v8::NewStringType::kNormal, int(s.size()))
-      .ToLocalChecked();
-}
-
 void Headers::describe(ClassBuilder<Headers>& c) {
   c.constructor<&Headers::construct>();
   c.method<&Headers::append>("append");

@@ -120,7 +120,5 @@ class Natives;
 void addHeadersNatives(Natives& natives);
 void headersList(const v8::FunctionCallbackInfo<v8::Value>& info);
 
-// A JS string of bytes as Latin-1 (a ByteString's value: header names and values).
-v8::Local<v8::String> latin1String(v8::Isolate* isolate, std::string_view bytes);
 
 }  // namespace torus::js
