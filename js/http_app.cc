@@ -32,7 +32,14 @@ Result<std::unique_ptr<HttpApp>> HttpApp::create(Runtime& runtime, v8::Local<v8:
   return app;
 }
 
-HttpApp::~HttpApp() { runtime_.setParticipant(nullptr); }
+HttpApp::~HttpApp() {
+  runtime_.setParticipant(nullptr);
+  // Contexts still alive (waitUntil work at a forced stop) end now; no JS runs after this.
+  v8::HandleScope scope(realm_.isolate());
+  for (auto& rc : contexts_) {
+    while (rc->refs() > 0) rc->unref();
+  }
+}
 
 bool HttpApp::beforeCheckpoint() {
   if (ready_.empty()) return false;
@@ -47,23 +54,36 @@ void HttpApp::start(net::Exchange* ex) {
   v8::Local<v8::Context> ctx = realm_.context();
   ++stats_.started;
   ++inFlight_;
-  // Both natives live in the request heap; JS reaches them through slots released when the
-  // exchange ends (release()).
-  auto* ec = ex->heap().make<ExecutionContext>(ex);
-  ec->slot = realm_.acquireSlot();
-  ec->requestSlot = realm_.acquireSlot();
-  ex->userData = ec;
-  v8::Local<v8::Object> ctxObj = wrapInSlot(realm_, ec, ec->slot);
-  v8::Local<v8::Object> reqObj =
-      wrapInSlot(realm_, ex->heap().make<Request>(ec), ec->requestSlot);
+  RequestContext* rc;
+  if (free_.empty()) {
+    contexts_.push_back(std::make_unique<RequestContext>(realm_, static_cast<RequestContext::Owner&>(*this), blocks_));
+    rc = contexts_.back().get();
+  } else {
+    rc = free_.back();
+    free_.pop_back();
+  }
+  ++liveContexts_;
+  rc->begin(ex, ++nextContextId_);
+  ex->userData = rc;
+  // Both natives live in the context's heap; JS reaches them through slots released when
+  // the context ends.
+  rc->slot = realm_.acquireSlot();
+  rc->requestSlot = realm_.acquireSlot();
+  v8::Local<v8::Object> ctxObj =
+      wrapInSlot(realm_, rc->heap().make<ExecutionContext>(rc), rc->slot);
+  rc->request = rc->heap().make<Request>(rc);
+  v8::Local<v8::Object> reqObj = wrapInSlot(realm_, rc->request, rc->requestSlot);
   v8::Local<v8::Value> args[] = {reqObj, env_.Get(iso), ctxObj};
   v8::TryCatch tc(iso);
   v8::Local<v8::Value> result;
-  // Promise jobs queued from here on carry the Request, so that an unhandled rejection in
-  // them is logged with its method and URL (Runtime::reportRejections).
-  ctx->SetContinuationPreservedEmbedderData(reqObj);
-  bool threw = !fetch_.Get(iso)->Call(ctx, handler_.Get(iso), 3, args).ToLocal(&result);
-  ctx->SetContinuationPreservedEmbedderData(v8::Undefined(iso));
+  bool threw;
+  {
+    // Promise jobs queued from here on carry the Request: an unhandled rejection in them is
+    // logged with its method and URL (Runtime::reportRejections), timers they set join its
+    // context (RequestContext::current).
+    RequestContext::Scope tagged(ctx, reqObj);
+    threw = !fetch_.Get(iso)->Call(ctx, handler_.Get(iso), 3, args).ToLocal(&result);
+  }
   if (threw) {
     fail(ctxObj, tc.Exception(), "Uncaught exception in fetch handler");
     return;
@@ -118,7 +138,7 @@ void HttpApp::onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fu
 
 void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
   auto* ec = Wrappable::unwrap<ExecutionContext>(ctxObj);
-  net::Exchange* ex = ec ? ec->exchange() : nullptr;
+  net::Exchange* ex = ec ? ec->requestContext()->exchange() : nullptr;
   if (!ex || ex->responded()) return;  // the client went away meanwhile
   Response* r = Wrappable::unwrap<Response>(value);
   if (!r) {
@@ -156,7 +176,7 @@ void HttpApp::fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception,
                    const char* what) {
   realm_.reportError(what, exception);
   auto* ec = Wrappable::unwrap<ExecutionContext>(ctxObj);
-  net::Exchange* ex = ec ? ec->exchange() : nullptr;
+  net::Exchange* ex = ec ? ec->requestContext()->exchange() : nullptr;
   if (ex && !ex->responded()) respondError(ex, 500);
 }
 
@@ -166,23 +186,66 @@ void HttpApp::respondError(net::Exchange* ex, int status) {
   ex->respondText(status, net::statusReason(status));
 }
 
+void HttpApp::onDone(net::Exchange* ex) {
+  auto* rc = static_cast<RequestContext*>(ex->userData);
+  if (!rc) return;  // answered by the server itself before it started
+  ex->userData = nullptr;
+  if (rc->refs() > 1) ++stats_.outlived;
+  rc->exchangeEnded(false);
+}
+
 void HttpApp::onAbort(net::Exchange* ex) {
-  if (!ex->userData) {
+  auto* rc = static_cast<RequestContext*>(ex->userData);
+  if (!rc) {
     // Aborted before this drain's end started it (the client reset right after sending):
     // it must not be started, its memory is about to be recycled.
     ready_.erase(std::remove(ready_.begin(), ready_.end(), ex), ready_.end());
     return;
   }
-  if (!ex->responded()) --inFlight_;
-  release(ex);
+  if (!ex->responded()) {
+    --inFlight_;
+    abortSignal(rc);
+  }
+  ex->userData = nullptr;
+  if (rc->refs() > 1) ++stats_.outlived;
+  rc->exchangeEnded(true);
 }
 
-void HttpApp::release(net::Exchange* ex) {
-  auto* ec = static_cast<ExecutionContext*>(ex->userData);
-  if (!ec) return;
-  realm_.releaseSlot(ec->slot);
-  realm_.releaseSlot(ec->requestSlot);
-  ex->userData = nullptr;
+namespace {
+
+// Aborts an incoming request's signal in the next drain: its listeners are JS, which does
+// not run inside the completion that told of the disconnect. The context lives until then,
+// so that they can still read the request.
+struct AbortRequestSignal final : Settlement {
+  RequestContext* rc;
+  v8::Global<v8::Value> signal;
+  void settle(Realm& realm) override {
+    v8::Local<v8::Function> abort = realm.helper("abortRequestSignal");
+    v8::Local<v8::Value> arg = signal.Get(realm.isolate());
+    v8::TryCatch tc(realm.isolate());
+    if (!abort.IsEmpty()) abort->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &arg)
+        .IsEmpty();  // a listener's exception is reported by EventTarget itself
+    rc->unref();
+    delete this;
+  }
+};
+
+}  // namespace
+
+void HttpApp::abortSignal(RequestContext* rc) {
+  v8::HandleScope scope(realm_.isolate());
+  v8::Local<v8::Value> signal = rc->request->madeSignal(realm_.isolate());
+  if (signal.IsEmpty()) return;
+  auto* s = new AbortRequestSignal;
+  s->rc = rc;
+  rc->ref();
+  s->signal.Reset(realm_.isolate(), signal);
+  runtime_.queue(s);
+}
+
+void HttpApp::contextEnded(RequestContext* rc) {
+  --liveContexts_;
+  free_.push_back(rc);
 }
 
 }  // namespace torus::js

@@ -1,7 +1,7 @@
 // The bridge between the HTTP server and the app's `export default { fetch }`.
 //
-// Requests that completed during a drain are started in beforeCheckpoint() (a Request, an
-// ExecutionContext, one call to fetch each). After the drain's one microtask checkpoint,
+// Requests that completed during a drain are started in beforeCheckpoint() (a request context
+// (js/request_context.h) with its Request and ExecutionContext, one call to fetch each). After the drain's one microtask checkpoint,
 // afterCheckpoint() sends every response whose promise settled; promises still pending get
 // then-callbacks and respond from a later checkpoint. A throw, a rejection or a value that
 // is not a Response answers 500 (no internals) and logs the error with its stack.
@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "base/result.h"
+#include "alloc/request_heap.h"
 #include "js/api/request.h"
+#include "js/request_context.h"
 #include "js/runtime.h"
 #include "net/http_server.h"
 
@@ -23,9 +25,12 @@ struct AppStats {
   uint64_t started = 0;      // fetch() calls
   uint64_t asyncSettled = 0; // responses that needed a later checkpoint
   uint64_t failed = 0;       // answered 500 by the runtime
+  uint64_t outlived = 0;     // contexts that lived on after their exchange (waitUntil...)
 };
 
-class HttpApp : public net::RequestHandler, public DrainParticipant {
+class HttpApp : public net::RequestHandler,
+                public DrainParticipant,
+                private RequestContext::Owner {
  public:
   // Checks that the module's default export has a fetch method.
   static Result<std::unique_ptr<HttpApp>> create(Runtime& runtime, v8::Local<v8::Module> module,
@@ -33,7 +38,7 @@ class HttpApp : public net::RequestHandler, public DrainParticipant {
   ~HttpApp() override;
 
   void onRequest(net::Exchange* ex) override { ready_.push_back(ex); }
-  void onDone(net::Exchange* ex) override { release(ex); }
+  void onDone(net::Exchange* ex) override;
   void onAbort(net::Exchange* ex) override;
 
   bool beforeCheckpoint() override;
@@ -42,6 +47,8 @@ class HttpApp : public net::RequestHandler, public DrainParticipant {
   const AppStats& stats() const { return stats_; }
   // Requests started and not answered yet.
   size_t inFlight() const { return inFlight_; }
+  // Request contexts alive (answered or not).
+  size_t liveContexts() const { return liveContexts_; }
 
  private:
   HttpApp(Runtime& runtime) : runtime_(runtime), realm_(runtime.realm()) {}
@@ -50,7 +57,9 @@ class HttpApp : public net::RequestHandler, public DrainParticipant {
   void finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value);
   void fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception, const char* what);
   void respondError(net::Exchange* ex, int status);
-  void release(net::Exchange* ex);
+  void contextEnded(RequestContext* rc) override;
+  // The client went away before the response: the request's signal aborts (if JS made it).
+  void abortSignal(RequestContext* rc);
   static void onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulfilled);
 
   Runtime& runtime_;
@@ -69,7 +78,13 @@ class HttpApp : public net::RequestHandler, public DrainParticipant {
   std::vector<Pending> pending_;
   std::vector<Pending> checking_;
   size_t inFlight_ = 0;
+  size_t liveContexts_ = 0;
+  uint64_t nextContextId_ = 0;
   AppStats stats_;
+  // Request contexts: their heaps draw from this pool; ended ones wait in free_ for reuse.
+  alloc::BlockPool blocks_;
+  std::vector<std::unique_ptr<RequestContext>> contexts_;
+  std::vector<RequestContext*> free_;
 };
 
 }  // namespace torus::js

@@ -303,7 +303,19 @@ void Realm::reportException(const char* what, v8::Local<v8::Value> exception) {
   reportError(what, exception);
 }
 
-void Realm::waitUntil(v8::Local<v8::Value> value) {
+void Realm::onWaitUntilSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool rejected) {
+  Realm& realm = Realm::from(info.GetIsolate());
+  --realm.pendingWaitUntil_;
+  if (rejected) realm.reportError("ctx.waitUntil promise rejected", info[0]);
+  if (!info.Data()->IsArray()) return;
+  v8::Local<v8::Array> parts = info.Data().As<v8::Array>();
+  v8::Local<v8::Context> ctx = info.GetIsolate()->GetCurrentContext();
+  auto fn = reinterpret_cast<void (*)(void*)>(
+      parts->Get(ctx, 0).ToLocalChecked().As<v8::External>()->Value());
+  fn(parts->Get(ctx, 1).ToLocalChecked().As<v8::External>()->Value());
+}
+
+void Realm::waitUntil(v8::Local<v8::Value> value, void (*onSettled)(void*), void* arg) {
   v8::Local<v8::Context> ctx = context();
   v8::Local<v8::Promise> promise;
   if (value->IsPromise()) {
@@ -314,15 +326,22 @@ void Realm::waitUntil(v8::Local<v8::Value> value) {
     promise = resolver->GetPromise();
   }
   ++pendingWaitUntil_;
-  auto settled = [](const v8::FunctionCallbackInfo<v8::Value>& info) {
-    Realm& realm = Realm::from(info.GetIsolate());
-    --realm.pendingWaitUntil_;
-    if (info.Data()->IsTrue()) realm.reportError("ctx.waitUntil promise rejected", info[0]);
-  };
+  // The hook travels in the reactions' data: [fn, arg] as externals, or undefined.
+  v8::Local<v8::Value> data = v8::Undefined(isolate_);
+  if (onSettled) {
+    v8::Local<v8::Value> parts[] = {
+        v8::External::New(isolate_, reinterpret_cast<void*>(onSettled)),
+        v8::External::New(isolate_, arg)};
+    data = v8::Array::New(isolate_, parts, 2);
+  }
   v8::Local<v8::Function> onFulfilled =
-      v8::Function::New(ctx, settled, v8::False(isolate_)).ToLocalChecked();
+      v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+        onWaitUntilSettled(info, false);
+      }, data).ToLocalChecked();
   v8::Local<v8::Function> onRejected =
-      v8::Function::New(ctx, settled, v8::True(isolate_)).ToLocalChecked();
+      v8::Function::New(ctx, [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+        onWaitUntilSettled(info, true);
+      }, data).ToLocalChecked();
   promise->Then(ctx, onFulfilled, onRejected).IsEmpty();  // only fails on termination
 }
 

@@ -95,8 +95,9 @@ class Realm {
   std::string describe(v8::Local<v8::Value> value);
 
   // ctx.waitUntil: keeps count of promises that must settle before a graceful stop; a
-  // rejection is logged.
-  void waitUntil(v8::Local<v8::Value> promise);
+  // rejection is logged. onSettled(arg), if given, runs when it settles.
+  void waitUntil(v8::Local<v8::Value> promise, void (*onSettled)(void*) = nullptr,
+                 void* arg = nullptr);
   size_t pendingWaitUntil() const { return pendingWaitUntil_; }
 
   // Slots for natives in request memory (binding.h, wrapInSlot). releaseSlot makes every
@@ -134,6 +135,8 @@ class Realm {
   friend class Wrappable;
   void track(Wrappable* w);
   void untrack(Wrappable* w);
+  static void onWaitUntilSettled(const v8::FunctionCallbackInfo<v8::Value>& info,
+                                 bool rejected);
 
   std::unique_ptr<ArrayBufferAllocator> allocator_;
   v8::Isolate* isolate_ = nullptr;

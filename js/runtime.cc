@@ -45,6 +45,16 @@ void Runtime::drain() {
     ranJs = true;
   }
   if (participant_ && participant_->beforeCheckpoint()) ranJs = true;
+  // In order; one a settlement queues (rare) runs in this drain too.
+  while (Settlement* s = settlementHead_) {
+    settlementHead_ = s->nextSettlement_;
+    if (!settlementHead_) settlementTail_ = nullptr;
+    s->nextSettlement_ = nullptr;
+    ++settlementsRun_;
+    ranJs = true;
+    v8::HandleScope inner(realm_->isolate());
+    s->settle(*realm_);
+  }
   // No JS ran, so no microtask can be queued: skip the checkpoint.
   if (!ranJs) return;
   realm_->checkpoint();
@@ -56,6 +66,15 @@ void Runtime::drain() {
     realm_->checkpoint();
     if (participant_) participant_->afterCheckpoint();
   }
+}
+
+void Runtime::queue(Settlement* s) {
+  if (settlementTail_) {
+    settlementTail_->nextSettlement_ = s;
+  } else {
+    settlementHead_ = s;
+  }
+  settlementTail_ = s;
 }
 
 void Runtime::runUntilIdle() {

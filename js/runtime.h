@@ -37,6 +37,21 @@ class DrainParticipant {
   virtual void afterCheckpoint() = 0;
 };
 
+// JS state a completion settles (a body chunk arrived, a client went away, an operation
+// finished): queued by the completion, run by the next drain before its checkpoint, never
+// inside the completion's dispatch. Owned by whoever queued it; settle() may delete it.
+class Settlement {
+ public:
+  virtual void settle(Realm& realm) = 0;
+
+ protected:
+  ~Settlement() = default;
+
+ private:
+  friend class Runtime;
+  Settlement* nextSettlement_ = nullptr;
+};
+
 class Runtime {
  public:
   Runtime(engine::Loop& loop, const RuntimeOptions& options);
@@ -56,8 +71,13 @@ class Runtime {
 
   void setParticipant(DrainParticipant* p) { participant_ = p; }
   DrainParticipant* participant() const { return participant_; }
-  // One drain's worth of JS: timers, participant, checkpoint, rejections.
+  // One drain's worth of JS: fired timers, the participant's new requests, queued
+  // settlements, ONE checkpoint (forced when anything ran), the participant's flush,
+  // rejections.
   void drain();
+  // Queues s for the next drain (which the completion being dispatched is part of).
+  void queue(Settlement* s);
+  uint64_t settlements() const { return settlementsRun_; }
 
   // Uncaught errors and unhandled rejections seen so far.
   uint64_t failures() const { return realm_->errorsReported(); }
@@ -110,6 +130,9 @@ class Runtime {
     v8::Global<v8::Value> during;
   };
   std::vector<Rejection> rejections_;
+  Settlement* settlementHead_ = nullptr;  // FIFO
+  Settlement* settlementTail_ = nullptr;
+  uint64_t settlementsRun_ = 0;
   std::string loadError_;  // the first resolve failure of the current load
 };
 

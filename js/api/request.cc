@@ -15,7 +15,10 @@ void ExecutionContext::describe(ClassBuilder<ExecutionContext>& c) {
 }
 
 void ExecutionContext::waitUntil(Realm& realm, v8::Local<v8::Value> promise) {
-  realm.waitUntil(promise);
+  // The context is reachable (this native is alive), so it has not ended.
+  context_->ref();
+  realm.waitUntil(promise, [](void* rc) { static_cast<RequestContext*>(rc)->unref(); },
+                  context_);
 }
 
 void Request::describe(ClassBuilder<Request>& c) {
@@ -94,9 +97,8 @@ JsResult<v8::Local<v8::Value>> newSignal(Realm& realm, v8::Local<v8::Value> pare
 
 }  // namespace
 
-Request::Request(ExecutionContext* incoming) : context_(incoming) {
-  const net::HttpRequest& req = incoming->exchange()->request();
-  hasBody_ = req.body && req.body->size() > 0;
+Request::Request(RequestContext* incoming) : context_(incoming) {
+  hasBody_ = !incoming->body().empty();
   bodyLoaded_ = !hasBody_;
 }
 
@@ -115,23 +117,22 @@ void Request::attached(Realm& realm) {
 }
 
 std::string_view Request::methodText() const {
-  return context_ ? context_->exchange()->request().method : std::string_view(method_);
+  return context_ ? context_->method() : std::string_view(method_);
 }
 
 std::string_view Request::urlText() {
   if (!context_) return url_;
   if (incomingUrl_.empty()) {
-    net::Exchange* ex = context_->exchange();
-    const net::HttpRequest& req = ex->request();
-    if (!req.target.empty() && req.target[0] != '/') {
-      incomingUrl_ = req.target;  // absolute-form
+    std::string_view target = context_->target();
+    if (!target.empty() && target[0] != '/') {
+      return target;  // absolute-form (not kept: the context may move it to its own heap)
     } else {
-      std::string_view host = req.host.empty() ? "localhost" : req.host;
-      size_t n = 7 + host.size() + req.target.size();
-      char* p = static_cast<char*>(ex->heap().allocate(n, 1));
+      std::string_view host = context_->host().empty() ? "localhost" : context_->host();
+      size_t n = 7 + host.size() + target.size();
+      char* p = static_cast<char*>(context_->heap().allocate(n, 1));
       memcpy(p, "http://", 7);
       memcpy(p + 7, host.data(), host.size());
-      memcpy(p + 7 + host.size(), req.target.data(), req.target.size());
+      memcpy(p + 7 + host.size(), target.data(), target.size());
       incomingUrl_ = {p, n};
     }
   }
@@ -288,11 +289,8 @@ JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::
 Headers* Request::ensureHeaders(Realm& realm) {
   if (headers_) return headers_;
   if (!context_) return nullptr;
-  const net::HttpRequest& req = context_->exchange()->request();
   headers_ = Headers::create();
-  for (uint32_t i = 0; i < req.headerCount; ++i) {
-    headers_->appendTrusted(req.headers[i].name, req.headers[i].value);
-  }
+  for (const net::HttpHeader& h : context_->headers()) headers_->appendTrusted(h.name, h.value);
   headers_->setGuard(Headers::Guard::kImmutable);
   headersRef_.Reset(realm.isolate(), wrap(realm, headers_));
   return headers_;
@@ -309,8 +307,8 @@ JsResult<v8::Local<v8::Value>> Request::headers(Realm& realm) {
 v8::Local<v8::Value> Request::ensureSignal(Realm& realm) {
   if (wrapped_) return traced(realm, kSignalSlot);
   if (signalRef_.IsEmpty()) {
-    // An incoming request's signal: made on first use (it never aborts: the request's end
-    // releases the Request itself).
+    // An incoming request's signal: made on first use; aborted when the client goes away
+    // before the response (HttpApp::onAbort).
     JsResult<v8::Local<v8::Value>> s = newSignal(realm, v8::Null(realm.isolate()));
     if (!s.ok()) {
       throwError(realm.isolate(), s.error());
@@ -329,7 +327,7 @@ JsResult<v8::Local<v8::Value>> Request::signal(Realm& realm) {
 
 bool Request::loadBytes(JsError* err) {
   if (bodyLoaded_) return true;
-  bytes_.assign(context_->exchange()->request().body->view());
+  bytes_.assign(context_->body());
   bodyLoaded_ = true;
   return true;
 }

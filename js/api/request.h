@@ -1,12 +1,13 @@
 // Fetch `Request` (https://fetch.spec.whatwg.org/#request-class), and the per-request
 // ExecutionContext (`ctx`, the handler's third argument).
 //
-// An incoming Request and its ExecutionContext live in the exchange's request heap and are
-// reached from JS through slots (checked handles, js/realm.h): once the exchange has ended
-// (response sent, client gone) the slots are released and any use from JS is a TypeError
-// instead of a use of released request memory. Neither costs a V8 global handle; the URL,
-// headers, body and signal of an incoming request are made from the parsed request only when
-// JS first asks for them.
+// An incoming Request and its ExecutionContext live in their request context's heap
+// (js/request_context.h) and are reached from JS through slots (checked handles,
+// js/realm.h): once the context has ended (response sent and no waitUntil work, body stream
+// or operation left) the slots are released and any use from JS is a TypeError instead of a
+// use of released request memory. Neither costs a V8 global handle; the URL, headers, body
+// and signal of an incoming request are made from the parsed request only when JS first asks
+// for them.
 //
 // A Request made by `new Request(input, init)` or clone() is owned by its wrapper; its
 // Headers and AbortSignal live in traced slots of that wrapper.
@@ -24,7 +25,7 @@
 #include "js/api/body.h"
 #include "js/api/headers.h"
 #include "js/binding.h"
-#include "net/http_server.h"
+#include "js/request_context.h"
 
 namespace torus::js {
 
@@ -33,20 +34,16 @@ class ExecutionContext : public Wrappable {
   static constexpr WrapperType kType{"ExecutionContext"};
   static void describe(ClassBuilder<ExecutionContext>& c);
 
-  explicit ExecutionContext(net::Exchange* ex) : exchange_(ex) {}
-  net::Exchange* exchange() const { return exchange_; }
+  explicit ExecutionContext(RequestContext* rc) : context_(rc) {}
+  RequestContext* requestContext() const { return context_; }
 
-  // The slots through which JS reaches this context and its Request; released together
-  // when the exchange ends.
-  Slot* slot = nullptr;
-  Slot* requestSlot = nullptr;
-
-  // ctx.waitUntil(promise): work that may go on after the response.
+  // ctx.waitUntil(promise): work that may go on after the response; the request's context
+  // (its `request`, its timers) lives until the promise settles. A rejection is logged.
   void waitUntil(Realm& realm, v8::Local<v8::Value> promise);
   void passThroughOnException(Realm& realm) {}
 
  private:
-  net::Exchange* exchange_;
+  RequestContext* context_;
 };
 
 // The enums of RequestInit (https://fetch.spec.whatwg.org/#requestinit), in IDL order.
@@ -158,9 +155,9 @@ class Request : public Wrappable, public Body {
   // new Request(input, init): input is a USVString or a Request.
   static JsResult<Request*> construct(Realm& realm, std::variant<Request*, std::string> input,
                                       RequestInit init);
-  // The Request for an incoming exchange, in its request heap; everything is read from the
-  // parsed request on demand.
-  explicit Request(ExecutionContext* incoming);
+  // The Request for an incoming exchange, in its context's heap; everything is read from
+  // the parsed request on demand.
+  explicit Request(RequestContext* incoming);
   Request() = default;
   ~Request() override;
   void attached(Realm& realm);
@@ -182,6 +179,14 @@ class Request : public Wrappable, public Body {
   JsResult<v8::Local<v8::Value>> signal(Realm& realm);
   RequestDuplex duplex(Realm&) const { return RequestDuplex::kHalf; }
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
+
+  // The context of an incoming request, null for a constructed one.
+  RequestContext* incomingContext() const { return context_; }
+  // An incoming request's signal if JS made it (empty otherwise): the HTTP glue aborts it
+  // when the client goes away before the response is sent.
+  v8::Local<v8::Value> madeSignal(v8::Isolate* iso) const {
+    return signalRef_.IsEmpty() ? v8::Local<v8::Value>() : signalRef_.Get(iso);
+  }
 
  private:
   bool loadBytes(JsError* err) override;
@@ -215,7 +220,7 @@ class Request : public Wrappable, public Body {
   // Headers wrapper and signal here once made; constructed ones only until attached().
   v8::Global<v8::Value> headersRef_;
   v8::Global<v8::Value> signalRef_;
-  ExecutionContext* context_ = nullptr;  // incoming requests only
+  RequestContext* context_ = nullptr;  // incoming requests only
 };
 
 }  // namespace torus::js

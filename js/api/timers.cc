@@ -5,6 +5,7 @@
 
 #include "js/binding.h"
 #include "js/builtins.h"
+#include "js/request_context.h"
 
 namespace torus::js {
 
@@ -22,7 +23,9 @@ bool checkGlobalThis(const v8::FunctionCallbackInfo<v8::Value>& info, const char
 
 }  // namespace
 
-struct Timers::Entry : engine::Timer {
+// A timer set by code running for a request is on that request's cancel list: it is gone when
+// the request's context ends, and its callback runs tagged with the request again.
+struct Timers::Entry : engine::Timer, Cancelable {
   Entry(Timers* owner, uint32_t id)
       : engine::Timer(owner->loop_,
                       [](engine::Timer* t) {
@@ -38,6 +41,9 @@ struct Timers::Entry : engine::Timer {
   uint32_t nesting = 0;  // https://html.spec.whatwg.org/#timer-nesting-level
   v8::Global<v8::Function> callback;
   std::vector<v8::Global<v8::Value>> args;
+  v8::Global<v8::Value> tag;  // the request's, when set by code running for one
+
+  void cancelByContext() override { owner->timers_.erase(id); }
 };
 
 Timers::Timers(Realm& realm, engine::Loop& loop, size_t maxTimers)
@@ -134,6 +140,10 @@ void Timers::setTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repe
   entry->nesting = self->nesting_ + 1;
   entry->callback.Reset(iso, info[0].As<v8::Function>());
   for (int i = 2; i < info.Length(); ++i) entry->args.emplace_back(iso, info[i]);
+  if (RequestContext* rc = RequestContext::current(iso)) {
+    rc->add(entry.get());
+    entry->tag.Reset(iso, iso->GetCurrentContext()->GetContinuationPreservedEmbedderData());
+  }
   entry->arm(entry->delayMs);
   self->timers_.emplace(id, std::move(entry));
   info.GetReturnValue().Set(id);
@@ -162,6 +172,8 @@ void Timers::runFired() {
     args.reserve(e->args.size());
     for (auto& a : e->args) args.push_back(a.Get(iso));
     uint32_t nesting = e->nesting;
+    v8::Local<v8::Value> tag =
+        e->tag.IsEmpty() ? v8::Undefined(iso).As<v8::Value>() : e->tag.Get(iso);
     if (e->repeat) {
       // The interval's next run is set up from within this one (timer initialization with a
       // previous id), one level deeper.
@@ -173,6 +185,7 @@ void Timers::runFired() {
       timers_.erase(it);  // cb and args are held by the locals above
     }
     {
+      RequestContext::Scope tagged(ctx, tag);
       v8::TryCatch tc(iso);
       nesting_ = nesting;
       if (cb->Call(ctx, v8::Undefined(iso), int(args.size()), args.data()).IsEmpty() &&
@@ -181,8 +194,9 @@ void Timers::runFired() {
       }
       nesting_ = 0;
     }
-    // Each timer is a task: its microtasks run before the next timer (HTML event loop).
-    // The last one's run in the drain's own checkpoint.
+    // Each timer is a task: its microtasks run before the next timer (HTML event loop;
+    // apps and the WPT rely on it). The last one's run in the drain's own checkpoint, so a
+    // drain where one timer fired has one checkpoint in all (docs/architecture.md).
     if (&id != &fired.back()) realm_.checkpoint();
   }
 }

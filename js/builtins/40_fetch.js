@@ -4,17 +4,22 @@
 //       dependent signal following signal (https://dom.spec.whatwg.org/#create-a-dependent-abort-signal),
 //       as the Request constructor and clone() make this's signal.
 //   'isAbortSignal' (value) -> boolean, the brand check for RequestInit's `signal`.
+//   'abortRequestSignal' (signal) -> undefined: aborts an incoming request's signal with an
+//       AbortError DOMException (the client went away before the response was sent).
 // The body helpers (extractBody, parseFormData, makeBlob) come from 30_blob.js and
 // 31_formdata.js.
 // Run lazily (js/builtins.h), when C++ first asks for one of its helpers:
 // @requires 12_abort.js
-// @helpers requestSignal isAbortSignal
+// @helpers requestSignal isAbortSignal abortRequestSignal
 'use strict';
 
-const { abort } = internals;
+const { abort, DOMException } = internals;
 
 natives.setHelper('requestSignal', (parent) => {
   if (parent === null || parent === undefined) return abort.createSignal();
   return abort.createDependent([parent]);
 });
 natives.setHelper('isAbortSignal', (v) => abort.isSignal(v));
+natives.setHelper('abortRequestSignal', (signal) => {
+  abort.signalAbort(signal, new DOMException('The client closed the connection', 'AbortError'));
+});

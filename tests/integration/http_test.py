@@ -451,14 +451,17 @@ class HttpTest(ServerTestCase):
         self.assertHealthy()
 
     def test_client_reset_while_handler_runs(self):
+        # A client that goes away ends its request: the request's signal aborts and the
+        # handler's pending timer is cancelled with its context (tests/integration/context_test.py).
         for i in range(3):
             s = self.connect()
-            s.sendall(request("GET", f"/slow?ms=150&tag=reset{i}"))
+            s.sendall(request("GET", f"/slow-signal?ms=150&tag=reset{i}"))
             self.assertTrue(self.server.stdout.wait_for(rf"slow start reset{i}", 10))
             reset(s)
-        # The handlers finish after their connections are gone; the server shrugs.
         for i in range(3):
-            self.assertTrue(self.server.stdout.wait_for(rf"slow end reset{i}", 10))
+            self.assertTrue(self.server.stdout.wait_for(rf"signal aborted reset{i} AbortError", 10))
+        time.sleep(0.4)
+        self.assertNotIn("slow end reset", self.server.stdout.text())
         self.assertHealthy()
 
     def test_async_handler_error_is_logged_once(self):

@@ -77,6 +77,35 @@ async function handle(request, path, params, ctx) {
       console.log(`slow end ${params.tag ?? ""}`);
       return new Response(`slept ${ms}\n`);
     }
+    case "/slow-signal": {
+      // The request's signal aborts when the client goes away; the handler's own timer is
+      // cancelled with its request context, so "slow end" never comes for a reset client.
+      const tag = params.tag ?? "";
+      request.signal.addEventListener("abort", () =>
+        console.log(`signal aborted ${tag} ${request.signal.reason.name}`));
+      console.log(`slow start ${tag}`);
+      await sleep(Number(params.ms ?? 500));
+      console.log(`slow end ${tag}`);
+      return new Response("slept\n");
+    }
+    case "/orphan-timer":
+      // Not kept by waitUntil: the timer goes with the request's context.
+      setTimeout(() => console.log(`orphan fired ${params.tag ?? ""}`), Number(params.ms ?? 200));
+      return new Response("orphan set\n");
+    case "/wait-until-request": {
+      // waitUntil keeps the request's context: request and its timers stay usable after the
+      // response is sent.
+      const tag = params.tag ?? "";
+      ctx.waitUntil((async () => {
+        await sleep(Number(params.ms ?? 200));
+        const body = await request.text();
+        const header = request.headers.get("x-tag");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        console.log(`after response ${tag} ${request.method} ${new URL(request.url).pathname} ` +
+                    `header=${header} body=${body}`);
+      })());
+      return new Response("responded\n");
+    }
     case "/hang":
       console.log("hang start");
       await new Promise(() => {});
