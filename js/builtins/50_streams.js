@@ -85,7 +85,6 @@ const Uint8ArrayCtor = Uint8Array;
 const DataViewCtor = DataView;
 const ArrayBufferIsView = ArrayBuffer.isView;
 const PromiseCtor = Promise;
-const PromiseResolve = Promise.resolve;
 const PromisePrototypeThen = uncurry(Promise.prototype.then);
 const getter = (proto, key) => uncurry(ObjectGetOwnPropertyDescriptor(proto, key).get);
 const TypedArraySet = uncurry(TypedArrayPrototype.set);
@@ -131,15 +130,18 @@ function rejectP(p, e) {
   p.settled = true;
   p.reject(e);
 }
-// "A promise resolved with x": PromiseResolve(%Promise%, x).
-const promiseResolvedWith = (x) => ReflectApply(PromiseResolve, PromiseCtor, [x]);
+// "A promise resolved with x" (https://webidl.spec.whatwg.org/#a-promise-resolved-with): a new
+// promise resolved with x, so a promise x is adopted (two more ticks), never returned as is.
+const promiseResolvedWith = (x) => new PromiseCtor((resolve) => resolve(x));
 const promiseRejectedWith = (e) => new PromiseCtor((resolve, reject) => reject(e));
 const resolvedUndefined = () => promiseResolvedWith(undefined);
 // "React" / "upon fulfillment" / "upon rejection": PerformPromiseThen.
 const react = (p, onFulfilled, onRejected) => PromisePrototypeThen(p, onFulfilled, onRejected);
-const uponFulfillment = (p, f) => PromisePrototypeThen(p, f, undefined);
-const uponRejection = (p, r) => PromisePrototypeThen(p, undefined, r);
+// "Upon fulfillment/rejection" make no promise anyone sees: the derived one must not be an
+// unhandled rejection.
 const noop = () => {};
+const uponFulfillment = (p, f) => { PromisePrototypeThen(p, f, noop); };
+const uponRejection = (p, r) => { PromisePrototypeThen(PromisePrototypeThen(p, undefined, r), undefined, noop); };
 const setHandled = (p) => { PromisePrototypeThen(p, undefined, noop); };
 // A settled record promise: { promise, settled } without resolve functions.
 function settledResolved(v) {
@@ -163,12 +165,12 @@ function queueMicrotask(fn) {
 
 // ---- lists: linked queues (immune to patched Array.prototype) ----
 
+// Fields, not assignments in a constructor: an accessor user code put on Object.prototype
+// ('size') must not catch them.
 class List {
-  constructor() {
-    this.head = null;
-    this.tail = null;
-    this.size = 0;
-  }
+  head = null;
+  tail = null;
+  size = 0;
   push(v) {
     const node = { v, next: null };
     if (this.tail === null) this.head = node;
@@ -304,9 +306,10 @@ const toAny = converters.any;
 const toBoolean = converters.boolean;
 const toUnrestrictedDouble = converters['unrestricted double'];
 const toULL = converters['unsigned long long'];
+// An optional `object` argument: missing (undefined) is null; null itself is not an object.
 const toObjectOrNull = (V, prefix, context) => {
-  if (V === undefined || V === null) return null;
-  if (typeof V !== 'object' && typeof V !== 'function') {
+  if (V === undefined) return null;
+  if (V === null || (typeof V !== 'object' && typeof V !== 'function')) {
     throw makeException(TypeErrorCtor, 'is not an object.', prefix, context);
   }
   return V;
@@ -590,8 +593,10 @@ function getIteratorFromMethod(obj, method) {
   }
   return { iterator, next: iterator.next, done: false };
 }
+// The argument is an async_sequence<any> (https://webidl.spec.whatwg.org/#js-async-sequence):
+// an object.
 function getAsyncIterator(obj) {
-  if (obj === null || obj === undefined) {
+  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) {
     throw new TypeErrorCtor('ReadableStream.from: the argument is not iterable');
   }
   const method = getMethod(obj, SymbolAsyncIterator);
@@ -743,9 +748,17 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
     return react(writer.readyPromise.promise, () => {
       const p = newPromise();
       ReadableStreamDefaultReaderRead(reader, {
+        // The write runs in a microtask: an enqueue() must not run the sink's write
+        // synchronously (WPT piping/general-addition.any.js).
+        // currentWrite is the pending write from now on, so a shutdown waits for it.
         chunkSteps(chunk) {
-          currentWrite = react(WritableStreamDefaultWriterWrite(writer, chunk), undefined, noop);
-          resolveP(p, false);
+          const pending = newPromise();
+          currentWrite = pending.promise;
+          queueMicrotask(() => {
+            resolveP(pending, react(WritableStreamDefaultWriterWrite(writer, chunk), undefined,
+              noop));
+            resolveP(p, false);
+          });
         },
         closeSteps() { resolveP(p, true); },
         errorSteps(e) { rejectP(p, e); },
@@ -2703,7 +2716,7 @@ const asyncIteratorMethods = {
       ? react(it.ongoingPromise, nextSteps, nextSteps) : nextSteps();
     return it.ongoingPromise;
   },
-  return(value = undefined) {
+  return(value) {
     const it = slotsGet(this);
     if (it === undefined || it.kind !== K_ITER) return promiseRejectedWith(illegalInvocation());
     const returnSteps = () => {
