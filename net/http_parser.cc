@@ -464,7 +464,7 @@ struct HttpParser::Impl {
   static int onChunkHeader(llhttp_t* p) {
     Impl& s = from(p);
     // Refuse an oversized chunk when its size arrives, not after reading it.
-    if (p->content_length > s.limits.maxBodyBytes - s.self->request_->body->size()) {
+    if (p->content_length > s.limits.maxBodyBytes - s.bodyBytes) {
       return s.fail(413, "request body too large");
     }
     return 0;
@@ -472,9 +472,13 @@ struct HttpParser::Impl {
 
   static int onBody(llhttp_t* p, const char* at, size_t n) {
     Impl& s = from(p);
-    alloc::HeapBuffer& body = *s.self->request_->body;
-    if (n > s.limits.maxBodyBytes - body.size()) return s.fail(413, "request body too large");
-    body.append(at, n);
+    if (n > s.limits.maxBodyBytes - s.bodyBytes) return s.fail(413, "request body too large");
+    s.bodyBytes += n;
+    if (s.bodyFn) {
+      s.bodyFn(s.bodyArg, at, n);
+    } else {
+      s.self->request_->body->append(at, n);
+    }
     return 0;
   }
 
@@ -626,6 +630,9 @@ struct HttpParser::Impl {
     pause = Pause::kNone;
     failed = false;
     headBytes = 0;
+    bodyBytes = 0;
+    bodyFn = nullptr;
+    bodyArg = nullptr;
     head = h.make<alloc::HeapBuffer>(h);
     fields = nullptr;
     fieldCap = 0;
@@ -672,6 +679,9 @@ struct HttpParser::Impl {
   Carry carry = Carry::kNone;  // how the head bytes so far end
   Kind kind = Kind::kOther;
   size_t headBytes = 0;
+  uint64_t bodyBytes = 0;
+  HttpParser::BodyFn bodyFn = nullptr;  // streamBody(): where body bytes go instead
+  void* bodyArg = nullptr;
   uint32_t targetOff = 0;
   uint32_t targetLen = 0;
   uint32_t hostCount = 0;
@@ -797,6 +807,13 @@ HttpParser::Status HttpParser::feed(const char* data, size_t len, size_t* consum
     }
   }
 }
+
+void HttpParser::streamBody(BodyFn fn, void* arg) {
+  impl_->bodyFn = fn;
+  impl_->bodyArg = arg;
+}
+
+uint64_t HttpParser::bodyBytes() const { return impl_->bodyBytes; }
 
 bool HttpParser::inMessage() const {
   return impl_->phase == Phase::kHead || impl_->phase == Phase::kBody;

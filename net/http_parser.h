@@ -84,6 +84,14 @@ class HttpParser {
   // True once the head is complete for the current message (body phase).
   bool headComplete() const;
 
+  // From now on (until the next reset()) body bytes go to fn(arg, bytes, n), de-framed,
+  // instead of into request().body; the body limits still count every byte. fn runs inside
+  // feed() and must not call back into this parser.
+  using BodyFn = void (*)(void* arg, const char* data, size_t n);
+  void streamBody(BodyFn fn, void* arg);
+  // Body bytes seen so far in the current message (de-framed).
+  uint64_t bodyBytes() const;
+
   const HttpRequest& request() const { return *request_; }
   const HttpError& error() const { return error_; }
 

@@ -13,6 +13,53 @@
 
 namespace torus::net {
 
+// One piece of a response on its connection's send queue. Pooled per server; `bytes` holds a
+// chunk-size line, so that framing never lives in the request heap.
+struct SendPiece {
+  SendPiece* next;
+  const char* data;
+  size_t len;
+  PieceOwner owner;  // released when the piece's last byte is acknowledged
+  void* block;       // a bufferPool_ block holding the bytes (copied chunks), or null
+  char bytes[24];
+};
+
+// One block of a request body buffer, taken from the server's bufferPool_: this header, then
+// the bytes in [begin, end).
+struct BodyBlock {
+  BodyBlock* next;
+  uint32_t begin;
+  uint32_t end;
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+};
+
+namespace {
+
+constexpr size_t kBodyBlockBytes = alloc::BlockPool::kDefaultBlockSize - sizeof(BodyBlock);
+constexpr size_t kMaxFreePieces = 4096;
+
+void releaseOwner(PieceOwner owner) {
+  if (owner.release) owner.release(owner.arg);
+}
+
+// "<hex size>\r\n" at p; returns its length (at most 18).
+size_t formatChunkLine(char* p, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char digits[16];
+  int len = 0;
+  do {
+    digits[len++] = kHex[n & 15];
+    n >>= 4;
+  } while (n);
+  size_t out = 0;
+  while (len) p[out++] = digits[--len];
+  p[out++] = '\r';
+  p[out++] = '\n';
+  return out;
+}
+
+}  // namespace
+
 // One client connection: its parser, its queue of exchanges in request order, and the one
 // send in flight. Owned by the server's list; freed once no ring operation is pending.
 class Connection {
@@ -28,11 +75,31 @@ class Connection {
   void close();
   // Closes once every queued response is sent (graceful stop, or Connection: close).
   void closeWhenIdle() {
+    // An upload in progress is read to its end first (then input ends, see feed()).
+    if (parsing_ && parsing_->bodyStreaming_) return;
     endInput();
     if (!head_) close();
   }
   bool idle() const { return !head_ && !parser_.inMessage(); }
   void flush();
+  // The handler read from ex's body buffer: resume reading if it had paused for it.
+  void bodyRead(Exchange* ex) {
+    if (bodyPaused_ && parsing_ == ex &&
+        ex->bodyBuffered_ < server_.options_.bodyHighWaterMark) {
+      resumeBody();
+    }
+  }
+  // The response of ex is complete while its body is still arriving: the rest of the body
+  // is not read; the connection closes after the response (see lingerClose).
+  void stopReadingBody(Exchange* ex) {
+    if (parsing_ == ex) parsing_ = nullptr;
+    endInput();
+  }
+  // No more input after the current request; what is queued is still sent.
+  void endInput() {
+    inputDone_ = true;
+    loop_.cancel(&recvOp_);
+  }
 
   Connection* prev = nullptr;
   Connection* next = nullptr;
@@ -76,12 +143,31 @@ class Connection {
   void feed(const char* data, size_t len);
   void enqueue(Exchange* ex);
   void fail(const HttpError& err);
-  // No request after this one will be parsed (error, Connection: close, graceful stop).
-  void endInput() {
-    inputDone_ = true;
+  // Hands ex over at the end of its head: its body goes to its buffer from now on.
+  void startBodyStream(Exchange* ex);
+  static void onBodyBytes(void* arg, const char* data, size_t n) {
+    static_cast<Exchange*>(arg)->appendBody(data, n);
+  }
+  void notifyBody(Exchange* ex) {
+    ex->bodyNews_ = false;
+    server_.handler_.onBodyData(ex);
+  }
+  void pauseBody() {
+    if (bodyPaused_) return;
+    bodyPaused_ = true;
+    ++server_.stats_.bodyPauses;
     loop_.cancel(&recvOp_);
   }
-  bool receiving() const { return !inputDone_ && !peerClosed_ && !paused_ && !closing_; }
+  void resumeBody();
+  void notifyWritable() {
+    Exchange* ex = head_;
+    if (closing_ || !ex || !ex->full_ || !ex->wantsMore()) return;
+    ex->full_ = false;
+    server_.handler_.onWritable(ex);
+  }
+  bool receiving() const {
+    return !inputDone_ && !peerClosed_ && !paused_ && !bodyPaused_ && !closing_;
+  }
   void rearmRecv() {
     if (receiving() && !recvOp_.pending()) loop_.recv(fd_, &recvOp_);
   }
@@ -114,8 +200,10 @@ class Connection {
   void recycleExchanges();
   // Writes the response head (and a whole body) into ex's pieces. stream: the length is
   // unknown (chunked on HTTP/1.1, close-delimited on HTTP/1.0).
+  // contentLength: a stream's declared length, or -1. owner: the body's, if it has one.
   void serialize(Exchange* ex, int status, std::string_view reason,
-                 std::span<const HttpHeader> headers, std::span<const char> body, bool stream);
+                 std::span<const HttpHeader> headers, std::span<const char> body, bool stream,
+                 int64_t contentLength, PieceOwner owner);
 
   HttpServer& server_;
   engine::Loop& loop_;
@@ -129,6 +217,8 @@ class Connection {
   bool inputDone_ = false;
   bool peerClosed_ = false;
   bool paused_ = false;  // recv cancelled until the pipeline drains
+  bool bodyPaused_ = false;  // recv cancelled until the handler reads the body buffer
+  bool inFeed_ = false;
   bool lingering_ = false;
   uint64_t deadlineMs_ = 0;  // 0: none
   uint64_t timerDueMs_ = 0;  // when the engine timer fires, if armed
@@ -147,34 +237,98 @@ class Connection {
 // ---- Exchange ----
 
 void Exchange::reset() {
+  releasePieces();
+  releaseBody();
   heap_.release();
   request_ = HttpRequest{};
   conn_ = nullptr;
   next_ = nullptr;
   state_ = State::kParsing;
   wantsContinue_ = continueSent_ = closeAfter_ = inQueue_ = noBody_ = chunked_ = false;
-  pieces_ = nullptr;
-  pieceCount_ = pieceCap_ = piecesHandedOut_ = 0;
+  aborted_ = full_ = bodyStreaming_ = bodyEnded_ = tentative_ = bodyNews_ = false;
+  bodyError_ = 0;
+  declaredRemaining_ = -1;
+  frontAcked_ = queuedBytes_ = 0;
   bytesHandedOut_ = bytesAcked_ = 0;
   userData = nullptr;
 }
 
+SendPiece* Exchange::newPiece() {
+  SendPiece* p = server_.takePiece();
+  p->next = nullptr;
+  p->owner = {};
+  p->block = nullptr;
+  return p;
+}
+
+void Exchange::push(SendPiece* piece) {
+  if (last_) {
+    last_->next = piece;
+  } else {
+    first_ = piece;
+  }
+  last_ = piece;
+  if (!unsent_) unsent_ = piece;
+  queuedBytes_ += piece->len;
+}
+
 void Exchange::addPiece(const void* data, size_t len) {
   if (len == 0) return;
-  if (pieceCount_ == pieceCap_) {
-    size_t cap = pieceCap_ ? pieceCap_ * 2 : 4;
-    auto* grown = static_cast<iovec*>(heap_.allocate(cap * sizeof(iovec), alignof(iovec)));
-    if (pieceCount_) memcpy(grown, pieces_, pieceCount_ * sizeof(iovec));
-    pieces_ = grown;
-    pieceCap_ = cap;
+  SendPiece* p = newPiece();
+  p->data = static_cast<const char*>(data);
+  p->len = len;
+  push(p);
+}
+
+void Exchange::pushOwned(const char* data, size_t len, PieceOwner owner) {
+  if (len == 0) {
+    releaseOwner(owner);
+    return;
   }
-  pieces_[pieceCount_++] = {const_cast<void*>(data), len};
+  SendPiece* p = newPiece();
+  p->data = data;
+  p->len = len;
+  p->owner = owner;
+  push(p);
+}
+
+// Credits n more acknowledged bytes, releasing every piece they complete.
+void Exchange::acknowledge(uint64_t n) {
+  bytesAcked_ += n;
+  queuedBytes_ -= n;
+  while (n > 0) {
+    SendPiece* p = first_;
+    uint64_t left = p->len - frontAcked_;
+    if (n < left) {
+      frontAcked_ += n;
+      return;
+    }
+    n -= left;
+    frontAcked_ = 0;
+    first_ = p->next;
+    if (!first_) last_ = nullptr;
+    releaseOwner(p->owner);
+    if (p->block) server_.bufferPool_.give(p->block);
+    server_.givePiece(p);
+  }
+}
+
+void Exchange::releasePieces() {
+  while (first_) {
+    SendPiece* p = first_;
+    first_ = p->next;
+    releaseOwner(p->owner);
+    if (p->block) server_.bufferPool_.give(p->block);
+    server_.givePiece(p);
+  }
+  last_ = unsent_ = nullptr;
 }
 
 void Exchange::respond(int status, std::span<const HttpHeader> headers,
-                       std::span<const char> body, std::string_view reason) {
+                       std::span<const char> body, std::string_view reason, PieceOwner owner) {
   TORUS_CHECK_MSG(state_ == State::kDispatched, "respond() once, on a dispatched exchange");
-  conn_->serialize(this, status, reason, headers, body, false);
+  conn_->serialize(this, status, reason, headers, body, false, -1, owner);
+  responseComplete();
   conn_->flush();
 }
 
@@ -188,31 +342,208 @@ void Exchange::respondText(int status, std::string_view message) {
 }
 
 void Exchange::startStream(int status, std::span<const HttpHeader> headers,
-                           std::string_view reason) {
+                           std::string_view reason, int64_t contentLength) {
   TORUS_CHECK_MSG(state_ == State::kDispatched, "startStream() once, on a dispatched exchange");
-  conn_->serialize(this, status, reason, headers, {}, true);
+  conn_->serialize(this, status, reason, headers, {}, true, contentLength, {});
   conn_->flush();
 }
 
-void Exchange::writeChunk(std::span<const char> data) {
-  TORUS_CHECK_MSG(state_ == State::kStreaming, "writeChunk() after startStream()");
-  if (data.empty() || noBody_) return;
-  if (chunked_) {
-    char* line = static_cast<char*>(heap_.allocate(20, 1));
-    addPiece(line, size_t(snprintf(line, 20, "%zx\r\n", data.size())));
-    addPiece(data.data(), data.size());
-    addPiece("\r\n", 2);
-  } else {
-    addPiece(data.data(), data.size());
+bool Exchange::wantsMore() const {
+  return !aborted_ && queuedBytes_ < server_.options_.sendHighWaterMark;
+}
+
+bool Exchange::refuse(PieceOwner owner) {
+  releaseOwner(owner);
+  return false;
+}
+
+bool Exchange::checkLength(size_t n, PieceOwner owner) {
+  if (declaredRemaining_ < 0) return true;
+  if (uint64_t(declaredRemaining_) < n) {
+    releaseOwner(owner);
+    failStream("more bytes than its Content-Length");
+    return false;
   }
+  declaredRemaining_ -= int64_t(n);
+  return true;
+}
+
+void Exchange::afterWrite() {
+  if (!wantsMore()) full_ = true;
   conn_->flush();
 }
 
-void Exchange::endStream() {
+bool Exchange::writeChunk(std::span<const char> data) { return writeChunk(data, PieceOwner{}); }
+
+bool Exchange::writeChunk(std::span<const char> data, PieceOwner owner) {
+  if (aborted_) return refuse(owner);
+  TORUS_CHECK_MSG(state_ == State::kStreaming, "writeChunk() after startStream()");
+  if (data.empty() || noBody_) {
+    releaseOwner(owner);
+    return true;
+  }
+  if (!checkLength(data.size(), owner)) return false;
+  if (chunked_) {
+    SendPiece* line = newPiece();
+    line->len = formatChunkLine(line->bytes, data.size());
+    line->data = line->bytes;
+    push(line);
+  }
+  pushOwned(data.data(), data.size(), owner);
+  if (chunked_) addPiece("\r\n", 2);
+  afterWrite();
+  return true;
+}
+
+bool Exchange::writeChunkCopy(std::span<const char> data) {
+  if (aborted_) return false;
+  TORUS_CHECK_MSG(state_ == State::kStreaming, "writeChunkCopy() after startStream()");
+  if (data.empty() || noBody_) return true;
+  if (!checkLength(data.size(), {})) return false;
+  const size_t blockSize = server_.bufferPool_.blockSize();
+  const size_t framing = chunked_ ? 20 : 0;  // size line (<= 18) and CRLF
+  const char* src = data.data();
+  size_t n = data.size();
+  while (n > 0) {
+    // Small chunks share the newest block while it is unsent and has room.
+    SendPiece* piece = last_;
+    bool append = piece && piece->block && unsent_ && piece->len + framing < blockSize;
+    if (!append) {
+      piece = newPiece();
+      piece->block = server_.bufferPool_.take();
+      piece->data = static_cast<const char*>(piece->block);
+      piece->len = 0;
+      push(piece);
+    }
+    char* base = static_cast<char*>(piece->block);
+    size_t take = std::min(n, blockSize - piece->len - framing);
+    char* p = base + piece->len;
+    if (chunked_) p += formatChunkLine(p, take);
+    memcpy(p, src, take);
+    p += take;
+    if (chunked_) {
+      *p++ = '\r';
+      *p++ = '\n';
+    }
+    size_t added = size_t(p - base) - piece->len;
+    piece->len += added;
+    queuedBytes_ += added;
+    src += take;
+    n -= take;
+  }
+  afterWrite();
+  return true;
+}
+
+bool Exchange::endStream() {
+  if (aborted_) return false;
   TORUS_CHECK_MSG(state_ == State::kStreaming, "endStream() after startStream()");
+  if (declaredRemaining_ > 0) {
+    failStream("fewer bytes than its Content-Length");
+    return false;
+  }
   if (chunked_ && !noBody_) addPiece("0\r\n\r\n", 5);
   state_ = State::kComplete;
+  responseComplete();
   conn_->flush();
+  return true;
+}
+
+void Exchange::abortStream() {
+  if (aborted_ || state_ != State::kStreaming) return;
+  failStream(nullptr);
+}
+
+void Exchange::failStream(const char* why) {
+  if (why) {
+    LOG_WARN("%.*s %.*s: response aborted: the stream sent %s", int(request_.method.size()),
+             request_.method.data(), int(request_.target.size()), request_.target.data(), why);
+  }
+  aborted_ = true;
+  ++server_.stats_.streamsAborted;
+  state_ = State::kComplete;
+  closeAfter_ = true;
+  full_ = false;
+  if (bodyStreaming_ && !bodyEnded_) conn_->stopReadingBody(this);
+  conn_->endInput();
+  conn_->flush();
+}
+
+void Exchange::responseComplete() {
+  if (bodyStreaming_ && !bodyEnded_ && bodyError_ == 0) {
+    closeAfter_ = true;
+    conn_->stopReadingBody(this);
+  }
+}
+
+// ---- Request body buffer ----
+
+void Exchange::appendBody(const char* data, size_t n) {
+  bodyNews_ = true;
+  bodyBuffered_ += n;
+  while (n > 0) {
+    BodyBlock* b = bodyLast_;
+    if (!b || b->end == kBodyBlockBytes) {
+      b = static_cast<BodyBlock*>(server_.bufferPool_.take());
+      b->next = nullptr;
+      b->begin = b->end = 0;
+      if (bodyLast_) {
+        bodyLast_->next = b;
+      } else {
+        bodyFirst_ = b;
+      }
+      bodyLast_ = b;
+    }
+    size_t take = std::min<size_t>(n, kBodyBlockBytes - b->end);
+    memcpy(b->data() + b->end, data, take);
+    b->end += uint32_t(take);
+    data += take;
+    n -= take;
+  }
+}
+
+std::span<const char> Exchange::peekBody() const {
+  BodyBlock* b = bodyFirst_;
+  if (!b) return {};
+  return {b->data() + b->begin, size_t(b->end - b->begin)};
+}
+
+void Exchange::consumeBody(size_t n) {
+  TORUS_CHECK(n <= bodyBuffered_);
+  bodyBuffered_ -= n;
+  while (n > 0) {
+    BodyBlock* b = bodyFirst_;
+    size_t take = std::min<size_t>(n, b->end - b->begin);
+    b->begin += uint32_t(take);
+    n -= take;
+    if (b->begin == b->end) {
+      bodyFirst_ = b->next;
+      if (!bodyFirst_) bodyLast_ = nullptr;
+      server_.bufferPool_.give(b);
+    }
+  }
+  if (conn_) conn_->bodyRead(this);
+}
+
+size_t Exchange::readBody(std::span<char> out) {
+  size_t done = 0;
+  for (BodyBlock* b = bodyFirst_; b && done < out.size(); b = b->next) {
+    size_t take = std::min<size_t>(out.size() - done, b->end - b->begin);
+    memcpy(out.data() + done, b->data() + b->begin, take);
+    done += take;
+  }
+  if (done) consumeBody(done);
+  return done;
+}
+
+void Exchange::releaseBody() {
+  while (bodyFirst_) {
+    BodyBlock* b = bodyFirst_;
+    bodyFirst_ = b->next;
+    server_.bufferPool_.give(b);
+  }
+  bodyLast_ = nullptr;
+  bodyBuffered_ = 0;
 }
 
 // ---- Connection ----
@@ -250,13 +581,14 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void Connection::serialize(Exchange* ex, int status, std::string_view reason,
                            std::span<const HttpHeader> headers, std::span<const char> body,
-                           bool stream) {
+                           bool stream, int64_t contentLength, PieceOwner owner) {
   const HttpRequest& req = ex->request_;
   bool noBody = req.method == "HEAD" || (status >= 100 && status < 200) || status == 204 ||
                 status == 304;
   ex->noBody_ = noBody;
   if (!req.keepAlive) ex->closeAfter_ = true;
-  bool lengthless = stream && !noBody;
+  if (noBody || !stream) contentLength = -1;
+  bool lengthless = stream && !noBody && contentLength < 0;
   if (lengthless && req.versionMinor == 0) ex->closeAfter_ = true;  // the close ends the body
   ex->chunked_ = lengthless && req.versionMinor >= 1;
   // Tell the client when this is the last response (the connection closes once the queue
@@ -293,7 +625,7 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
     p = append(p, "Transfer-Encoding: chunked\r\n");
   } else if (status >= 200 && status != 204 && status != 304 && !lengthless) {
     p = append(p, "Content-Length: ");
-    p = appendDecimal(p, body.size());
+    p = appendDecimal(p, contentLength >= 0 ? size_t(contentLength) : body.size());
     p = append(p, "\r\n");
   }
   if (lastOnConnection) {
@@ -310,7 +642,12 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
     ex->wantsContinue_ = false;
   }
   ex->addPiece(start, size_t(p - start));
-  if (!inlineBody && !noBody) ex->addPiece(body.data(), body.size());
+  if (!inlineBody && !noBody) {
+    ex->pushOwned(body.data(), body.size(), owner);
+  } else {
+    releaseOwner(owner);
+  }
+  ex->declaredRemaining_ = contentLength;
   ex->state_ = stream ? Exchange::State::kStreaming : Exchange::State::kComplete;
   ++server_.stats_.responses;
 }
@@ -330,6 +667,19 @@ void Connection::fail(const HttpError& err) {
   // The request being parsed gets the error response, after every earlier response.
   Exchange* ex = parsing_ ? parsing_ : server_.newExchange(this);
   parsing_ = nullptr;
+  if (ex->bodyStreaming_) {
+    // Mid-body (over the limit, bad framing): the handler has the exchange. The server
+    // answers unless the handler already did; the connection closes after the response.
+    ex->bodyError_ = err.status;
+    ex->releaseBody();
+    ex->closeAfter_ = true;
+    ++server_.stats_.errors;
+    LOG_DEBUG("connection %d: %d %s mid-body", fd_, err.status, err.reason);
+    endInput();
+    if (!ex->responded()) ex->respondText(err.status, err.reason);
+    notifyBody(ex);
+    return;
+  }
   if (!ex->inQueue_) enqueue(ex);
   ex->closeAfter_ = true;
   ex->state_ = Exchange::State::kDispatched;
@@ -370,7 +720,7 @@ void Connection::onRecv(const engine::Completion& c) {
     rearmRecv();  // cancelled for backpressure or end of input: rearms only if resumed since
     return;
   }
-  if (c.result == 0 && !parser_.inMessage()) {
+  if (c.result == 0 && (!parser_.inMessage() || inputDone_ || !pendingInput_.empty())) {
     // Half-close: answer the complete requests, then close.
     peerClosed_ = true;
     cancelTimer();
@@ -381,25 +731,50 @@ void Connection::onRecv(const engine::Completion& c) {
 }
 
 void Connection::feed(const char* data, size_t len) {
+  bool outer = !inFeed_;
+  inFeed_ = true;
   // After a head, feed again even with no bytes left: a body-less request completes there.
   bool needMore = false;
   while (!needMore && (len > 0 || (parsing_ && parser_.headComplete())) && !inputDone_ &&
          !closing_) {
     if (!parsing_ && queued_ >= server_.options_.maxPipelined) {
       stash(data, len);  // a new request must wait for responses to drain
-      return;
+      break;
     }
     if (!parsing_) {
       parsing_ = server_.newExchange(this);
       parser_.reset(parsing_->heap_);
     }
+    // A streamed body is parsed only while its buffer has room: what does not fit waits,
+    // unparsed, with reading paused until the handler takes bytes.
+    Exchange* streaming = parsing_->bodyStreaming_ ? parsing_ : nullptr;
+    size_t n = len;
+    if (streaming) {
+      uint64_t mark = std::max<uint64_t>(server_.options_.bodyHighWaterMark, 1);
+      uint64_t room = streaming->bodyBuffered_ < mark ? mark - streaming->bodyBuffered_ : 0;
+      if (room == 0) {
+        if (len > 0) {
+          stash(data, len);
+          pauseBody();
+        }
+        break;
+      }
+      n = size_t(std::min<uint64_t>(len, room));
+    }
     size_t used = 0;
-    HttpParser::Status st = parser_.feed(data, len, &used);
+    HttpParser::Status st = parser_.feed(data, n, &used);
     data += used;
     len -= used;
     switch (st) {
       case HttpParser::Status::kNeedMore:
-        needMore = true;  // all input used
+        // All n bytes used; with input left, n stopped at the buffer's room and the loop
+        // looks again once the handler has heard of the new bytes.
+        needMore = len == 0;
+        if (streaming && streaming->bodyNews_) {
+          notifyBody(streaming);
+        } else if (needMore && parsing_ && parsing_->tentative_) {
+          startBodyStream(parsing_);  // a chunked body whose end is not here yet
+        }
         break;
       case HttpParser::Status::kHeadersComplete: {
         Exchange* ex = parsing_;
@@ -407,6 +782,15 @@ void Connection::feed(const char* data, size_t len) {
         ex->wantsContinue_ = ex->request_.expectContinue && ex->request_.versionMinor >= 1;
         enqueue(ex);
         if (ex->wantsContinue_) flush();
+        if (server_.streamBodies_) {
+          // A body not all in this input is streamed; a chunked one is tried whole first.
+          const HttpRequest& r = ex->request_;
+          if (r.chunked) {
+            ex->tentative_ = true;
+          } else if (r.contentLength > 0 && uint64_t(r.contentLength) > len) {
+            startBodyStream(ex);
+          }
+        }
         break;
       }
       case HttpParser::Status::kMessageComplete: {
@@ -417,6 +801,13 @@ void Connection::feed(const char* data, size_t len) {
           ex->closeAfter_ = true;
           endInput();  // nothing after this request is read
         }
+        if (ex->bodyStreaming_) {
+          if (server_.stopping_) endInput();  // graceful stop waited for this body
+          ex->bodyEnded_ = true;
+          notifyBody(ex);
+          break;
+        }
+        ex->tentative_ = false;
         ex->state_ = Exchange::State::kDispatched;
         ++server_.stats_.requests;
         server_.handler_.onRequest(ex);
@@ -424,13 +815,55 @@ void Connection::feed(const char* data, size_t len) {
       }
       case HttpParser::Status::kError:
         fail(parser_.error());
-        return;
+        needMore = true;
+        break;
     }
   }
-  if (!closing_) updateReadTimer();
+  if (outer) inFeed_ = false;
+  if (!closing_ && outer) updateReadTimer();
+}
+
+void Connection::startBodyStream(Exchange* ex) {
+  ex->tentative_ = false;
+  ex->bodyStreaming_ = true;
+  alloc::HeapBuffer* prefix = ex->request_.body;
+  if (prefix->size() > 0) {
+    ex->appendBody(prefix->data(), prefix->size());
+    prefix->clear();
+  }
+  ex->bodyNews_ = false;
+  parser_.streamBody(&Connection::onBodyBytes, ex);
+  if (!ex->request_.keepAlive) ex->closeAfter_ = true;  // input ends with the body
+  ex->state_ = Exchange::State::kDispatched;
+  ++server_.stats_.requests;
+  ++server_.stats_.bodyStreams;
+  server_.handler_.onRequest(ex);
+}
+
+void Connection::resumeBody() {
+  if (inFeed_ || !bodyPaused_ || closing_) return;  // a running feed() sees the room itself
+  bodyPaused_ = false;
+  if (!pendingInput_.empty()) {
+    std::string input;
+    input.swap(pendingInput_);
+    feed(input.data(), input.size());
+    if (closing_ || bodyPaused_) return;
+  }
+  if (paused_ && pendingInput_.empty()) paused_ = false;
+  if (peerClosed_ && pendingInput_.empty() && parser_.inMessage() && !inputDone_) {
+    close();  // the client ended its input mid-body
+    return;
+  }
+  rearmRecv();
+  updateReadTimer();
 }
 
 void Connection::updateReadTimer() {
+  if (bodyPaused_) {
+    // The handler is the slow side: the body timeout measures the client's pauses only.
+    if (!sendOp_.pending()) cancelTimer();
+    return;
+  }
   if (!receiving() && !paused_) return;
   if (parser_.inMessage()) {
     if (!parser_.headComplete()) {
@@ -460,16 +893,14 @@ void Connection::flush() {
   // streaming response has so far; nothing of a response behind an unfinished one.
   for (Exchange* ex = head_; ex && sendIov_.size() < IOV_MAX - 4; ex = ex->next_) {
     if (ex->wantsContinue_ && !ex->continueSent_) {
-      ex->continueSent_ = true;
-      sendIov_.push_back({const_cast<char*>(kContinue.data()), kContinue.size()});
-      ex->bytesHandedOut_ += kContinue.size();
+      ex->continueSent_ = true;  // before any response piece (respond() drops it unsent)
+      ex->addPiece(kContinue.data(), kContinue.size());
     }
-    for (; ex->piecesHandedOut_ < ex->pieceCount_ && sendIov_.size() < IOV_MAX;
-         ++ex->piecesHandedOut_) {
-      sendIov_.push_back(ex->pieces_[ex->piecesHandedOut_]);
-      ex->bytesHandedOut_ += ex->pieces_[ex->piecesHandedOut_].iov_len;
+    for (; ex->unsent_ && sendIov_.size() < IOV_MAX; ex->unsent_ = ex->unsent_->next) {
+      sendIov_.push_back({const_cast<char*>(ex->unsent_->data), ex->unsent_->len});
+      ex->bytesHandedOut_ += ex->unsent_->len;
     }
-    if (ex->piecesHandedOut_ < ex->pieceCount_) break;  // IOV_MAX: the rest goes next time
+    if (ex->unsent_) break;  // IOV_MAX: the rest goes next time
     if (ex->state_ != Exchange::State::kComplete || ex->closeAfter_) break;
   }
   if (!sendIov_.empty()) sendGathered();
@@ -484,7 +915,8 @@ void Connection::sendGathered() {
 bool Connection::retire() {
   while (head_ && head_->state_ == Exchange::State::kComplete) {
     Exchange* ex = head_;
-    if (ex->piecesHandedOut_ < ex->pieceCount_ || ex->bytesAcked_ < ex->bytesHandedOut_) break;
+    if (ex->first_) break;  // bytes still unsent or unacknowledged
+    TORUS_CHECK(parsing_ != ex);
     head_ = ex->next_;
     if (!head_) tail_ = nullptr;
     --queued_;
@@ -513,7 +945,7 @@ void Connection::onSend(const engine::Completion& c) {
   for (Exchange* ex = head_; ex && sent > 0; ex = ex->next_) {
     uint64_t owed = ex->bytesHandedOut_ - ex->bytesAcked_;
     uint64_t take = std::min(owed, sent);
-    ex->bytesAcked_ += take;
+    if (take) ex->acknowledge(take);  // releases the pieces these bytes complete
     sent -= take;
   }
   // Drop what was sent from the gather list; a short send resumes with the rest.
@@ -528,6 +960,7 @@ void Connection::onSend(const engine::Completion& c) {
   if (!retire()) return;
   if (!sendIov_.empty()) {
     sendGathered();
+    notifyWritable();  // after the resubmit: a write from the handler only queues
     return;
   }
   // Requests held back by a full pipeline can be parsed now.
@@ -544,6 +977,7 @@ void Connection::onSend(const engine::Completion& c) {
   if (finishIfDone()) return;
   flush();
   if (!sendOp_.pending()) updateReadTimer();
+  notifyWritable();
 }
 
 void Connection::close() {
@@ -583,7 +1017,7 @@ void Connection::recycleExchanges() {
 
 HttpServer::HttpServer(engine::Loop& loop, const ServerOptions& options,
                        RequestHandler& handler)
-    : loop_(loop), options_(options), handler_(handler) {}
+    : loop_(loop), options_(options), handler_(handler), streamBodies_(handler.streamsBodies()) {}
 
 HttpServer::~HttpServer() {
   // Normally closeAll() and a few loop turns have freed every connection; whatever is left
@@ -599,6 +1033,31 @@ HttpServer::~HttpServer() {
     delete c;
   }
   for (Exchange* ex : freeExchanges_) delete ex;
+  while (freePieces_) {
+    SendPiece* p = freePieces_;
+    freePieces_ = p->next;
+    delete p;
+  }
+}
+
+SendPiece* HttpServer::takePiece() {
+  ++piecesOutstanding_;
+  if (!freePieces_) return new SendPiece;
+  SendPiece* p = freePieces_;
+  freePieces_ = p->next;
+  --freePieceCount_;
+  return p;
+}
+
+void HttpServer::givePiece(SendPiece* piece) {
+  --piecesOutstanding_;
+  if (freePieceCount_ >= kMaxFreePieces) {
+    delete piece;
+    return;
+  }
+  piece->next = freePieces_;
+  freePieces_ = piece;
+  ++freePieceCount_;
 }
 
 void HttpServer::start(int listenFd) {
@@ -661,7 +1120,7 @@ void HttpServer::connectionClosed(Connection* conn) {
 Exchange* HttpServer::newExchange(Connection* conn) {
   Exchange* ex;
   if (freeExchanges_.empty()) {
-    ex = new Exchange(blocks_);
+    ex = new Exchange(*this, blocks_);
   } else {
     ex = freeExchanges_.back();
     freeExchanges_.pop_back();

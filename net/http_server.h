@@ -1,6 +1,8 @@
 // The HTTP/1.1 server of one worker: accepts on its listening socket, parses requests
-// (net/http_parser.h), hands each complete request to a RequestHandler as an Exchange, and
-// writes responses strictly in request order (pipelining), gathered into one send per turn.
+// (net/http_parser.h), hands each request to a RequestHandler as an Exchange (complete, or
+// at the end of its head with a body buffer for handlers that stream bodies), and writes
+// responses strictly in request order (pipelining), gathered into one send per turn, from
+// an owned, bounded queue of pieces per connection.
 //
 // Lifetimes: an Exchange owns its request heap and lives from the first byte of its request
 // until the last byte of its response is sent (then onDone) or its connection dies (then
@@ -29,23 +31,44 @@ namespace torus::net {
 struct ServerOptions {
   HttpLimits limits;
   uint32_t headerTimeoutMs = 10'000;     // first byte of a request -> end of its head
-  uint32_t bodyTimeoutMs = 60'000;       // longest pause between body bytes
+  uint32_t bodyTimeoutMs = 60'000;       // longest pause of the client inside a body
   uint32_t keepAliveTimeoutMs = 60'000;  // idle connection between requests
   uint32_t sendTimeoutMs = 60'000;       // longest a client may stall reading a response
   uint32_t maxConnections = 10'000;      // per worker; beyond it new connections are closed
   uint32_t maxPipelined = 16;            // requests parsed ahead of their responses
+  // A streamed response's producer is asked for more (wantsMore(), onWritable) while less
+  // than this many of its bytes are queued and unacknowledged on its connection.
+  uint32_t sendHighWaterMark = 64 * 1024;
+  // A streamed request body is buffered up to this many bytes; beyond it the connection
+  // stops reading until the handler takes bytes (readBody()).
+  uint32_t bodyHighWaterMark = 64 * 1024;
 };
 
 struct ServerStats {
   uint64_t accepted = 0;
   uint64_t rejected = 0;  // over maxConnections
-  uint64_t requests = 0;  // complete requests handed to the handler
+  uint64_t requests = 0;  // requests handed to the handler
   uint64_t responses = 0;
   uint64_t errors = 0;    // 4xx/5xx answered by the server itself (parse errors, limits)
+  uint64_t bodyStreams = 0;     // requests handed over at the end of their head (body to come)
+  uint64_t bodyPauses = 0;      // times a connection stopped reading: body buffer full
+  uint64_t streamsAborted = 0;  // abortStream(), or a stream that broke its Content-Length
+};
+
+// Who owns the memory of a piece of a response (see Exchange::writeChunk): release(arg) runs
+// exactly once, on the worker thread, as soon as the piece's last byte is acknowledged by a
+// send completion, when the exchange ends with the piece unsent (disconnect, abort), or at
+// once when the piece is not sent at all (an empty chunk, a HEAD response, a refused chunk).
+// release == nullptr: nothing to release.
+struct PieceOwner {
+  void (*release)(void* arg) = nullptr;
+  void* arg = nullptr;
 };
 
 class Connection;
 class HttpServer;
+struct SendPiece;
+struct BodyBlock;
 
 class Exchange {
  public:
@@ -55,28 +78,89 @@ class Exchange {
   // Bodies up to this size are copied during respond(), next to the head (one iovec).
   static constexpr size_t kCopiedBodyBytes = 4096;
 
+  // ---- Responses ----
+  //
+  // A response is a queue of pieces on its connection, sent in request order. A piece is
+  // released as soon as its bytes are acknowledged, so a long stream holds only what is
+  // queued: about sendHighWaterMark bytes when the producer follows wantsMore().
+
   // Sends the whole response. Headers are copied during the call, and so is a body of at
-  // most kCopiedBodyBytes; a larger body must stay valid until onDone/onAbort: keep it in
-  // the heap, or register a heap cleanup that releases its owner. Content-Length, Date and
-  // Connection are added here (a handler's own are dropped); a HEAD request or a
-  // 1xx/204/304 status gets no body. Called at most once. `reason` is the status line's
-  // reason phrase (copied; the caller checked it is a valid reason-phrase, RFC 9112
-  // §4), or empty for the standard one (statusReason).
+  // most kCopiedBodyBytes (then `owner` is released at once). A larger body is sent from
+  // where it is: without an owner it must stay valid until onDone/onAbort (keep it in the
+  // heap, or register a heap cleanup that releases its owner); with one, it is released
+  // once sent (PieceOwner). Content-Length, Date and Connection are added here (a
+  // handler's own are dropped); a HEAD request or a 1xx/204/304 status gets no body.
+  // Called at most once. `reason` is the status line's reason phrase (copied; the caller
+  // checked it is a valid reason-phrase, RFC 9112 §4), or empty for the standard one.
   void respond(int status, std::span<const HttpHeader> headers, std::span<const char> body,
-               std::string_view reason = {});
+               std::string_view reason = {}, PieceOwner owner = {});
   // respond() with `message` and a newline as text/plain (errors answered without JS).
   void respondText(int status, std::string_view message);
 
-  // A response of unknown length: chunked on HTTP/1.1, close-delimited on HTTP/1.0. Each
-  // chunk's bytes must stay valid until onDone/onAbort (as for respond()); an empty chunk
-  // is skipped. endStream() sends the terminating chunk.
+  // A response whose body follows in writeChunk() calls. contentLength < 0: unknown length,
+  // chunked on HTTP/1.1, close-delimited on HTTP/1.0. contentLength >= 0: sent with that
+  // Content-Length and no framing; the server holds the producer to it: a chunk that would
+  // exceed it, or endStream() short of it, aborts the stream as abortStream() does (the
+  // chunk is refused) and counts in ServerStats::streamsAborted.
   void startStream(int status, std::span<const HttpHeader> headers,
-                   std::string_view reason = {});
-  void writeChunk(std::span<const char> data);
-  void endStream();
+                   std::string_view reason = {}, int64_t contentLength = -1);
+  // Queues a chunk (an empty one is skipped). Returns false when it was refused: the stream
+  // is aborted (streamAborted()), already ended, or broke its Content-Length. Memory:
+  //  - writeChunk(data): borrowed; must stay valid until onDone/onAbort (heap, static).
+  //  - writeChunk(data, owner): released through owner once sent (see PieceOwner); also
+  //    when refused or not sent (HEAD).
+  //  - writeChunkCopy(data): copied into blocks of the server's pool, given back once sent.
+  // Chunk framing lives in the queue's pooled pieces, never in the request heap.
+  bool writeChunk(std::span<const char> data);
+  bool writeChunk(std::span<const char> data, PieceOwner owner);
+  bool writeChunkCopy(std::span<const char> data);
+  // Ends the body (the terminating chunk when chunked). False if the stream broke its
+  // declared Content-Length (then it is aborted instead) or was aborted before.
+  bool endStream();
+  // The producer failed mid-body: nothing more is queued, what is queued is still sent,
+  // then the connection is closed (FIN after a half-close and a short linger, like every
+  // close after a last response) without the terminating chunk, so that the client sees a
+  // truncated body. Pipelined requests behind it are not answered. The exchange ends with
+  // onDone once the queued bytes are out (or onAbort if the connection dies first), as any
+  // other. Idempotent; after endStream() it does nothing.
+  void abortStream();
+  bool streamAborted() const { return aborted_; }
+
+  // Response bytes queued on the connection and not yet acknowledged.
+  size_t queuedBytes() const { return size_t(queuedBytes_); }
+  // The producer may queue more: queuedBytes() is below ServerOptions::sendHighWaterMark.
+  // When this was false after a write, RequestHandler::onWritable tells when it is true again.
+  bool wantsMore() const;
 
   // The handler has started its response (respond() or startStream()).
   bool responded() const { return state_ >= State::kStreaming; }
+
+  // ---- Request bodies ----
+  //
+  // Handlers that return true from RequestHandler::streamsBodies() get a request whose body
+  // is not all here at the end of its head then, with bodyComplete() false; its bytes
+  // arrive in a buffer read with readBody() (onBodyData says when). Otherwise (and always
+  // for other handlers) onRequest comes with the whole body in request().body.
+
+  // request().body holds the whole body (the fast path).
+  bool bodyComplete() const { return !bodyStreaming_; }
+  // Every body byte has arrived (true on the fast path). Buffered bytes may remain.
+  bool bodyEnded() const { return !bodyStreaming_ || bodyEnded_; }
+  // The body failed: 0, or the status the server answered (413 over maxBodyBytes, 400 bad
+  // framing); the buffer is dropped then and the connection closes after the response (the
+  // server's own error response unless the handler had responded). A client that stalls
+  // past bodyTimeoutMs or disconnects mid-body ends the exchange with onAbort instead.
+  int bodyError() const { return bodyError_; }
+  // Bytes buffered and not yet read; at most about bodyHighWaterMark.
+  size_t bodyBuffered() const { return size_t(bodyBuffered_); }
+  // Copies up to out.size() buffered bytes into out and drops them; reading makes room, so
+  // the connection resumes reading when it had paused. Returns the count (0: nothing
+  // buffered now). Never calls back into the handler.
+  size_t readBody(std::span<char> out);
+  // The oldest buffered bytes without copying (empty if none), valid until the next
+  // consumeBody()/readBody() or the exchange's end; consumeBody(n) drops n of them.
+  std::span<const char> peekBody() const;
+  void consumeBody(size_t n);
 
   // The handler's own per-request pointer (js/ keeps its request context here).
   void* userData = nullptr;
@@ -85,9 +169,26 @@ class Exchange {
   friend class Connection;
   friend class HttpServer;
   enum class State { kParsing, kDispatched, kStreaming, kComplete };
-  explicit Exchange(alloc::BlockPool& pool) : heap_(pool) {}
+  Exchange(HttpServer& server, alloc::BlockPool& pool) : server_(server), heap_(pool) {}
   void reset();
+  // Response pieces: the queue is a list of pooled SendPieces; acknowledged ones go back.
+  SendPiece* newPiece();
+  void push(SendPiece* piece);
+  void addPiece(const void* data, size_t len);  // borrowed bytes
+  bool refuse(PieceOwner owner);
+  bool checkLength(size_t n, PieceOwner owner);
+  void acknowledge(uint64_t n);
+  uint64_t bytesHandedOut_ = 0;
+  uint64_t bytesAcked_ = 0;
+  void releasePieces();
+  void releaseBody();
+  void appendBody(const char* data, size_t n);
+  void pushOwned(const char* data, size_t len, PieceOwner owner);
+  void afterWrite();
+  void failStream(const char* why);
+  void responseComplete();
 
+  HttpServer& server_;
   alloc::RequestHeap heap_;
   HttpRequest request_;
   Connection* conn_ = nullptr;
@@ -99,19 +200,31 @@ class Exchange {
   bool inQueue_ = false;  // in its connection's response queue (from the end of its head)
   bool noBody_ = false;    // HEAD, 1xx, 204, 304: framing headers only
   bool chunked_ = false;   // a stream on HTTP/1.1
-  void addPiece(const void* data, size_t len);
-  // The serialized response so far, as iovecs in the heap; the connection hands them to
-  // sends in order. Byte counts say when every byte is out.
-  iovec* pieces_ = nullptr;
-  size_t pieceCount_ = 0;
-  size_t pieceCap_ = 0;
-  size_t piecesHandedOut_ = 0;  // iovecs already given to a send
-  uint64_t bytesHandedOut_ = 0;
-  uint64_t bytesAcked_ = 0;
+  bool aborted_ = false;   // abortStream() or a Content-Length mismatch
+  bool full_ = false;      // a write found the queue at the mark: onWritable is owed
+  bool bodyStreaming_ = false;  // handed over before the end of its body
+  bool bodyEnded_ = false;
+  bool tentative_ = false;      // chunked body parsed into the heap until the feed runs out
+  bool bodyNews_ = false;       // bytes buffered since the last onBodyData
+  int bodyError_ = 0;
+  int64_t declaredRemaining_ = -1;  // startStream() with a Content-Length: bytes still owed
+  // The response queue: first_ is the oldest unacknowledged piece, unsent_ the first not yet
+  // given to a send, last_ the newest.
+  SendPiece* first_ = nullptr;
+  SendPiece* unsent_ = nullptr;
+  SendPiece* last_ = nullptr;
+  uint64_t frontAcked_ = 0;  // bytes of first_ already acknowledged
+  uint64_t queuedBytes_ = 0;
+  // The request body buffer: pooled blocks, oldest first.
+  BodyBlock* bodyFirst_ = nullptr;
+  BodyBlock* bodyLast_ = nullptr;
+  uint64_t bodyBuffered_ = 0;
 };
 
-// The application: js/ implements it. onRequest is called when a request is complete; the
-// handler may respond at once or in a later turn.
+// The application: js/ implements it. onRequest is called when a request is complete (or,
+// for a handler that streamsBodies(), at the end of its head when the body is still to
+// come); the handler may respond at once or in a later turn. Every exchange that reached
+// onRequest gets exactly one of onDone/onAbort, after which it must not be touched.
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
@@ -121,6 +234,16 @@ class RequestHandler {
   virtual void onDone(Exchange* ex) = 0;
   // The connection died before the response was sent: release per-request state.
   virtual void onAbort(Exchange* ex) = 0;
+  // Asked once, when the server is made: true to get requests at the end of their head when
+  // the body is not all here yet (Exchange::readBody and onBodyData).
+  virtual bool streamsBodies() const { return false; }
+  // A streamed request body has news: bytes were buffered, it ended, or it failed
+  // (bodyError()). Called from the connection's input path; the handler may read, respond
+  // or write here. Not called after onDone/onAbort.
+  virtual void onBodyData(Exchange* ex) { (void)ex; }
+  // The send queue of a streaming response drained below sendHighWaterMark after a write
+  // had found it full (wantsMore() false): the producer may write again.
+  virtual void onWritable(Exchange* ex) { (void)ex; }
 };
 
 class HttpServer {
@@ -140,6 +263,10 @@ class HttpServer {
   bool accepting() const { return acceptOp_.pending(); }
 
   const ServerStats& stats() const { return stats_; }
+  // Blocks of the send/body pool in use (copied chunks, request body buffers), and queue
+  // pieces in use: both bounded by the high-water marks per connection.
+  size_t poolBlocksOutstanding() const { return bufferPool_.outstanding(); }
+  size_t piecesOutstanding() const { return piecesOutstanding_; }
   const ServerOptions& options() const { return options_; }
 
   // "Date: ..." value for this second (RFC 9110 IMF-fixdate), recomputed once a second.
@@ -152,11 +279,20 @@ class HttpServer {
   Exchange* newExchange(Connection* conn);
   void recycle(Exchange* ex);
   void connectionClosed(Connection* conn);
+  SendPiece* takePiece();
+  void givePiece(SendPiece* piece);
 
   engine::Loop& loop_;
   ServerOptions options_;
   RequestHandler& handler_;
   alloc::BlockPool blocks_;
+  // Copied response chunks and request body buffers: memory that must not grow with the
+  // request heap (which only grows until the exchange ends).
+  alloc::BlockPool bufferPool_{alloc::BlockPool::kDefaultBlockSize, 256};
+  SendPiece* freePieces_ = nullptr;
+  size_t freePieceCount_ = 0;
+  size_t piecesOutstanding_ = 0;
+  bool streamBodies_ = false;  // handler_.streamsBodies()
   int listenFd_ = -1;
   bool stopping_ = false;
   size_t connectionCount_ = 0;
