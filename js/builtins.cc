@@ -1,5 +1,7 @@
 #include "js/builtins.h"
 
+#include <cstring>
+
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -307,6 +309,14 @@ size_t builtinsRun(Realm& realm) {
   size_t n = 0;
   for (bool ran : realm.builtinsRun()) n += ran;
   return n;
+}
+
+bool builtinHasRun(Realm& realm, const char* file) {
+  std::vector<bool>& ran = realm.builtinsRun();
+  for (size_t i = 0; i < kBuiltinCount && i < ran.size(); ++i) {
+    if (ran[i] && strcmp(kBuiltins[i].name + 6, file) == 0) return true;  // "torus:" prefix
+  }
+  return false;
 }
 
 size_t builtinsFromCodeCache() { return gFromCache; }

@@ -71,6 +71,10 @@ void runBuiltins(Realm& realm);
 // How many built-in files this realm has run (eager ones and lazy ones touched so far).
 size_t builtinsRun(Realm& realm);
 
+// Whether the built-in file (e.g. "50_streams.js") has run in this realm: a class it defines
+// cannot have instances before.
+bool builtinHasRun(Realm& realm, const char* file);
+
 // How many built-in files were compiled from the process-wide code cache so far (for tests
 // and the startup log).
 size_t builtinsFromCodeCache();

@@ -27,6 +27,7 @@ void installGlobals(Realm& realm) {
   addBase64Natives(natives);
   addEventNatives(natives);
   addBlobNatives(natives);
+  addBodyNatives(natives);
   addLanguageNatives(natives);
   addStructuredCloneNatives(natives);
   addPerformanceNatives(natives);

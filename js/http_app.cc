@@ -5,8 +5,176 @@
 #include "base/log.h"
 #include "js/api/response.h"
 #include "js/binding.h"
+#include "js/body_io.h"
 
 namespace torus::js {
+
+namespace {
+
+// Settlements of a request's body I/O: queued by completions (net's callbacks), run by the
+// drain. The request's context lives while one is queued, so the object (in its heap) does.
+class ContextSettlement : public Settlement {
+ public:
+  ContextSettlement(Runtime& runtime, RequestContext* rc) : runtime_(runtime), rc_(rc) {}
+  void queueOnce() {
+    if (queued_) return;
+    queued_ = true;
+    rc_->ref();
+    runtime_.queue(this);
+  }
+
+ protected:
+  virtual void run(Realm& realm) = 0;
+  RequestContext* context() const { return rc_; }
+
+ private:
+  void settle(Realm& realm) final {
+    queued_ = false;
+    RequestContext* rc = rc_;
+    run(realm);
+    rc->unref();  // may end the context, and with it this object: nothing after
+  }
+  Runtime& runtime_;
+  RequestContext* rc_;
+  bool queued_ = false;
+};
+
+// An incoming request body still arriving: read from the exchange's body buffer.
+class ExchangeBodySource final : public BodySource, public ContextSettlement {
+ public:
+  ExchangeBodySource(Runtime& runtime, RequestContext* rc, net::Exchange* ex)
+      : ContextSettlement(runtime, rc), ex_(ex), declared_(ex->request().contentLength) {}
+  ~ExchangeBodySource() {
+    if (listener_) listener_->onSourceGone();
+  }
+
+  size_t read(char* out, size_t max) override {
+    return ex_ ? ex_->readBody({out, max}) : 0;
+  }
+  size_t buffered() const override { return ex_ ? ex_->bodyBuffered() : 0; }
+  bool ended() const override { return ex_ ? ex_->bodyEnded() : ended_; }
+  std::string_view error() const override {
+    if (ex_ && ex_->bodyError()) {
+      return ex_->bodyError() == 413 ? "it is larger than the server's body size limit"
+                                     : "its framing is invalid";
+    }
+    return error_;
+  }
+  int64_t declaredLength() const override { return declared_; }
+  void cancel() override { cancelled_ = true; }
+
+  // net's news (onBodyData), and the exchange's end.
+  void news() {
+    if (listener_) queueOnce();
+  }
+  void exchangeEnded(bool aborted) {
+    ended_ = ex_->bodyEnded() && !ex_->bodyError();
+    if (!ended_ && error_.empty()) {
+      error_ = aborted ? "the client went away" : "the response was sent before it was read";
+    }
+    ex_ = nullptr;
+    news();
+  }
+
+ private:
+  void run(Realm& realm) override {
+    if (listener_) listener_->onBodyNews(realm);
+  }
+  net::Exchange* ex_;
+  int64_t declared_;
+  bool ended_ = false;
+  bool cancelled_ = false;
+  std::string error_;
+};
+
+// A response body stream on its way to the exchange: the built-in pump (55_body.js) writes
+// through a BodyWriter while the connection's send queue wants more, and waits for
+// onWritable otherwise.
+class ExchangeSink final : public BodySink, public ContextSettlement {
+ public:
+  ExchangeSink(Runtime& runtime, RequestContext* rc, net::Exchange* ex)
+      : ContextSettlement(runtime, rc), ex_(ex) {}
+  ~ExchangeSink() {
+    if (writer_) writer_->sinkGone();
+  }
+
+  void start(Realm& realm, v8::Local<v8::Value> stream) {
+    v8::Isolate* iso = realm.isolate();
+    writer_ = new BodyWriter(this);
+    v8::Local<v8::Value> args[] = {stream, wrap(realm, writer_)};
+    v8::Local<v8::Function> pump = realm.helper("pumpBody");
+    v8::Local<v8::Value> cancel;
+    if (pump.IsEmpty() ||
+        !pump->Call(realm.context(), v8::Undefined(iso), 2, args).ToLocal(&cancel) ||
+        !cancel->IsFunction()) {
+      if (ex_) ex_->abortStream();
+      return;
+    }
+    cancel_.Reset(iso, cancel.As<v8::Function>());
+  }
+
+  Write write(const char* data, size_t len) override {
+    if (!ex_ || ex_->streamAborted()) return Write::kGone;
+    if (!ex_->writeChunkCopy({data, len})) return Write::kGone;
+    return ex_->wantsMore() ? Write::kMore : Write::kFull;
+  }
+  void end() override {
+    done_ = true;
+    if (ex_) ex_->endStream();
+  }
+  void abort(Realm& realm, v8::Local<v8::Value> reason) override {
+    done_ = true;
+    std::string what = "Response body stream failed mid-body";
+    if (RequestContext* rc = context()) {
+      what += " (" + std::string(rc->method()) + " " + std::string(rc->target()) + ")";
+    }
+    realm.reportError(what.c_str(), reason);
+    if (ex_) ex_->abortStream();
+  }
+
+  // net: the queue drained below its mark.
+  void writable() {
+    wantWritable_ = true;
+    queueOnce();
+  }
+  void exchangeEnded(bool aborted) {
+    ex_ = nullptr;
+    if (aborted && !done_) {
+      cancelWanted_ = true;
+      queueOnce();
+    }
+  }
+
+ private:
+  void run(Realm& realm) override {
+    if (cancelWanted_) {
+      cancelWanted_ = false;
+      done_ = true;
+      if (writer_) writer_->sinkGone();
+      if (!cancel_.IsEmpty()) {
+        v8::Isolate* iso = realm.isolate();
+        v8::Local<v8::Value> reason = v8::Exception::Error(
+            v8Str(iso, "the client went away before the response body was sent"));
+        v8::TryCatch tc(iso);
+        cancel_.Get(iso)->Call(realm.context(), v8::Undefined(iso), 1, &reason).IsEmpty();
+        cancel_.Reset();
+      }
+      return;
+    }
+    if (wantWritable_ && writer_) {
+      wantWritable_ = false;
+      writer_->writable(realm);
+    }
+  }
+  net::Exchange* ex_;
+  BodyWriter* writer_ = nullptr;  // owned by its wrapper
+  v8::Global<v8::Function> cancel_;
+  bool done_ = false;
+  bool wantWritable_ = false;
+  bool cancelWanted_ = false;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<HttpApp>> HttpApp::create(Runtime& runtime, v8::Local<v8::Module> module,
                                                  const std::string& entry) {
@@ -71,6 +239,10 @@ void HttpApp::start(net::Exchange* ex) {
   rc->requestSlot = realm_.acquireSlot();
   v8::Local<v8::Object> ctxObj =
       wrapInSlot(realm_, rc->heap().make<ExecutionContext>(rc), rc->slot);
+  if (!ex->bodyComplete()) {
+    auto* source = rc->heap().make<ExchangeBodySource>(runtime_, rc, ex);
+    rc->bodySource = source;
+  }
   rc->request = rc->heap().make<Request>(rc);
   v8::Local<v8::Object> reqObj = wrapInSlot(realm_, rc->request, rc->requestSlot);
   v8::Local<v8::Value> args[] = {reqObj, env_.Get(iso), ctxObj};
@@ -95,8 +267,9 @@ void HttpApp::start(net::Exchange* ex) {
   }
 }
 
-void HttpApp::afterCheckpoint() {
-  if (pending_.empty()) return;
+bool HttpApp::afterCheckpoint() {
+  startedPumps_ = false;
+  if (pending_.empty()) return false;
   checking_.swap(pending_);
   v8::Local<v8::Context> ctx = realm_.context();
   for (Pending& p : checking_) {
@@ -122,6 +295,7 @@ void HttpApp::afterCheckpoint() {
     }
   }
   checking_.clear();
+  return startedPumps_;
 }
 
 void HttpApp::onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulfilled) {
@@ -147,12 +321,14 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
     respondError(ex, 500);
     return;
   }
-  if (r->used() || r->statusCode() == 0) {
-    LOG_ERROR("fetch handler returned %s",
-              r->used() ? "a Response whose body was already used" : "Response.error()");
+  if (r->statusCode() == 0 || r->unusable(realm_)) {
+    LOG_ERROR("fetch handler returned %s", r->statusCode() == 0
+                                               ? "Response.error()"
+                                               : "a Response whose body was already used");
     respondError(ex, 500);
     return;
   }
+  RequestContext* rc = ec->requestContext();
   // Headers and a small body are copied by respond(); a larger body moves into the request
   // heap, which keeps it until the last byte is sent.
   alloc::RequestHeap& heap = ex->heap();
@@ -161,12 +337,31 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
       static_cast<net::HttpHeader*>(heap.allocate(sizeof(net::HttpHeader) * (list.size() + 1)));
   size_t n = 0;
   for (const auto& e : list) headers[n++] = {e.name, e.value};
+  if (r->isStream()) {
+    // Sent as it is produced: with the app's Content-Length if it declared one (held to
+    // it by the server), else chunked.
+    int64_t length = -1;
+    if (std::optional<std::string> declared = r->headerList()->get("content-length")) {
+      char* end = nullptr;
+      long long v = strtoll(declared->c_str(), &end, 10);
+      if (!declared->empty() && *end == '\0' && v >= 0 && (*declared)[0] != '-') length = v;
+    }
+    --inFlight_;
+    rc->answered = true;
+    auto* sink = rc->heap().make<ExchangeSink>(runtime_, rc, ex);
+    rc->bodySink = sink;
+    ex->startStream(r->statusCode(), {headers, n}, r->statusMessage(), length);
+    sink->start(realm_, r->stream(realm_));
+    startedPumps_ = true;
+    return;
+  }
   std::string body = r->take();
   std::string_view bytes = body;
   if (body.size() > net::Exchange::kCopiedBodyBytes) {
     bytes = *heap.make<std::string>(std::move(body));  // moved, not copied
   }
   --inFlight_;
+  rc->answered = true;
   // A statusText reaches the status line (copied into the head there); an empty one gives
   // the standard reason.
   ex->respond(r->statusCode(), {headers, n}, {bytes.data(), bytes.size()}, r->statusMessage());
@@ -183,6 +378,7 @@ void HttpApp::fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception,
 void HttpApp::respondError(net::Exchange* ex, int status) {
   ++stats_.failed;
   --inFlight_;
+  if (auto* rc = static_cast<RequestContext*>(ex->userData)) rc->answered = true;
   ex->respondText(status, net::statusReason(status));
 }
 
@@ -190,6 +386,8 @@ void HttpApp::onDone(net::Exchange* ex) {
   auto* rc = static_cast<RequestContext*>(ex->userData);
   if (!rc) return;  // answered by the server itself before it started
   ex->userData = nullptr;
+  if (!rc->answered) --inFlight_;  // the server answered (a body over its limit)
+  endBodies(rc, false);
   if (rc->refs() > 1) ++stats_.outlived;
   rc->exchangeEnded(false);
 }
@@ -202,11 +400,10 @@ void HttpApp::onAbort(net::Exchange* ex) {
     ready_.erase(std::remove(ready_.begin(), ready_.end(), ex), ready_.end());
     return;
   }
-  if (!ex->responded()) {
-    --inFlight_;
-    abortSignal(rc);
-  }
+  if (!rc->answered) --inFlight_;
+  if (!ex->responded()) abortSignal(rc);
   ex->userData = nullptr;
+  endBodies(rc, true);
   if (rc->refs() > 1) ++stats_.outlived;
   rc->exchangeEnded(true);
 }
@@ -241,6 +438,21 @@ void HttpApp::abortSignal(RequestContext* rc) {
   rc->ref();
   s->signal.Reset(realm_.isolate(), signal);
   runtime_.queue(s);
+}
+
+void HttpApp::endBodies(RequestContext* rc, bool aborted) {
+  if (rc->bodySource) static_cast<ExchangeBodySource*>(rc->bodySource)->exchangeEnded(aborted);
+  if (rc->bodySink) static_cast<ExchangeSink*>(rc->bodySink)->exchangeEnded(aborted);
+}
+
+void HttpApp::onBodyData(net::Exchange* ex) {
+  auto* rc = static_cast<RequestContext*>(ex->userData);
+  if (rc && rc->bodySource) static_cast<ExchangeBodySource*>(rc->bodySource)->news();
+}
+
+void HttpApp::onWritable(net::Exchange* ex) {
+  auto* rc = static_cast<RequestContext*>(ex->userData);
+  if (rc && rc->bodySink) static_cast<ExchangeSink*>(rc->bodySink)->writable();
 }
 
 void HttpApp::contextEnded(RequestContext* rc) {

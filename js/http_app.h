@@ -40,9 +40,14 @@ class HttpApp : public net::RequestHandler,
   void onRequest(net::Exchange* ex) override { ready_.push_back(ex); }
   void onDone(net::Exchange* ex) override;
   void onAbort(net::Exchange* ex) override;
+  // Requests come at the end of their head when the body is still arriving: request.body
+  // streams it (js/api/body.h).
+  bool streamsBodies() const override { return true; }
+  void onBodyData(net::Exchange* ex) override;
+  void onWritable(net::Exchange* ex) override;
 
   bool beforeCheckpoint() override;
-  void afterCheckpoint() override;
+  bool afterCheckpoint() override;
 
   const AppStats& stats() const { return stats_; }
   // Requests started and not answered yet.
@@ -60,6 +65,8 @@ class HttpApp : public net::RequestHandler,
   void contextEnded(RequestContext* rc) override;
   // The client went away before the response: the request's signal aborts (if JS made it).
   void abortSignal(RequestContext* rc);
+  // The exchange ended: the body source and sink of its context learn it.
+  void endBodies(RequestContext* rc, bool aborted);
   static void onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulfilled);
 
   Runtime& runtime_;
@@ -78,6 +85,7 @@ class HttpApp : public net::RequestHandler,
   std::vector<Pending> pending_;
   std::vector<Pending> checking_;
   size_t inFlight_ = 0;
+  bool startedPumps_ = false;  // a response body stream started outside a checkpoint
   size_t liveContexts_ = 0;
   uint64_t nextContextId_ = 0;
   AppStats stats_;

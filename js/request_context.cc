@@ -28,6 +28,7 @@ void RequestContext::begin(net::Exchange* ex, uint64_t id) {
   request_ = ex->request();
   body_ = request_.body ? request_.body->view() : std::string_view();
   aborted_ = false;
+  answered = false;
   id_ = id;
   refs_ = 1;  // the exchange's
 }
@@ -81,6 +82,8 @@ void RequestContext::end() {
   realm_.releaseSlot(requestSlot);
   slot = requestSlot = nullptr;
   request = nullptr;
+  bodySource = nullptr;
+  bodySink = nullptr;
   request_ = net::HttpRequest{};
   body_ = {};
   heap_.release();

@@ -33,6 +33,8 @@
 
 namespace torus::js {
 
+class BodySink;
+class BodySource;
 class Realm;
 class Request;
 class RequestContext;
@@ -118,6 +120,13 @@ class RequestContext {
   Slot* requestSlot = nullptr;
   // The incoming Request (in the heap), set by the owner.
   Request* request = nullptr;
+  // The request body while it is still arriving (in the heap, set by the owner), or null:
+  // the whole body is body().
+  BodySource* bodySource = nullptr;
+  // Where a streamed response body goes (in the heap, set by the owner), or null.
+  BodySink* bodySink = nullptr;
+  // The owner has answered the request (its response started).
+  bool answered = false;
 
   // The context of the JS code running now (tagged by the embedder data V8 carries through
   // promise jobs), or null: module top level, a constructed Request's work, or a request that

@@ -58,13 +58,17 @@ void Runtime::drain() {
   // No JS ran, so no microtask can be queued: skip the checkpoint.
   if (!ranJs) return;
   realm_->checkpoint();
-  if (participant_) participant_->afterCheckpoint();
+  // Responses that started streaming run their pumps' first steps in a checkpoint of their
+  // own (bounded: what keeps queueing waits for the next drain).
+  for (int round = 0; round < 4 && participant_ && participant_->afterCheckpoint(); ++round) {
+    realm_->checkpoint();
+  }
   // Listeners of 'unhandledrejection' are a task: their microtasks run before the drain
   // ends (and may reject more promises; bounded, the rest waits for the next drain).
   for (int round = 0; round < 8 && !rejections_.empty(); ++round) {
     if (!reportRejections()) break;
     realm_->checkpoint();
-    if (participant_) participant_->afterCheckpoint();
+    if (participant_ && participant_->afterCheckpoint()) realm_->checkpoint();
   }
 }
 

@@ -34,7 +34,9 @@ class DrainParticipant {
   virtual ~DrainParticipant() = default;
   // Returns whether it ran any JS (if nothing in a drain did, its checkpoint is skipped).
   virtual bool beforeCheckpoint() = 0;
-  virtual void afterCheckpoint() = 0;
+  // Returns whether it ran JS that may have queued microtasks (then the drain runs another
+  // checkpoint, bounded).
+  virtual bool afterCheckpoint() = 0;
 };
 
 // JS state a completion settles (a body chunk arrived, a client went away, an operation

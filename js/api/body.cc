@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "js/api/headers.h"
+#include "js/builtins.h"
 
 namespace torus::js {
 namespace {
@@ -31,27 +32,60 @@ void copyView(v8::Local<v8::Value> v, std::string* out) {
   if (!out->empty()) view->CopyContents(out->data(), out->size());
 }
 
+
+// A realm helper's result (the built-ins' body helpers, js/builtins/55_body.js).
+JsResult<v8::Local<v8::Value>> callHelper(Realm& realm, const char* name,
+                                          v8::Local<v8::Value> arg) {
+  v8::Local<v8::Function> fn = realm.helper(name);
+  if (fn.IsEmpty()) return JsError::type(std::string("the body helper '") + name + "' is missing");
+  v8::Local<v8::Value> result;
+  if (!fn->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &arg).ToLocal(&result)) {
+    return JsError::pending();
+  }
+  return result;
+}
+
 }  // namespace
 
-JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType) {
+JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType,
+                             const char* what) {
   contentType->clear();
   if (init->IsNullOrUndefined()) return {};
   if (init->IsArrayBufferView()) {
     auto view = init.As<v8::ArrayBufferView>();
     bytes_.resize(view->ByteLength());
     if (!bytes_.empty()) view->CopyContents(bytes_.data(), bytes_.size());
-    hasBody_ = true;
+    kind_ = Kind::kBytes;
     return {};
   }
   if (init->IsArrayBuffer()) {
     auto buffer = init.As<v8::ArrayBuffer>();
     bytes_.assign(static_cast<const char*>(buffer->Data()), buffer->ByteLength());
-    hasBody_ = true;
+    kind_ = Kind::kBytes;
     return {};
   }
   v8::Isolate* iso = realm.isolate();
   v8::Local<v8::Context> ctx = realm.context();
   if (init->IsObject()) {
+    // A ReadableStream (only if the streams built-in has run: else there is none).
+    v8::Local<v8::Function> isStream;
+    if (builtinHasRun(realm, "50_streams.js")) isStream = realm.helper("isReadableStream");
+    v8::Local<v8::Value> yes;
+    if (!isStream.IsEmpty()) {
+      if (!isStream->Call(ctx, v8::Undefined(iso), 1, &init).ToLocal(&yes)) {
+        return JsError::pending();
+      }
+      if (yes->IsTrue()) {
+        JsResult<v8::Local<v8::Value>> state = callHelper(realm, "streamUsable", init);
+        if (!state.ok()) return state.error();
+        if (!state.value()->IsInt32() || state.value().As<v8::Int32>()->Value() != 0) {
+          return JsError::type(std::string(what) + "ReadableStream is locked or disturbed");
+        }
+        kind_ = Kind::kStream;
+        setStream(realm, init);
+        return {};
+      }
+    }
     // Blob/File, FormData, URLSearchParams: serialised by the built-ins that own them.
     v8::Local<v8::Function> extractBody = realm.helper("extractBody");
     v8::Local<v8::Value> result;
@@ -68,7 +102,7 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
         }
         copyView(bytes, &bytes_);
         if (type->IsString()) *contentType = utf8(iso, type);
-        hasBody_ = true;
+        kind_ = Kind::kBytes;
         return {};
       }
     }
@@ -76,7 +110,7 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   // USVString: ToString, lone surrogates as U+FFFD.
   v8::Local<v8::String> s;
   if (!init->ToString(ctx).ToLocal(&s)) return JsError::pending();
-  hasBody_ = true;
+  kind_ = Kind::kBytes;
   *contentType = "text/plain;charset=UTF-8";
   if (s->IsOneByte()) {
     // Latin-1 storage: if it is all ASCII, those bytes are the UTF-8.
@@ -93,6 +127,7 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   return {};
 }
 
+
 const char* Body::consumerName(Consumer kind) {
   switch (kind) {
     case Consumer::kArrayBuffer: return "arrayBuffer";
@@ -105,6 +140,218 @@ const char* Body::consumerName(Consumer kind) {
   return "";
 }
 
+// ---- sources: an incoming body read as it arrives ----
+
+namespace {
+
+constexpr size_t kChunkBytes = 64 * 1024;
+
+// Reads a BodySource for a body stream (chunk by chunk: natives.bodySourceRead) or for a
+// consumer (the whole body). Owned by its wrapper, which the stream's pull algorithm holds;
+// kept strong while a read is pending, so a promise someone awaits is always settled.
+class SourceReader : public Wrappable, public BodyListener {
+ public:
+  static constexpr WrapperType kType{"BodySourceReader"};
+  static void describe(ClassBuilder<SourceReader>&) {}
+
+  explicit SourceReader(BodySource* source) : source_(source) {
+    source_->setListener(this);
+  }
+  ~SourceReader() override {
+    if (source_) source_->setListener(nullptr);
+  }
+
+  // The next chunk (a Uint8Array, or null at the end) as a promise.
+  v8::Local<v8::Promise> readChunk(Realm& realm) {
+    auto resolver = v8::Promise::Resolver::New(realm.context()).ToLocalChecked();
+    if (!pending_.IsEmpty()) {
+      resolver->Reject(realm.context(), v8::Exception::TypeError(v8Str(
+          realm.isolate(), "a body read is already pending"))).Check();
+      return resolver->GetPromise();
+    }
+    pending_.Reset(realm.isolate(), resolver);
+    setStrong(true);
+    step(realm);
+    return resolver->GetPromise();
+  }
+
+  // The whole body for `kind`, converted by `body` once it is all here.
+  v8::Local<v8::Promise> readAll(Realm& realm, Body* body, Body::Consumer kind) {
+    auto resolver = v8::Promise::Resolver::New(realm.context()).ToLocalChecked();
+    pending_.Reset(realm.isolate(), resolver);
+    all_ = true;
+    body_ = body;
+    kind_ = kind;
+    int64_t declared = source_->declaredLength();
+    if (declared > 0) {
+      store_ = v8::ArrayBuffer::NewBackingStore(realm.isolate(), size_t(declared));
+    }
+    setStrong(true);
+    step(realm);
+    return resolver->GetPromise();
+  }
+
+  void cancel() {
+    if (source_) source_->cancel();
+  }
+
+  void onBodyNews(Realm& realm) override {
+    if (!pending_.IsEmpty()) step(realm);
+  }
+  void onSourceGone() override {
+    source_ = nullptr;
+    body_ = nullptr;
+  }
+
+ private:
+  void step(Realm& realm) {
+    v8::Isolate* iso = realm.isolate();
+    if (!source_ || !source_->error().empty()) {
+      std::string why = source_ ? std::string(source_->error())
+                                : std::string("the request has ended");
+      settle(realm, v8::Exception::TypeError(v8Str(iso, "the body could not be read: " + why)),
+             false);
+      return;
+    }
+    if (all_) {
+      // Everything buffered moves into the body; the source makes room for more.
+      while (size_t n = source_->buffered()) {
+        if (store_ && filled_ + n <= store_->ByteLength()) {
+          filled_ += source_->read(static_cast<char*>(store_->Data()) + filled_, n);
+        } else {
+          size_t at = acc_.size();
+          acc_.resize(at + n);
+          acc_.resize(at + source_->read(acc_.data() + at, n));
+        }
+      }
+      if (!source_->ended()) return;
+      source_->setListener(nullptr);
+      source_ = nullptr;
+      Body* body = body_;
+      body_ = nullptr;
+      if (!body) {
+        settle(realm, v8::Exception::TypeError(v8Str(iso, "the request has ended")), false);
+        return;
+      }
+      v8::TryCatch tc(iso);
+      std::string_view bytes = acc_;
+      std::shared_ptr<v8::BackingStore> whole;
+      if (acc_.empty() && store_ && filled_ == store_->ByteLength()) {
+        bytes = {static_cast<const char*>(store_->Data()), filled_};
+        whole = store_;
+      } else if (store_) {
+        acc_.insert(0, static_cast<const char*>(store_->Data()), filled_);
+        bytes = acc_;
+      }
+      JsResult<v8::Local<v8::Value>> value = body->convert(realm, kind_, bytes, whole);
+      store_.reset();
+      if (value.ok()) {
+        acc_ = std::string();
+        settle(realm, value.value(), true);
+      } else {
+        if (value.error().kind != JsError::Kind::kPending) realm.throwError(value.error());
+        acc_ = std::string();
+        settle(realm, tc.Exception(), false);
+      }
+      return;
+    }
+    size_t n = std::min(source_->buffered(), kChunkBytes);
+    if (n > 0) {
+      auto buffer = v8::ArrayBuffer::New(iso, n);
+      size_t got = source_->read(static_cast<char*>(buffer->Data()), n);
+      settle(realm, v8::Uint8Array::New(buffer, 0, got), true);
+    } else if (source_->ended()) {
+      settle(realm, v8::Null(iso), true);
+    }
+  }
+
+  void settle(Realm& realm, v8::Local<v8::Value> value, bool ok) {
+    v8::Local<v8::Promise::Resolver> r = pending_.Get(realm.isolate());
+    pending_.Reset();
+    setStrong(false);
+    if (ok) {
+      r->Resolve(realm.context(), value).IsNothing();
+    } else {
+      r->Reject(realm.context(), value).IsNothing();
+    }
+  }
+
+  BodySource* source_;
+  v8::Global<v8::Promise::Resolver> pending_;
+  bool all_ = false;
+  Body* body_ = nullptr;
+  Body::Consumer kind_ = Body::Consumer::kText;
+  std::shared_ptr<v8::BackingStore> store_;
+  size_t filled_ = 0;
+  std::string acc_;
+};
+
+}  // namespace
+
+// ---- the mixin ----
+
+v8::Local<v8::Value> Body::stream(Realm& realm) {
+  if (!streamRef_.IsEmpty()) return streamRef_.Get(realm.isolate());
+  Wrappable* owner = bodyOwner();
+  return owner ? owner->traced(realm, streamSlot()) : v8::Undefined(realm.isolate()).As<v8::Value>();
+}
+
+void Body::setStream(Realm& realm, v8::Local<v8::Value> stream) {
+  if (Wrappable* owner = bodyOwner()) {
+    streamRef_.Reset();
+    owner->setTraced(realm, streamSlot(), stream);
+  } else {
+    streamRef_.Reset(realm.isolate(), stream);
+  }
+}
+
+void Body::attachBody(Realm& realm) {
+  if (streamRef_.IsEmpty()) return;
+  v8::Local<v8::Value> s = streamRef_.Get(realm.isolate());
+  setStream(realm, s);
+}
+
+JsResult<v8::Local<v8::Value>> Body::makeStream(Realm& realm) {
+  JsResult<v8::Local<v8::Value>> made = v8::Local<v8::Value>();
+  if (kind_ == Kind::kSource) {
+    BodySource* source = bodySource();
+    if (!source) return JsError::type("the request has ended; its body can no longer be read");
+    auto* reader = new SourceReader(source);
+    made = callHelper(realm, "sourceStream", wrap(realm, reader));
+  } else {
+    JsError err;
+    if (!loadBytes(&err)) return err;
+    v8::Local<v8::Value> arg = used_ ? v8::Null(realm.isolate()).As<v8::Value>()
+                                     : newBytes(realm, bytes_).As<v8::Value>();
+    made = callHelper(realm, "bytesStream", arg);
+  }
+  if (!made.ok()) return made;
+  bytes_ = std::string();
+  kind_ = Kind::kStream;
+  setStream(realm, made.value());
+  return made;
+}
+
+JsResult<v8::Local<v8::Value>> Body::body(Realm& realm) {
+  switch (kind_) {
+    case Kind::kNone: return v8::Null(realm.isolate()).As<v8::Value>();
+    case Kind::kStream: return stream(realm);
+    default: return makeStream(realm);
+  }
+}
+
+bool Body::bodyUsed(Realm& realm) {
+  if (kind_ != Kind::kStream) return used_;
+  JsResult<v8::Local<v8::Value>> d = callHelper(realm, "isDisturbed", stream(realm));
+  return d.ok() && d.value()->IsTrue();
+}
+
+bool Body::unusable(Realm& realm) {
+  if (kind_ != Kind::kStream) return used_;
+  JsResult<v8::Local<v8::Value>> s = callHelper(realm, "streamUsable", stream(realm));
+  return !s.ok() || !s.value()->IsInt32() || s.value().As<v8::Int32>()->Value() != 0;
+}
+
 JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const char* cls,
                                              const char* member) {
   // Messages are made only on failure: text() on the request path allocates nothing here.
@@ -112,14 +359,76 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
     return JsError::type(std::string("Failed to execute '") + member + "' on '" + cls +
                          "': " + what);
   };
+  if (kind_ == Kind::kStream) {
+    if (unusable(realm)) return failure("body stream already read");
+    // Read through the stream, then convert what it gave.
+    JsResult<v8::Local<v8::Value>> all = callHelper(realm, "readAllBytes", stream(realm));
+    if (!all.ok()) return all;
+    v8::Local<v8::Context> ctx = realm.context();
+    v8::Local<v8::Value> parts[] = {v8::External::New(realm.isolate(), this),
+                                    v8::Integer::New(realm.isolate(), int(kind))};
+    // `this` outlives the read: the stream's owner holds the stream and is held by the
+    // caller's reference to the promise's chain only through this closure, so the data keeps
+    // the owner's wrapper (if it has one) alive as well.
+    Wrappable* owner = bodyOwner();
+    v8::Local<v8::Value> holder =
+        owner ? owner->wrapper(realm.isolate()).As<v8::Value>()
+              : v8::Undefined(realm.isolate()).As<v8::Value>();
+    v8::Local<v8::Value> data[] = {parts[0], parts[1], holder};
+    auto onBytes = v8::Function::New(
+        ctx,
+        [](const v8::FunctionCallbackInfo<v8::Value>& info) {
+          Realm& realm = Realm::from(info.GetIsolate());
+          auto d = info.Data().As<v8::Array>();
+          v8::Local<v8::Context> ctx = realm.context();
+          auto* self = static_cast<Body*>(
+              d->Get(ctx, 0).ToLocalChecked().As<v8::External>()->Value());
+          auto k = Consumer(d->Get(ctx, 1).ToLocalChecked().As<v8::Int32>()->Value());
+          auto view = info[0].As<v8::Uint8Array>();
+          std::shared_ptr<v8::BackingStore> store = view->Buffer()->GetBackingStore();
+          std::string_view bytes(static_cast<const char*>(store->Data()) + view->ByteOffset(),
+                                 view->ByteLength());
+          bool whole = view->ByteOffset() == 0 && view->ByteLength() == store->ByteLength();
+          JsResult<v8::Local<v8::Value>> value =
+              self->convert(realm, k, bytes, whole ? store : nullptr);
+          if (value.ok()) {
+            info.GetReturnValue().Set(value.value());
+          } else if (value.error().kind != JsError::Kind::kPending) {
+            realm.throwError(value.error());
+          }
+        },
+        v8::Array::New(realm.isolate(), data, 3)).ToLocalChecked();
+    v8::Local<v8::Promise> then;
+    if (!all.value().As<v8::Promise>()->Then(ctx, onBytes).ToLocal(&then)) {
+      return JsError::pending();
+    }
+    return then.As<v8::Value>();
+  }
   if (used_) return failure("body stream already read");
+  if (kind_ == Kind::kSource) {
+    BodySource* source = bodySource();
+    if (!source) return failure("the request has ended; its body can no longer be read");
+    used_ = true;
+    auto* reader = new SourceReader(source);
+    wrap(realm, reader);
+    return reader->readAll(realm, this, kind).As<v8::Value>();
+  }
   JsError err;
   if (!loadBytes(&err)) return err;
-  used_ = hasBody_;  // a null body is never "used"
+  used_ = hasBody();  // a null body is never "used"
   std::string bytes = std::move(bytes_);
   bytes_ = std::string();
+  return convert(realm, kind, bytes, nullptr);
+}
+
+JsResult<v8::Local<v8::Value>> Body::convert(Realm& realm, Consumer kind, std::string_view bytes,
+                                             std::shared_ptr<v8::BackingStore> store) {
   v8::Isolate* iso = realm.isolate();
   v8::Local<v8::Context> ctx = realm.context();
+  auto u8 = [&]() {
+    if (store) return v8::Uint8Array::New(v8::ArrayBuffer::New(iso, store), 0, bytes.size());
+    return newBytes(realm, bytes);
+  };
   switch (kind) {
     case Consumer::kText:
       return v8Str(iso, withoutBom(bytes)).As<v8::Value>();
@@ -131,9 +440,9 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
       return value;
     }
     case Consumer::kArrayBuffer:
-      return newBytes(realm, bytes)->Buffer().As<v8::Value>();
+      return u8()->Buffer().As<v8::Value>();
     case Consumer::kBytes:
-      return newBytes(realm, bytes).As<v8::Value>();
+      return u8().As<v8::Value>();
     case Consumer::kBlob:
     case Consumer::kFormData: {
       // The MIME type comes from the Content-Type header as it is now (it may have been
@@ -144,9 +453,9 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
           type ? latin1String(iso, *type).As<v8::Value>() : v8::Null(iso).As<v8::Value>();
       v8::Local<v8::Function> helper =
           realm.helper(kind == Consumer::kBlob ? "makeBlob" : "parseFormData");
-      if (helper.IsEmpty()) return failure("not available in this realm");
+      if (helper.IsEmpty()) return JsError::type("Blob and FormData are not available");
       if (kind == Consumer::kBlob && !type) typeValue = v8::String::Empty(iso);
-      v8::Local<v8::Value> args[] = {newBytes(realm, bytes), typeValue};
+      v8::Local<v8::Value> args[] = {u8(), typeValue};
       v8::Local<v8::Value> result;
       if (!helper->Call(ctx, v8::Undefined(iso), 2, args).ToLocal(&result)) {
         return JsError::pending();
@@ -154,7 +463,116 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
       return result;
     }
   }
-  return failure("unknown consumer");
+  return JsError::type("unknown body consumer");
+}
+
+JsResult<void> Body::cloneBodyInto(Realm& realm, Body& to, const char* what) {
+  if (kind_ == Kind::kSource) {
+    JsResult<v8::Local<v8::Value>> made = makeStream(realm);
+    if (!made.ok()) return made.error();
+  }
+  if (kind_ == Kind::kStream) {
+    JsResult<v8::Local<v8::Value>> pair = callHelper(realm, "teeBody", stream(realm));
+    if (!pair.ok()) return pair.error();
+    v8::Local<v8::Context> ctx = realm.context();
+    auto branches = pair.value().As<v8::Array>();
+    setStream(realm, branches->Get(ctx, 0).ToLocalChecked());
+    to.kind_ = Kind::kStream;
+    to.setStream(realm, branches->Get(ctx, 1).ToLocalChecked());
+    return {};
+  }
+  JsError err;
+  if (!loadBytes(&err)) return JsError::type(std::string(what) + "the request has ended");
+  to.kind_ = kind_;
+  to.bytes_ = bytes_;
+  return {};
+}
+
+JsResult<void> Body::moveBodyInto(Realm& realm, Body& to, const char* what) {
+  if (kind_ == Kind::kSource) {
+    JsResult<v8::Local<v8::Value>> made = makeStream(realm);
+    if (!made.ok()) return made.error();
+  }
+  if (kind_ == Kind::kStream) {
+    to.kind_ = Kind::kStream;
+    to.setStream(realm, stream(realm));
+    // This body is used from now on: its stream is the new request's. As the spec's proxy
+    // would, reading it again fails.
+    kind_ = Kind::kBytes;
+    streamRef_.Reset();
+    if (Wrappable* owner = bodyOwner()) owner->setTraced(realm, streamSlot(), v8::Undefined(realm.isolate()));
+    used_ = true;
+    return {};
+  }
+  JsError err;
+  if (!loadBytes(&err)) return err;
+  to.setBytes(std::move(bytes_));
+  bytes_ = std::string();
+  used_ = true;
+  return {};
+}
+
+// ---- writers: a stream body on its way to a sink ----
+
+BodyWriter::~BodyWriter() = default;
+
+void BodyWriter::writable(Realm& realm) {
+  if (ready_.IsEmpty()) return;
+  v8::Local<v8::Promise::Resolver> r = ready_.Get(realm.isolate());
+  ready_.Reset();
+  setStrong(false);
+  r->Resolve(realm.context(), v8::Undefined(realm.isolate())).IsNothing();
+}
+
+struct BodyNatives {
+  static void sourceRead(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    Realm& realm = Realm::from(info.GetIsolate());
+    auto* reader = Wrappable::unwrap<SourceReader>(info[0]);
+    if (!reader) return;
+    info.GetReturnValue().Set(reader->readChunk(realm));
+  }
+  static void sourceCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    if (auto* reader = Wrappable::unwrap<SourceReader>(info[0])) reader->cancel();
+  }
+  static void writerWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* w = Wrappable::unwrap<BodyWriter>(info[0]);
+    if (!w || !w->sink_ || !info[1]->IsUint8Array()) {
+      info.GetReturnValue().Set(2);
+      return;
+    }
+    auto view = info[1].As<v8::Uint8Array>();
+    std::shared_ptr<v8::BackingStore> store = view->Buffer()->GetBackingStore();
+    BodySink::Write r = w->sink_->write(
+        static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
+    info.GetReturnValue().Set(r == BodySink::Write::kMore ? 0 : r == BodySink::Write::kFull ? 1 : 2);
+  }
+  static void writerReady(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    Realm& realm = Realm::from(info.GetIsolate());
+    auto* w = Wrappable::unwrap<BodyWriter>(info[0]);
+    auto resolver = v8::Promise::Resolver::New(realm.context()).ToLocalChecked();
+    info.GetReturnValue().Set(resolver->GetPromise());
+    if (!w) return;
+    w->ready_.Reset(realm.isolate(), resolver);
+    w->setStrong(true);  // the sink resolves it; nothing else may hold the writer meanwhile
+  }
+  static void writerEnd(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    auto* w = Wrappable::unwrap<BodyWriter>(info[0]);
+    if (w && w->sink_) w->sink_->end();
+  }
+  static void writerAbort(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    Realm& realm = Realm::from(info.GetIsolate());
+    auto* w = Wrappable::unwrap<BodyWriter>(info[0]);
+    if (w && w->sink_) w->sink_->abort(realm, info[1]);
+  }
+};
+
+void addBodyNatives(Natives& natives) {
+  natives.add("bodySourceRead", &BodyNatives::sourceRead);
+  natives.add("bodySourceCancel", &BodyNatives::sourceCancel);
+  natives.add("bodyWriterWrite", &BodyNatives::writerWrite);
+  natives.add("bodyWriterReady", &BodyNatives::writerReady);
+  natives.add("bodyWriterEnd", &BodyNatives::writerEnd);
+  natives.add("bodyWriterAbort", &BodyNatives::writerAbort);
 }
 
 }  // namespace torus::js

@@ -98,8 +98,12 @@ JsResult<v8::Local<v8::Value>> newSignal(Realm& realm, v8::Local<v8::Value> pare
 }  // namespace
 
 Request::Request(RequestContext* incoming) : context_(incoming) {
-  hasBody_ = !incoming->body().empty();
-  bodyLoaded_ = !hasBody_;
+  if (incoming->bodySource) {
+    kind_ = Kind::kSource;  // still arriving
+  } else if (!incoming->body().empty()) {
+    kind_ = Kind::kBytes;
+    bodyLoaded_ = false;  // read from the context on first use
+  }
 }
 
 Request::~Request() {
@@ -114,6 +118,7 @@ void Request::attached(Realm& realm) {
     signalRef_.Reset();
   }
   setTraced(realm, kHeadersSlot, wrap(realm, headers_));
+  attachBody(realm);
 }
 
 std::string_view Request::methodText() const {
@@ -261,27 +266,39 @@ JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::
     delete r->headers_;
     r->headers_ = fresh;
   }
-  bool inputHasBody = other && other->hasBody_;
+  bool inputHasBody = other && other->hasBody();
   bool initHasBody = init.body && !(*init.body)->IsNullOrUndefined();
   if ((initHasBody || inputHasBody) && (r->method_ == "GET" || r->method_ == "HEAD")) {
     return constructError("Request with GET/HEAD method cannot have body.");
   }
   if (initHasBody) {
     std::string contentType;
-    JsResult<void> ok = r->extract(realm, *init.body, &contentType);
+    JsResult<void> ok = r->extract(realm, *init.body, &contentType, kConstruct);
     if (!ok.ok()) return ok.error();
+    if (r->isStream() && r->keepalive_) {
+      return constructError("keepalive cannot be set for a ReadableStream body");
+    }
+    if (r->isStream() && !init.duplex) {
+      return constructError("The duplex member must be specified for a request with a "
+                            "streaming body");
+    }
     if (!contentType.empty() && !r->headers_->has("content-type")) {
       r->headers_->appendTrusted("content-type", contentType);
     }
-  } else if (inputHasBody) {
+  }
+  bool streamBody = initHasBody ? r->isStream() : inputHasBody && other->isStream();
+  if (streamBody && r->mode_ != RequestMode::kSameOrigin && r->mode_ != RequestMode::kCors) {
+    return constructError("a request with a streaming body must have mode 'same-origin' or "
+                          "'cors'");
+  }
+  if (!initHasBody && inputHasBody) {
     // The new request takes the input's body; the input is disturbed.
-    JsError err;
-    if (other->used_) return constructError("Cannot construct a Request with a Request object "
-                                         "that has already been used.");
-    if (!other->loadBytes(&err)) return err;
-    r->setBytes(std::move(other->bytes_));
-    other->bytes_ = std::string();
-    other->used_ = true;
+    if (other->unusable(realm)) {
+      return constructError("Cannot construct a Request with a Request object that has "
+                            "already been used.");
+    }
+    JsResult<void> moved = other->moveBodyInto(realm, *r, kConstruct);
+    if (!moved.ok()) return moved.error();
   }
   return r.release();
 }
@@ -334,25 +351,24 @@ bool Request::loadBytes(JsError* err) {
 
 // https://fetch.spec.whatwg.org/#dom-request-clone
 JsResult<v8::Local<v8::Value>> Request::clone(Realm& realm) {
-  if (used_) return JsError::type("Failed to execute 'clone' on 'Request': body is used");
-  JsError err;
+  constexpr const char* kClone = "Failed to execute 'clone' on 'Request': ";
+  if (unusable(realm)) return JsError::type(std::string(kClone) + "body is used");
   Headers* h = ensureHeaders(realm);
-  if (!h || !loadBytes(&err)) {
-    return JsError::type("Failed to execute 'clone' on 'Request': the request has ended");
-  }
+  if (!h) return JsError::type(std::string(kClone) + "the request has ended");
   v8::Local<v8::Value> parent = ensureSignal(realm);
   if (parent.IsEmpty()) return JsError::pending();
   JsResult<v8::Local<v8::Value>> signal = newSignal(realm, parent);
   if (!signal.ok()) return signal.error();
-  auto* r = new Request();
+  std::unique_ptr<Request> r(new Request());
   r->copyState(*this);
   r->headers_ = Headers::create(h->guard());
   r->headers_->copyFrom(*h);
-  r->hasBody_ = hasBody_;
-  r->bytes_ = bytes_;
+  JsResult<void> cloned = cloneBodyInto(realm, *r, kClone);
+  if (!cloned.ok()) return cloned.error();
   r->signalRef_.Reset(realm.isolate(), signal.value());
-  v8::Local<v8::Object> obj = wrap(realm, r);
-  r->attached(realm);
+  Request* raw = r.release();
+  v8::Local<v8::Object> obj = wrap(realm, raw);
+  raw->attached(realm);
   return obj.As<v8::Value>();
 }
 

@@ -191,6 +191,9 @@ class Request : public Wrappable, public Body {
  private:
   bool loadBytes(JsError* err) override;
   Headers* bodyHeaders(Realm& realm) override { return ensureHeaders(realm); }
+  BodySource* bodySource() override { return context_ ? context_->bodySource : nullptr; }
+  Wrappable* bodyOwner() override { return wrapped_ ? this : nullptr; }
+  int streamSlot() const override { return kStreamSlot; }
   Headers* ensureHeaders(Realm& realm);
   // This request's AbortSignal (made on first use for an incoming request), or empty.
   v8::Local<v8::Value> ensureSignal(Realm& realm);
@@ -199,7 +202,7 @@ class Request : public Wrappable, public Body {
   // Copies everything but the body, headers and signal from other.
   void copyState(Request& other);
 
-  enum : int { kHeadersSlot = 0, kSignalSlot = 1 };  // traced slots (owned wrappers)
+  enum : int { kHeadersSlot = 0, kSignalSlot = 1, kStreamSlot = 2 };  // traced slots
 
   std::string method_ = "GET";  // constructed requests
   std::string url_;

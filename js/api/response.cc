@@ -20,6 +20,12 @@ void Response::describe(ClassBuilder<Response>& c) {
   describeBody(c);
 }
 
+v8::Local<v8::Value> Response::wrapNew(Realm& realm, Response* r) {
+  v8::Local<v8::Object> obj = wrap(realm, r);
+  r->attached(realm);
+  return obj;
+}
+
 Response* Response::create() {
   auto* r = new Response();
   r->headers_ = Headers::create();
@@ -61,7 +67,7 @@ JsResult<void> Response::initialize(const ResponseInit& init, std::string_view c
 }
 
 JsResult<void> Response::setBodyType(std::string_view contentType, const char* what) {
-  if (hasBody_) {
+  if (hasBody()) {
     if (isNullBodyStatus(status_)) {
       return JsError::type(std::string(what) +
                            "Response with null body status cannot have body");
@@ -91,7 +97,7 @@ JsResult<Response*> Response::construct(Realm& realm, Optional<v8::Local<v8::Val
   std::unique_ptr<Response> r(create());
   std::string contentType;
   if (body) {
-    JsResult<void> ok = r->extract(realm, *body, &contentType);
+    JsResult<void> ok = r->extract(realm, *body, &contentType, "Failed to construct 'Response': ");
     if (!ok.ok()) return ok.error();
   }
   JsResult<void> ok =
@@ -113,13 +119,13 @@ JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value>
   }
   std::unique_ptr<Response> r(create());
   std::string contentType;
-  JsResult<void> ok = r->extract(realm, text, &contentType);
+  JsResult<void> ok = r->extract(realm, text, &contentType, "Failed to execute 'json' on 'Response': ");
   if (ok.ok()) {
     ok = r->initialize(realm, init, "application/json", "json",
                        "Failed to execute 'json' on 'Response': ");
   }
   if (!ok.ok()) return ok.error();
-  return wrap(realm, r.release()).As<v8::Value>();
+  return wrapNew(realm, r.release());
 }
 
 // https://fetch.spec.whatwg.org/#dom-response-redirect
@@ -139,7 +145,7 @@ JsResult<v8::Local<v8::Value>> Response::redirect(Realm& realm, std::string url,
   r->status_ = code;
   r->headers_->appendTrusted("location", *parsed);
   r->headers_->setGuard(Headers::Guard::kImmutable);
-  return wrap(realm, r).As<v8::Value>();
+  return wrapNew(realm, r);
 }
 
 // https://fetch.spec.whatwg.org/#dom-response-error
@@ -148,7 +154,7 @@ JsResult<v8::Local<v8::Value>> Response::error(Realm& realm) {
   r->status_ = 0;
   r->type_ = ResponseType::kError;
   r->headers_->setGuard(Headers::Guard::kImmutable);
-  return wrap(realm, r).As<v8::Value>();
+  return wrapNew(realm, r);
 }
 
 Response::~Response() {
@@ -165,16 +171,17 @@ v8::Local<v8::Value> Response::headers(Realm& realm) {
 
 // https://fetch.spec.whatwg.org/#dom-response-clone
 JsResult<v8::Local<v8::Value>> Response::clone(Realm& realm) {
-  if (used_) return JsError::type("Failed to execute 'clone' on 'Response': body is used");
-  Response* r = create();
+  constexpr const char* kClone = "Failed to execute 'clone' on 'Response': ";
+  if (unusable(realm)) return JsError::type(std::string(kClone) + "body is used");
+  std::unique_ptr<Response> r(create());
   r->status_ = status_;
   r->statusText_ = statusText_;
   r->type_ = type_;
-  r->hasBody_ = hasBody_;
-  r->bytes_ = bytes_;
+  JsResult<void> cloned = cloneBodyInto(realm, *r, kClone);
+  if (!cloned.ok()) return cloned.error();
   r->headers_->copyFrom(*headers_);
   r->headers_->setGuard(headers_->guard());
-  return wrap(realm, r).As<v8::Value>();
+  return wrapNew(realm, r.release());
 }
 
 }  // namespace torus::js

@@ -62,6 +62,12 @@ class Response : public Wrappable, public Body {
   v8::Local<v8::Value> headers(Realm& realm);
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
 
+  // Bound to its wrapper (the binding's hook; also called after wrap()).
+  void attached(Realm& realm) {
+    wrapped_ = true;
+    attachBody(realm);
+  }
+
   // For the HTTP glue.
   int statusCode() const { return status_; }
   // The status message as given (Latin-1 bytes, a valid reason-phrase), or empty: the
@@ -83,7 +89,11 @@ class Response : public Wrappable, public Body {
   // Content-Type unless the headers have one.
   JsResult<void> setBodyType(std::string_view contentType, const char* what);
   Headers* bodyHeaders(Realm&) override { return headers_; }
+  Wrappable* bodyOwner() override { return wrapped_ ? this : nullptr; }
+  int streamSlot() const override { return kStreamSlot; }
   static Response* create();
+  // The wrapper of a Response made here (not by the constructor), attached.
+  static v8::Local<v8::Value> wrapNew(Realm& realm, Response* r);
 
   int32_t status_ = 200;
   std::string statusText_;
@@ -92,7 +102,8 @@ class Response : public Wrappable, public Body {
   // traced on ours. Most responses are sent without their headers ever reaching JS.
   Headers* headers_ = nullptr;
   bool headersWrapped_ = false;
-  enum : int { kHeadersSlot = 0 };  // traced slots
+  bool wrapped_ = false;  // attached to its wrapper: the body stream is traced there
+  enum : int { kHeadersSlot = 0, kStreamSlot = 1 };  // traced slots
 };
 
 }  // namespace torus::js
