@@ -1,0 +1,109 @@
+// The Compression Standard's data path (https://compression.spec.whatwg.org/): the formats
+// "deflate" (RFC 1950, zlib), "deflate-raw" (RFC 1951) and "gzip" (RFC 1952) on zlib, in both
+// directions. CompressionStream and DecompressionStream themselves are built-in JavaScript
+// (js/builtins/51_compression.js): a TransformStream whose transform and flush call the
+// native object added here.
+//
+// Bounded output: a codec writes into the caller's buffer and stops when it is full, so one
+// call never makes more than one buffer of output whatever the input's ratio; the JS side
+// hands each piece (at most kChunkBytes) to the stream's queue and asks for more only when
+// the queue has room (a 1 GiB inflate bomb is 1 GiB of 64 KiB chunks, pulled one by one,
+// never one 1 GiB buffer). Unread input is copied into the codec only when a call stops early
+// (so a chunk the caller detaches or reuses afterwards cannot change what is decompressed).
+//
+// Errors (all TypeErrors for JS): corrupt input, bytes after the end of the compressed stream
+// (trailing garbage), input that ends before the stream does (at finish()).
+//
+// Lifetime: a Codec owns its z_stream and frees it when it finishes, fails, or is destroyed.
+// The JS-visible Compressor (natives.createCompressor) is owned by its wrapper: it frees the
+// z_stream as soon as the stream is finished or errored, and otherwise when the wrapper is
+// collected (the second-pass weak callback of js/binding.h) or the realm goes away.
+// Thread: any for Codec (no V8); the natives run on the isolate's thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace torus::js {
+
+class Natives;
+
+namespace compression {
+
+// https://compression.spec.whatwg.org/#enumdef-compressionformat (brotli is not supported).
+enum class Format : uint8_t { kDeflate, kDeflateRaw, kGzip };
+// The format named exactly name (the enum's values are case-sensitive), or nullopt.
+std::optional<Format> formatForName(std::string_view name);
+
+enum class Direction : uint8_t { kCompress, kDecompress };
+
+// The size of the output pieces the natives hand to JS.
+inline constexpr size_t kChunkBytes = 64 * 1024;
+
+// One zlib stream (deflate or inflate) with the format's framing.
+class Codec {
+ public:
+  enum class Status {
+    kNeedInput,   // the input is consumed and no output is pending: give more (or finish)
+    kOutputFull,  // out is full: call again (with the same or no new input) for more
+    kEnd,         // finish: the last output is written; decompression: the stream ended
+    kError,       // error() says why; the codec is closed
+  };
+
+  Codec(Format format, Direction direction);
+  ~Codec();
+  Codec(const Codec&) = delete;
+  Codec& operator=(const Codec&) = delete;
+
+  // False when zlib could not set up the stream (out of memory); error() says so.
+  bool ok() const { return stream_ != nullptr; }
+  Direction direction() const { return direction_; }
+
+  // Sets the next input, read in place: it must stay valid until run() reports kNeedInput,
+  // kEnd or kError, or until retainInput(). Only when the previous input is consumed.
+  void setInput(std::span<const uint8_t> in);
+  // Unread bytes of the current input.
+  size_t pendingInput() const;
+  // Copies the unread input into the codec, so the caller's buffer may go away.
+  void retainInput();
+
+  // Runs zlib into out[0, out.size()), writing *written bytes. finish: no more input will
+  // come (compression writes the stream's end; decompression reports a truncated stream as
+  // an error). Decompression reports kEnd when the compressed stream ends, and an error when
+  // input remains after that end or comes later (trailing garbage).
+  Status run(std::span<uint8_t> out, bool finish, size_t* written);
+
+  // Why the last run() failed (a message for a TypeError).
+  const std::string& error() const { return error_; }
+  // Frees the z_stream now (the codec reports kError afterwards).
+  void close();
+  // Bytes zlib allocated for this stream (for V8's external memory accounting).
+  size_t memoryBytes() const { return memoryBytes_; }
+
+ private:
+  struct Stream;
+  Status fail(std::string message);
+
+  std::unique_ptr<Stream> stream_;
+  Direction direction_;
+  Format format_;
+  bool ended_ = false;  // decompression: the compressed stream's end was read
+  size_t rest_ = 0;     // input beyond avail_in (zlib counts in 32 bits)
+  std::vector<uint8_t> retained_;
+  std::string error_;
+  size_t memoryBytes_ = 0;
+};
+
+}  // namespace compression
+
+// createCompressor(format, decompress) -> a Compressor with push(chunk?), finish() and the
+// `pending` attribute (for 51_compression.js).
+void addCompressionNatives(Natives& natives);
+
+}  // namespace torus::js
