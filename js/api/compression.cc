@@ -1,8 +1,11 @@
 #include "js/api/compression.h"
 
 #include <v8.h>
+#include <brotli/decode.h>
+#include <brotli/encode.h>
 #include <zlib.h>
 
+#include <cctype>
 #include <climits>
 #include <cstring>
 #include <utility>
@@ -20,6 +23,7 @@ std::optional<Format> formatForName(std::string_view name) {
   if (name == "deflate") return Format::kDeflate;
   if (name == "deflate-raw") return Format::kDeflateRaw;
   if (name == "gzip") return Format::kGzip;
+  if (name == "brotli") return Format::kBrotli;
   return std::nullopt;
 }
 
@@ -32,6 +36,7 @@ int windowBits(Format f) {
     case Format::kDeflate: return 15;
     case Format::kDeflateRaw: return -15;
     case Format::kGzip: return 15 + 16;
+    case Format::kBrotli: break;
   }
   return 15;
 }
@@ -41,47 +46,78 @@ const char* formatName(Format f) {
     case Format::kDeflate: return "deflate";
     case Format::kDeflateRaw: return "deflate-raw";
     case Format::kGzip: return "gzip";
+    case Format::kBrotli: return "brotli";
   }
   return "?";
 }
 
+// Brotli's quality for CompressionStream: 5, a streaming middle ground (about zlib's level 6
+// in speed, smaller output); the library's default 11 is tens of times slower.
+constexpr int kBrotliQuality = 5;
+
 }  // namespace
 
-// The z_stream, with zlib's allocations routed through alloc/ and counted.
+// The library's state, with its allocations routed through alloc/ and counted.
 struct Codec::Stream {
   z_stream z{};
+  BrotliEncoderState* encoder = nullptr;
+  BrotliDecoderState* decoder = nullptr;
   Codec* owner = nullptr;
 
-  static voidpf allocate(voidpf opaque, uInt items, uInt size) {
-    auto* s = static_cast<Stream*>(opaque);
-    if (size != 0 && items > SIZE_MAX / size) return Z_NULL;
-    void* p = alloc::allocateBytes(size_t(items) * size);
-    if (p) s->owner->memoryBytes_ += alloc::usableSize(p);
+  void* allocate(size_t n) {
+    void* p = alloc::allocateBytes(n);
+    if (p) owner->memoryBytes_ += alloc::usableSize(p);
     return p;
   }
-  static void release(voidpf opaque, voidpf p) {
-    auto* s = static_cast<Stream*>(opaque);
-    s->owner->memoryBytes_ -= alloc::usableSize(p);
+  void release(void* p) {
+    if (!p) return;
+    owner->memoryBytes_ -= alloc::usableSize(p);
     alloc::freeBytes(p);
   }
+  static voidpf zlibAllocate(voidpf opaque, uInt items, uInt size) {
+    if (size != 0 && items > SIZE_MAX / size) return Z_NULL;
+    return static_cast<Stream*>(opaque)->allocate(size_t(items) * size);
+  }
+  static void zlibRelease(voidpf opaque, voidpf p) { static_cast<Stream*>(opaque)->release(p); }
+  static void* brotliAllocate(void* opaque, size_t n) {
+    return static_cast<Stream*>(opaque)->allocate(n);
+  }
+  static void brotliRelease(void* opaque, void* p) { static_cast<Stream*>(opaque)->release(p); }
 };
 
 Codec::Codec(Format format, Direction direction)
     : stream_(std::make_unique<Stream>()), direction_(direction), format_(format) {
   stream_->owner = this;
-  z_stream& z = stream_->z;
-  z.zalloc = &Stream::allocate;
-  z.zfree = &Stream::release;
-  z.opaque = stream_.get();
-  // Level 6 and memLevel 8 are zlib's defaults (what browsers use for CompressionStream).
-  int rc = direction == Direction::kCompress
-               ? deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits(format), 8,
-                              Z_DEFAULT_STRATEGY)
-               : inflateInit2(&z, windowBits(format));
-  if (rc != Z_OK) {
-    stream_.reset();
+  bool ok;
+  int rc = Z_OK;
+  if (format == Format::kBrotli) {
+    if (direction == Direction::kCompress) {
+      stream_->encoder = BrotliEncoderCreateInstance(&Stream::brotliAllocate,
+                                                     &Stream::brotliRelease, stream_.get());
+      ok = stream_->encoder &&
+           BrotliEncoderSetParameter(stream_->encoder, BROTLI_PARAM_QUALITY, kBrotliQuality);
+    } else {
+      stream_->decoder = BrotliDecoderCreateInstance(&Stream::brotliAllocate,
+                                                     &Stream::brotliRelease, stream_.get());
+      ok = stream_->decoder != nullptr;
+    }
+  } else {
+    z_stream& z = stream_->z;
+    z.zalloc = &Stream::zlibAllocate;
+    z.zfree = &Stream::zlibRelease;
+    z.opaque = stream_.get();
+    // Level 6 and memLevel 8 are zlib's defaults (what browsers use for CompressionStream).
+    rc = direction == Direction::kCompress
+             ? deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits(format), 8,
+                            Z_DEFAULT_STRATEGY)
+             : inflateInit2(&z, windowBits(format));
+    ok = rc == Z_OK;
+    if (!ok) z.zalloc = nullptr;  // nothing for close() to end
+  }
+  if (!ok) {
+    close();
     error_ = std::string("Failed to set up the ") + formatName(format) + " stream: " +
-             (rc == Z_MEM_ERROR ? "out of memory." : "zlib refused its parameters.");
+             (rc == Z_OK || rc == Z_MEM_ERROR ? "out of memory." : "bad parameters.");
   }
 }
 
@@ -89,12 +125,19 @@ Codec::~Codec() { close(); }
 
 void Codec::close() {
   if (!stream_) return;
-  if (direction_ == Direction::kCompress) {
-    deflateEnd(&stream_->z);
-  } else {
-    inflateEnd(&stream_->z);
+  if (format_ == Format::kBrotli) {
+    if (stream_->encoder) BrotliEncoderDestroyInstance(stream_->encoder);
+    if (stream_->decoder) BrotliDecoderDestroyInstance(stream_->decoder);
+  } else if (stream_->z.zalloc) {
+    if (direction_ == Direction::kCompress) {
+      deflateEnd(&stream_->z);
+    } else {
+      inflateEnd(&stream_->z);
+    }
   }
   stream_.reset();
+  next_ = nullptr;
+  avail_ = 0;
   retained_.clear();
   retained_.shrink_to_fit();
 }
@@ -103,30 +146,20 @@ void Codec::setInput(std::span<const uint8_t> in) {
   TORUS_CHECK(pendingInput() == 0);
   retained_.clear();
   if (!stream_) return;
-  // zlib's avail_in is 32 bits: run() feeds a larger input in pieces (next_in/avail_in are
-  // refilled from rest_ as they drain).
-  stream_->z.next_in = const_cast<Bytef*>(in.data());
-  size_t first = std::min(in.size(), size_t(UINT_MAX));
-  stream_->z.avail_in = uInt(first);
-  rest_ = in.size() - first;
+  next_ = in.data();
+  avail_ = in.size();
 }
 
-size_t Codec::pendingInput() const {
-  return stream_ ? size_t(stream_->z.avail_in) + rest_ : 0;
-}
+size_t Codec::pendingInput() const { return stream_ ? avail_ : 0; }
 
 void Codec::retainInput() {
-  if (!stream_ || pendingInput() == 0) return;
-  const uint8_t* p = stream_->z.next_in;
-  size_t n = pendingInput();
-  if (!retained_.empty() && p >= retained_.data() && p < retained_.data() + retained_.size()) {
+  if (!stream_ || avail_ == 0) return;
+  if (!retained_.empty() && next_ >= retained_.data() &&
+      next_ < retained_.data() + retained_.size()) {
     return;  // already ours
   }
-  retained_.assign(p, p + n);
-  stream_->z.next_in = retained_.data();
-  size_t first = std::min(n, size_t(UINT_MAX));
-  stream_->z.avail_in = uInt(first);
-  rest_ = n - first;
+  retained_.assign(next_, next_ + avail_);
+  next_ = retained_.data();
 }
 
 Codec::Status Codec::fail(std::string message) {
@@ -141,34 +174,38 @@ Codec::Status Codec::run(std::span<uint8_t> out, bool finish, size_t* written) {
     if (error_.empty()) error_ = "The stream is already closed.";
     return Status::kError;
   }
-  z_stream& z = stream_->z;
-  z.next_out = out.data();
-  size_t outSize = std::min(out.size(), size_t(UINT_MAX));
-  z.avail_out = uInt(outSize);
-
   if (direction_ == Direction::kDecompress && ended_) {
     // https://compression.spec.whatwg.org/#decompress-and-enqueue-a-chunk: input after the
     // end of the compressed stream is an error (an empty chunk is not).
-    if (pendingInput() > 0) {
+    if (avail_ > 0) {
       return fail(std::string("Junk found after the end of the compressed ") +
                   formatName(format_) + " data.");
     }
     return Status::kEnd;
   }
+  return format_ == Format::kBrotli ? runBrotli(out, finish, written)
+                                    : runZlib(out, finish, written);
+}
 
+Codec::Status Codec::runZlib(std::span<uint8_t> out, bool finish, size_t* written) {
+  z_stream& z = stream_->z;
+  z.next_out = out.data();
+  size_t outSize = std::min(out.size(), size_t(UINT_MAX));
+  z.avail_out = uInt(outSize);
   for (;;) {
-    if (z.avail_in == 0 && rest_ > 0) {
-      size_t next = std::min(rest_, size_t(UINT_MAX));
-      z.avail_in = uInt(next);
-      rest_ -= next;
-    }
-    bool lastInput = rest_ == 0;
+    // zlib counts input in 32 bits: a larger input goes in pieces.
+    uInt piece = uInt(std::min(avail_, size_t(UINT_MAX)));
+    z.next_in = const_cast<Bytef*>(next_);
+    z.avail_in = piece;
+    bool lastPiece = piece == avail_;
     int rc;
     if (direction_ == Direction::kCompress) {
-      rc = deflate(&z, finish && lastInput ? Z_FINISH : Z_NO_FLUSH);
+      rc = deflate(&z, finish && lastPiece ? Z_FINISH : Z_NO_FLUSH);
     } else {
       rc = inflate(&z, Z_NO_FLUSH);
     }
+    next_ = z.next_in;
+    avail_ -= piece - z.avail_in;
     *written = outSize - z.avail_out;
     if (direction_ == Direction::kCompress) {
       // deflate: Z_OK (progress), Z_BUF_ERROR (no progress possible), Z_STREAM_END (done).
@@ -180,21 +217,12 @@ Codec::Status Codec::run(std::span<uint8_t> out, bool finish, size_t* written) {
         return fail(std::string("Failed to compress: ") + (z.msg ? z.msg : "zlib error") + ".");
       }
       if (z.avail_out == 0) return Status::kOutputFull;
-      if (z.avail_in == 0 && rest_ == 0 && !finish) return Status::kNeedInput;
-      continue;  // more input in rest_, or finishing: deflate again
+      if (avail_ == 0 && !finish) return Status::kNeedInput;
+      continue;  // more input beyond 4 GiB, or finishing: deflate again
     }
     // inflate: Z_OK (progress), Z_BUF_ERROR (no progress: needs input or output room),
     // Z_STREAM_END, or an error.
-    if (rc == Z_STREAM_END) {
-      ended_ = true;
-      if (pendingInput() > 0) {
-        // The output before the end is the caller's; the error comes with it (the spec
-        // enqueues, then throws).
-        return fail(std::string("Junk found after the end of the compressed ") +
-                    formatName(format_) + " data.");
-      }
-      return Status::kEnd;
-    }
+    if (rc == Z_STREAM_END) return ended();
     if (rc == Z_NEED_DICT) {
       return fail(std::string("Failed to decompress ") + formatName(format_) +
                   " data: it needs a preset dictionary.");
@@ -211,14 +239,66 @@ Codec::Status Codec::run(std::span<uint8_t> out, bool finish, size_t* written) {
       return fail(std::string("Failed to decompress ") + formatName(format_) + " data.");
     }
     if (z.avail_out == 0) return Status::kOutputFull;
-    if (z.avail_in == 0 && rest_ == 0) {
-      if (finish) {
-        return fail(std::string("Failed to decompress ") + formatName(format_) +
-                    " data: the input ended before the end of the compressed stream.");
+    if (avail_ == 0) return finish ? truncated() : Status::kNeedInput;
+  }
+}
+
+Codec::Status Codec::runBrotli(std::span<uint8_t> out, bool finish, size_t* written) {
+  uint8_t* nextOut = out.data();
+  size_t availOut = out.size();
+  if (direction_ == Direction::kCompress) {
+    BrotliEncoderState* e = stream_->encoder;
+    for (;;) {
+      if (!BrotliEncoderCompressStream(e, finish ? BROTLI_OPERATION_FINISH
+                                                 : BROTLI_OPERATION_PROCESS,
+                                       &avail_, &next_, &availOut, &nextOut, nullptr)) {
+        return fail("Failed to compress: the brotli encoder failed.");
       }
-      return Status::kNeedInput;
+      *written = out.size() - availOut;
+      if (finish && BrotliEncoderIsFinished(e)) {
+        close();
+        return Status::kEnd;
+      }
+      if (availOut == 0) return Status::kOutputFull;
+      if (!finish && avail_ == 0 && !BrotliEncoderHasMoreOutput(e)) return Status::kNeedInput;
     }
   }
+  BrotliDecoderState* d = stream_->decoder;
+  BrotliDecoderResult rc =
+      BrotliDecoderDecompressStream(d, &avail_, &next_, &availOut, &nextOut, nullptr);
+  *written = out.size() - availOut;
+  switch (rc) {
+    case BROTLI_DECODER_RESULT_SUCCESS:
+      return ended();
+    case BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:
+      return Status::kOutputFull;
+    case BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:
+      return finish ? truncated() : Status::kNeedInput;
+    case BROTLI_DECODER_RESULT_ERROR:
+      break;
+  }
+  std::string why = BrotliDecoderErrorString(BrotliDecoderGetErrorCode(d));
+  // "_ERROR_FORMAT_PADDING_1" -> "format padding 1"
+  while (!why.empty() && why[0] == '_') why.erase(0, 1);
+  if (why.rfind("ERROR_", 0) == 0) why.erase(0, 6);
+  for (char& c : why) c = c == '_' ? ' ' : char(std::tolower(static_cast<unsigned char>(c)));
+  return fail("Failed to decompress brotli data: the input is corrupt (" + why + ").");
+}
+
+// The compressed stream ended: input left over is trailing garbage. The output before the
+// end is the caller's; the error comes with it (the spec enqueues, then throws).
+Codec::Status Codec::ended() {
+  ended_ = true;
+  if (avail_ > 0) {
+    return fail(std::string("Junk found after the end of the compressed ") +
+                formatName(format_) + " data.");
+  }
+  return Status::kEnd;
+}
+
+Codec::Status Codec::truncated() {
+  return fail(std::string("Failed to decompress ") + formatName(format_) +
+              " data: the input ended before the end of the compressed stream.");
 }
 
 }  // namespace compression
@@ -386,7 +466,7 @@ class Compressor : public Wrappable {
 };
 
 // createCompressor(format string, decompress boolean): a Compressor, or undefined for a
-// format other than deflate, deflate-raw and gzip.
+// format that is not a CompressionFormat.
 void createCompressor(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   Realm& realm = Realm::from(iso);

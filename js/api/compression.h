@@ -1,6 +1,6 @@
 // The Compression Standard's data path (https://compression.spec.whatwg.org/): the formats
-// "deflate" (RFC 1950, zlib), "deflate-raw" (RFC 1951) and "gzip" (RFC 1952) on zlib, in both
-// directions. CompressionStream and DecompressionStream themselves are built-in JavaScript
+// "deflate" (RFC 1950, zlib), "deflate-raw" (RFC 1951) and "gzip" (RFC 1952) on zlib, and
+// "brotli" (RFC 7932) on libbrotli, in both directions. CompressionStream and DecompressionStream themselves are built-in JavaScript
 // (js/builtins/51_compression.js): a TransformStream whose transform and flush call the
 // native object added here.
 //
@@ -14,7 +14,7 @@
 // Errors (all TypeErrors for JS): corrupt input, bytes after the end of the compressed stream
 // (trailing garbage), input that ends before the stream does (at finish()).
 //
-// Lifetime: a Codec owns its z_stream and frees it when it finishes, fails, or is destroyed.
+// Lifetime: a Codec owns its zlib or brotli state and frees it when it finishes, fails, or is destroyed.
 // The JS-visible Compressor (natives.createCompressor) is owned by its wrapper: it frees the
 // z_stream as soon as the stream is finished or errored, and otherwise when the wrapper is
 // collected (the second-pass weak callback of js/binding.h) or the realm goes away.
@@ -36,8 +36,8 @@ class Natives;
 
 namespace compression {
 
-// https://compression.spec.whatwg.org/#enumdef-compressionformat (brotli is not supported).
-enum class Format : uint8_t { kDeflate, kDeflateRaw, kGzip };
+// https://compression.spec.whatwg.org/#enumdef-compressionformat
+enum class Format : uint8_t { kDeflate, kDeflateRaw, kGzip, kBrotli };
 // The format named exactly name (the enum's values are case-sensitive), or nullopt.
 std::optional<Format> formatForName(std::string_view name);
 
@@ -46,7 +46,8 @@ enum class Direction : uint8_t { kCompress, kDecompress };
 // The size of the output pieces the natives hand to JS.
 inline constexpr size_t kChunkBytes = 64 * 1024;
 
-// One zlib stream (deflate or inflate) with the format's framing.
+// One compression or decompression stream: zlib (deflate or inflate) with the format's
+// framing, or a brotli encoder or decoder.
 class Codec {
  public:
   enum class Status {
@@ -61,7 +62,7 @@ class Codec {
   Codec(const Codec&) = delete;
   Codec& operator=(const Codec&) = delete;
 
-  // False when zlib could not set up the stream (out of memory); error() says so.
+  // False when the library could not set up the stream (out of memory); error() says so.
   bool ok() const { return stream_ != nullptr; }
   Direction direction() const { return direction_; }
 
@@ -73,7 +74,7 @@ class Codec {
   // Copies the unread input into the codec, so the caller's buffer may go away.
   void retainInput();
 
-  // Runs zlib into out[0, out.size()), writing *written bytes. finish: no more input will
+  // Runs the codec into out[0, out.size()), writing *written bytes. finish: no more input will
   // come (compression writes the stream's end; decompression reports a truncated stream as
   // an error). Decompression reports kEnd when the compressed stream ends, and an error when
   // input remains after that end or comes later (trailing garbage).
@@ -81,20 +82,25 @@ class Codec {
 
   // Why the last run() failed (a message for a TypeError).
   const std::string& error() const { return error_; }
-  // Frees the z_stream now (the codec reports kError afterwards).
+  // Frees the library's state now (the codec reports kError afterwards).
   void close();
-  // Bytes zlib allocated for this stream (for V8's external memory accounting).
+  // Bytes the library allocated for this stream (for V8's external memory accounting).
   size_t memoryBytes() const { return memoryBytes_; }
 
  private:
   struct Stream;
   Status fail(std::string message);
+  Status runZlib(std::span<uint8_t> out, bool finish, size_t* written);
+  Status runBrotli(std::span<uint8_t> out, bool finish, size_t* written);
+  Status ended();
+  Status truncated();
 
   std::unique_ptr<Stream> stream_;
   Direction direction_;
   Format format_;
   bool ended_ = false;  // decompression: the compressed stream's end was read
-  size_t rest_ = 0;     // input beyond avail_in (zlib counts in 32 bits)
+  const uint8_t* next_ = nullptr;  // the unread input
+  size_t avail_ = 0;
   std::vector<uint8_t> retained_;
   std::string error_;
   size_t memoryBytes_ = 0;
