@@ -5,7 +5,8 @@
 // "native" endings as LF) into one new buffer per run of them; another Blob's parts are shared
 // without copying; slice() makes views over the parts it covers. text()/arrayBuffer()/bytes()
 // never throw: a bad receiver or an allocation failure is a rejected promise.
-// Blob.prototype.stream() is not here yet: it comes with ReadableStream.
+// Blob.prototype.stream() is a byte ReadableStream (50_streams.js, loaded on first call) that
+// enqueues copies of the bytes, at most 64 KiB a chunk, one chunk per pull.
 //
 // For the other built-ins (internals):
 //   Blob, File                   the classes
@@ -56,6 +57,38 @@ const DateNow = Date.now;
 const MathMax = Math.max;
 const MathMin = Math.min;
 const { utf8Length, utf8Write, utf8Decode } = natives;
+const loadBuiltin = natives.loadBuiltin;
+const kStreamChunk = 65536;
+
+// https://w3c.github.io/FileAPI/#blob-get-stream: a byte stream whose pull enqueues the next
+// run of bytes (a copy: the parts are shared with other Blobs and never written).
+function blobStream(parts) {
+  if (internals.streams === undefined) loadBuiltin('50_streams.js');
+  const streams = internals.streams;
+  let part = 0;
+  let offset = 0;
+  return streams.CreateReadableByteStream({
+    pull(controller) {
+      while (part < parts.length && offset >= TypedArrayByteLength(parts[part])) {
+        ++part;
+        offset = 0;
+      }
+      if (part === parts.length) {
+        streams.ReadableByteStreamControllerClose(controller);
+        const request = streams.ReadableByteStreamControllerGetBYOBRequest(controller);
+        if (request !== null) streams.ReadableByteStreamControllerRespond(controller, 0);
+        return;
+      }
+      const view = parts[part];
+      const n = MathMin(TypedArrayByteLength(view) - offset, kStreamChunk);
+      const chunk = new Uint8ArrayCtor(n);
+      TypedArraySet(chunk, new Uint8ArrayCtor(TypedArrayBuffer(view),
+        TypedArrayByteOffset(view) + offset, n));
+      offset += n;
+      streams.ReadableByteStreamControllerEnqueue(controller, chunk);
+    },
+  });
+}
 
 // A private token: constructors called with it skip argument conversion (internal creation).
 const kInternal = Symbol('internal');
@@ -312,6 +345,11 @@ class BlobState extends PlatformObject {
         const span = MathMax(relativeEnd - relativeStart, 0);
         return new Blob(undefined, undefined, kInternal, sliceParts(this.#parts, relativeStart, span),
           span, type);
+      }
+
+      stream() {
+        if (!isBlob(this)) throw new TypeError('Illegal invocation');
+        return blobStream(this.#parts);
       }
 
       text() {
