@@ -331,6 +331,36 @@ TEST_F(CompressionNatives, ErrorsAreTypeErrors) {
   )"), "a0123456 Junk found after the end of the compressed deflate data.");
 }
 
+// The codec's memory (about 256 KiB of deflate state) is told to V8 as external memory and
+// goes as soon as a stream finishes or fails; an abandoned one goes with its wrapper.
+TEST_F(CompressionNatives, CodecMemoryIsReleased) {
+  // What natives reported through AdjustAmountOfExternalAllocatedMemory (a change of 0
+  // returns the total).
+  auto external = [&] { return iso()->AdjustAmountOfExternalAllocatedMemory(0); };
+  int64_t base = external();
+  size_t liveBase = realm_->liveWrappables();
+  run("globalThis.held = []; for (let i = 0; i < 8; i++) held.push(natives.createCompressor('gzip', false));");
+  int64_t open = external();
+  EXPECT_GT(open - base, 8 * 200 * 1024) << "deflate state counted";
+  // Finished: freed now, while the wrappers are still referenced.
+  run("for (const c of held) c.finish();");
+  EXPECT_LT(external() - base, 8 * 16 * 1024);
+  run("held.length = 0;");
+  // Errored: freed at the error.
+  run("globalThis.bad = natives.createCompressor('deflate', true); try { bad.push(new Uint8Array([9, 9])); } catch {}");
+  EXPECT_LT(external() - base, 8 * 16 * 1024);
+  // Abandoned mid-stream: freed by the second-pass weak callback after a GC.
+  run("for (let i = 0; i < 8; i++) natives.createCompressor('deflate', false).push(new Uint8Array(10));");
+  EXPECT_GT(external() - base, 8 * 200 * 1024);
+  run("delete globalThis.bad;");
+  for (int i = 0; i < 3; i++) {
+    iso()->LowMemoryNotification();
+    realm_->checkpoint();
+  }
+  EXPECT_LT(external() - base, 8 * 16 * 1024);
+  EXPECT_LE(realm_->liveWrappables(), liveBase);
+}
+
 // A gzip of 1 GiB of zeros (about 1 MiB) comes out of push() in 64 KiB chunks, at most
 // 16 per call, and memory stays bounded while JS drops them.
 TEST_F(CompressionNatives, InflateBombComesOutInBoundedChunks) {
