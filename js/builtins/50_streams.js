@@ -85,7 +85,6 @@ const Uint8ArrayCtor = Uint8Array;
 const DataViewCtor = DataView;
 const ArrayBufferIsView = ArrayBuffer.isView;
 const PromiseCtor = Promise;
-const PromiseResolve = Promise.resolve;
 const PromisePrototypeThen = uncurry(Promise.prototype.then);
 const getter = (proto, key) => uncurry(ObjectGetOwnPropertyDescriptor(proto, key).get);
 const TypedArraySet = uncurry(TypedArrayPrototype.set);
@@ -113,6 +112,18 @@ for (const C of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Arr
 
 // ---- promises (https://webidl.spec.whatwg.org/#es-promise-manipulation) ----
 
+// A promise resolved with a native promise adopts it: V8 would look up and call its `then`
+// (Promise.prototype.then, which user code may have patched). Adopting through the captured
+// then in a microtask of our own takes the same ticks (a PromiseResolveThenableJob, then
+// the reaction) and keeps patched prototypes out. Other thenables are resolved natively,
+// as the spec says.
+const PromisePrototype = Promise.prototype;
+const isNativePromise = (x) => typeof x === 'object' && x !== null &&
+  ObjectGetPrototypeOf(x) === PromisePrototype;
+function adopt(resolve, reject, x) {
+  queueMicrotask(() => { PromisePrototypeThen(x, resolve, reject); });
+}
+
 function newPromise() {
   const p = { promise: undefined, resolve: undefined, reject: undefined, settled: false };
   p.promise = new PromiseCtor((resolve, reject) => {
@@ -124,24 +135,56 @@ function newPromise() {
 function resolveP(p, v) {
   if (p.settled) return;
   p.settled = true;
-  p.resolve(v);
+  if (isNativePromise(v)) adopt(p.resolve, p.reject, v);
+  else p.resolve(v);
 }
 function rejectP(p, e) {
   if (p.settled) return;
   p.settled = true;
   p.reject(e);
 }
-// "A promise resolved with x": PromiseResolve(%Promise%, x).
-const promiseResolvedWith = (x) => ReflectApply(PromiseResolve, PromiseCtor, [x]);
+// "A promise resolved with x" (https://webidl.spec.whatwg.org/#a-promise-resolved-with): a new
+// promise resolved with x, so a promise x is adopted (two more ticks), never returned as is.
+function promiseResolvedWith(x) {
+  if (isNativePromise(x)) {
+    const p = newPromise();
+    resolveP(p, x);
+    return p.promise;
+  }
+  return new PromiseCtor((resolve) => resolve(x));
+}
 const promiseRejectedWith = (e) => new PromiseCtor((resolve, reject) => reject(e));
-const resolvedUndefined = () => promiseResolvedWith(undefined);
+const resolvedUndefined = () => new PromiseCtor((resolve) => resolve(undefined));
 // "React" / "upon fulfillment" / "upon rejection": PerformPromiseThen.
 const react = (p, onFulfilled, onRejected) => PromisePrototypeThen(p, onFulfilled, onRejected);
-const uponFulfillment = (p, f) => PromisePrototypeThen(p, f, undefined);
-const uponRejection = (p, r) => PromisePrototypeThen(p, undefined, r);
+// "React" where a callback returns a promise: the derived promise adopts it as above.
+function reactAdopt(p, onFulfilled, onRejected) {
+  const d = newPromise();
+  PromisePrototypeThen(p, (v) => {
+    try {
+      resolveP(d, onFulfilled === undefined ? v : onFulfilled(v));
+    } catch (e) {
+      rejectP(d, e);
+    }
+  }, (e) => {
+    if (onRejected === undefined) {
+      rejectP(d, e);
+      return;
+    }
+    try {
+      resolveP(d, onRejected(e));
+    } catch (e2) {
+      rejectP(d, e2);
+    }
+  });
+  return d.promise;
+}
+// "Upon fulfillment/rejection" make no promise anyone sees: the derived one must not be an
+// unhandled rejection.
 const noop = () => {};
+const uponFulfillment = (p, f) => { PromisePrototypeThen(p, f, noop); };
+const uponRejection = (p, r) => { PromisePrototypeThen(PromisePrototypeThen(p, undefined, r), undefined, noop); };
 const setHandled = (p) => { PromisePrototypeThen(p, undefined, noop); };
-// A settled record promise: { promise, settled } without resolve functions.
 function settledResolved(v) {
   return { promise: promiseResolvedWith(v), resolve: noop, reject: noop, settled: true };
 }
@@ -163,12 +206,12 @@ function queueMicrotask(fn) {
 
 // ---- lists: linked queues (immune to patched Array.prototype) ----
 
+// Fields, not assignments in a constructor: an accessor user code put on Object.prototype
+// ('size') must not catch them.
 class List {
-  constructor() {
-    this.head = null;
-    this.tail = null;
-    this.size = 0;
-  }
+  head = null;
+  tail = null;
+  size = 0;
   push(v) {
     const node = { v, next: null };
     if (this.tail === null) this.head = node;
@@ -304,9 +347,10 @@ const toAny = converters.any;
 const toBoolean = converters.boolean;
 const toUnrestrictedDouble = converters['unrestricted double'];
 const toULL = converters['unsigned long long'];
+// An optional `object` argument: missing (undefined) is null; null itself is not an object.
 const toObjectOrNull = (V, prefix, context) => {
-  if (V === undefined || V === null) return null;
-  if (typeof V !== 'object' && typeof V !== 'function') {
+  if (V === undefined) return null;
+  if (V === null || (typeof V !== 'object' && typeof V !== 'function')) {
     throw makeException(TypeErrorCtor, 'is not an object.', prefix, context);
   }
   return V;
@@ -590,8 +634,10 @@ function getIteratorFromMethod(obj, method) {
   }
   return { iterator, next: iterator.next, done: false };
 }
+// The argument is an async_sequence<any> (https://webidl.spec.whatwg.org/#js-async-sequence):
+// an object.
 function getAsyncIterator(obj) {
-  if (obj === null || obj === undefined) {
+  if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) {
     throw new TypeErrorCtor('ReadableStream.from: the argument is not iterable');
   }
   const method = getMethod(obj, SymbolAsyncIterator);
@@ -672,7 +718,7 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
 
   const waitForWritesToFinish = () => {
     const oldCurrentWrite = currentWrite;
-    return react(currentWrite,
+    return reactAdopt(currentWrite,
       () => (oldCurrentWrite !== currentWrite ? waitForWritesToFinish() : undefined),
       undefined);
   };
@@ -740,12 +786,20 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
 
   const pipeStep = () => {
     if (shuttingDown) return promiseResolvedWith(true);
-    return react(writer.readyPromise.promise, () => {
+    return reactAdopt(writer.readyPromise.promise, () => {
       const p = newPromise();
       ReadableStreamDefaultReaderRead(reader, {
+        // The write runs in a microtask: an enqueue() must not run the sink's write
+        // synchronously (WPT piping/general-addition.any.js).
+        // currentWrite is the pending write from now on, so a shutdown waits for it.
         chunkSteps(chunk) {
-          currentWrite = react(WritableStreamDefaultWriterWrite(writer, chunk), undefined, noop);
-          resolveP(p, false);
+          const pending = newPromise();
+          currentWrite = pending.promise;
+          queueMicrotask(() => {
+            resolveP(pending, react(WritableStreamDefaultWriterWrite(writer, chunk), undefined,
+              noop));
+            resolveP(p, false);
+          });
         },
         closeSteps() { resolveP(p, true); },
         errorSteps(e) { rejectP(p, e); },
@@ -2462,7 +2516,7 @@ function TransformStreamDefaultSinkWriteAlgorithm(stream, chunk) {
   const controller = stream.controller;
   if (stream.backpressure) {
     const backpressureChangePromise = stream.backpressureChangePromise;
-    return react(backpressureChangePromise.promise, () => {
+    return reactAdopt(backpressureChangePromise.promise, () => {
       const writable = stream.writable;
       const state = writable.state;
       if (state === 'erroring') throw writable.storedError;
@@ -2700,10 +2754,10 @@ const asyncIteratorMethods = {
       });
     };
     it.ongoingPromise = it.ongoingPromise !== undefined
-      ? react(it.ongoingPromise, nextSteps, nextSteps) : nextSteps();
+      ? reactAdopt(it.ongoingPromise, nextSteps, nextSteps) : nextSteps();
     return it.ongoingPromise;
   },
-  return(value = undefined) {
+  return(value) {
     const it = slotsGet(this);
     if (it === undefined || it.kind !== K_ITER) return promiseRejectedWith(illegalInvocation());
     const returnSteps = () => {
@@ -2720,7 +2774,7 @@ const asyncIteratorMethods = {
       return resolvedUndefined();
     };
     const ongoing = it.ongoingPromise !== undefined
-      ? react(it.ongoingPromise, returnSteps, returnSteps) : returnSteps();
+      ? reactAdopt(it.ongoingPromise, returnSteps, returnSteps) : returnSteps();
     it.ongoingPromise = ongoing;
     return react(ongoing, () => iterResult(value, true), undefined);
   },
