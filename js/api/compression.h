@@ -1,24 +1,25 @@
 // The Compression Standard's data path (https://compression.spec.whatwg.org/): the formats
 // "deflate" (RFC 1950, zlib), "deflate-raw" (RFC 1951) and "gzip" (RFC 1952) on zlib, and
-// "brotli" (RFC 7932) on libbrotli, in both directions. CompressionStream and DecompressionStream themselves are built-in JavaScript
-// (js/builtins/51_compression.js): a TransformStream whose transform and flush call the
-// native object added here.
+// "brotli" (RFC 7932) on libbrotli, in both directions. CompressionStream and
+// DecompressionStream themselves are built-in JavaScript (js/builtins/51_compression.js):
+// TransformStreams whose transforms call the native object added here.
 //
 // Bounded output: a codec writes into the caller's buffer and stops when it is full, so one
-// call never makes more than one buffer of output whatever the input's ratio; the JS side
-// hands each piece (at most kChunkBytes) to the stream's queue and asks for more only when
-// the queue has room (a 1 GiB inflate bomb is 1 GiB of 64 KiB chunks, pulled one by one,
-// never one 1 GiB buffer). Unread input is copied into the codec only when a call stops early
-// (so a chunk the caller detaches or reuses afterwards cannot change what is decompressed).
+// run never makes more than one buffer of output whatever the input's ratio. The natives
+// hand JS pieces of at most kChunkBytes, at most 16 per call, and say when more is pending;
+// the JS side asks for more only when the readable side's queue has room (a 1 GiB inflate
+// bomb is 1 GiB of 64 KiB chunks at the reader's pace, never one 1 GiB buffer). Unread input
+// is copied into the codec only when a call stops early (so a chunk the caller detaches or
+// reuses afterwards cannot change what comes out).
 //
 // Errors (all TypeErrors for JS): corrupt input, bytes after the end of the compressed stream
 // (trailing garbage), input that ends before the stream does (at finish()).
 //
-// Lifetime: a Codec owns its zlib or brotli state and frees it when it finishes, fails, or is destroyed.
-// The JS-visible Compressor (natives.createCompressor) is owned by its wrapper: it frees the
-// z_stream as soon as the stream is finished or errored, and otherwise when the wrapper is
-// collected (the second-pass weak callback of js/binding.h) or the realm goes away.
-// Thread: any for Codec (no V8); the natives run on the isolate's thread.
+// Lifetime: a Codec owns its zlib or brotli state and frees it when it finishes, fails, or is
+// destroyed. The JS-visible Compressor (natives.createCompressor) is owned by its wrapper: it
+// frees the codec's state as soon as the stream is finished or errored, and otherwise when
+// the wrapper is collected (the second-pass weak callback of js/binding.h) or the realm goes
+// away. Thread: any for Codec (no V8); the natives run on the isolate's thread.
 #pragma once
 
 #include <cstddef>

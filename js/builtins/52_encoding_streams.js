@@ -1,8 +1,9 @@
-// TextEncoderStream and TextDecoderStream (https://encoding.spec.whatwg.org/#interface-textdecoderstream):
-// GenericTransformStreams over a TransformStream (internals.streams.CreateTransformStream), on the same natives as TextEncoder and
-// TextDecoder (js/api/encoding.cc). A TextDecoderStream keeps its decoder's state in a small
-// byte array between chunks, as TextDecoder does with {stream: true}; a TextEncoderStream
-// keeps only a lead surrogate that ended the previous chunk.
+// TextEncoderStream and TextDecoderStream
+// (https://encoding.spec.whatwg.org/#interface-textdecoderstream): GenericTransformStreams
+// over a TransformStream (internals.streams.CreateTransformStream), on the same natives as
+// TextEncoder and TextDecoder (js/api/encoding.cc). A TextDecoderStream keeps its decoder's
+// state in a small byte array between chunks, as TextDecoder does with {stream: true}; a
+// TextEncoderStream keeps only a lead surrogate that ended the previous chunk.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy TextEncoderStream TextDecoderStream
 // @requires 50_streams.js

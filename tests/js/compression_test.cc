@@ -1,8 +1,8 @@
 // The Compression Standard's codecs (js/api/compression.cc): each format round-trips against
-// zlib's (or brotli's) own output in both directions, gzip output is read by a real `gzip -d`, corrupt,
-// trailing and truncated input fail with messages, and an inflate bomb comes out in bounded
-// chunks. The JS natives (createCompressor) are driven through the realm; the streams on
-// top are tested by tests/integration/js/compression.test.js and the WPT compression area.
+// zlib's (or brotli's) own output in both directions, gzip output is read by a real
+// `gzip -d`, corrupt, trailing and truncated input fail with messages, and an inflate bomb
+// comes out in bounded chunks. The JS natives (createCompressor) are driven through the
+// realm; the streams on top are tested by tests/integration/js/compression.test.js and the WPT compression area.
 #include "js/api/compression.h"
 
 #include <gtest/gtest.h>
@@ -163,7 +163,8 @@ TEST(Compression, FormatNames) {
 
 TEST(Compression, CompressedOutputReadsWithZlib) {
   for (Format f : kFormats) {
-    for (const Bytes& input : {Bytes{}, sampleText(100), sampleText(3 << 20), randomBytes(300000)}) {
+    for (const Bytes& input :
+         {Bytes{}, sampleText(100), sampleText(3 << 20), randomBytes(300000)}) {
       CodecOutput c = runCodec(f, Direction::kCompress, input, 100000);
       ASSERT_EQ(c.error, "");
       EXPECT_EQ(zlibDecompress(f, c.bytes), input) << int(f) << " " << input.size();
@@ -278,7 +279,8 @@ class CompressionNatives : public RealmTest {
   void SetUp() override {
     RealmTest::SetUp();
     // The natives object for the scripts of these tests (user code never sees it).
-    ASSERT_TRUE(ctx()->Global()->Set(ctx(), v8Str(iso(), "natives"), realm_->natives()).FromJust());
+    ASSERT_TRUE(
+        ctx()->Global()->Set(ctx(), v8Str(iso(), "natives"), realm_->natives()).FromJust());
   }
 };
 
@@ -339,7 +341,8 @@ TEST_F(CompressionNatives, CodecMemoryIsReleased) {
   auto external = [&] { return iso()->AdjustAmountOfExternalAllocatedMemory(0); };
   int64_t base = external();
   size_t liveBase = realm_->liveWrappables();
-  run("globalThis.held = []; for (let i = 0; i < 8; i++) held.push(natives.createCompressor('gzip', false));");
+  run("globalThis.held = [];"
+      "for (let i = 0; i < 8; i++) held.push(natives.createCompressor('gzip', false));");
   int64_t open = external();
   EXPECT_GT(open - base, 8 * 200 * 1024) << "deflate state counted";
   // Finished: freed now, while the wrappers are still referenced.
@@ -347,10 +350,12 @@ TEST_F(CompressionNatives, CodecMemoryIsReleased) {
   EXPECT_LT(external() - base, 8 * 16 * 1024);
   run("held.length = 0;");
   // Errored: freed at the error.
-  run("globalThis.bad = natives.createCompressor('deflate', true); try { bad.push(new Uint8Array([9, 9])); } catch {}");
+  run("globalThis.bad = natives.createCompressor('deflate', true);"
+      "try { bad.push(new Uint8Array([9, 9])); } catch {}");
   EXPECT_LT(external() - base, 8 * 16 * 1024);
   // Abandoned mid-stream: freed by the second-pass weak callback after a GC.
-  run("for (let i = 0; i < 8; i++) natives.createCompressor('deflate', false).push(new Uint8Array(10));");
+  run("for (let i = 0; i < 8; i++)"
+      "  natives.createCompressor('deflate', false).push(new Uint8Array(10));");
   EXPECT_GT(external() - base, 8 * 200 * 1024);
   run("delete globalThis.bad;");
   for (int i = 0; i < 3; i++) {
