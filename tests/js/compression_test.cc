@@ -2,7 +2,8 @@
 // zlib's (or brotli's) own output in both directions, gzip output is read by a real
 // `gzip -d`, corrupt, trailing and truncated input fail with messages, and an inflate bomb
 // comes out in bounded chunks. The JS natives (createCompressor) are driven through the
-// realm; the streams on top are tested by tests/integration/js/compression.test.js and the WPT compression area.
+// realm; the streams on top are tested by tests/integration/js/compression.test.js and the
+// WPT compression area.
 #include "js/api/compression.h"
 
 #include <gtest/gtest.h>
