@@ -320,6 +320,7 @@ class Compressor : public Wrappable {
     c.method<&Compressor::push>("push");
     c.method<&Compressor::finish>("finish");
     c.getter<&Compressor::pending>("pending");
+    c.method<&Compressor::close>("close");
   }
 
   Compressor(v8::Isolate* iso, compression::Format format, compression::Direction direction)
@@ -361,6 +362,12 @@ class Compressor : public Wrappable {
   // True when the last call stopped early: call it again (push() or finish()) for the rest,
   // or for the error found after its output.
   bool pending(Realm&) const { return pending_; }
+
+  // close(): the stream was cancelled or aborted; frees the codec now (later calls throw).
+  void close(Realm&) {
+    pending_ = false;
+    done();
+  }
 
  private:
   JsResult<std::vector<v8::Local<v8::Value>>> drain(Realm& realm, bool finish) {

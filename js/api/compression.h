@@ -109,8 +109,8 @@ class Codec {
 
 }  // namespace compression
 
-// createCompressor(format, decompress) -> a Compressor with push(chunk?), finish() and the
-// `pending` attribute (for 51_compression.js).
+// createCompressor(format, decompress) -> a Compressor with push(chunk?), finish(), close()
+// and the `pending` attribute (for 51_compression.js).
 void addCompressionNatives(Natives& natives);
 
 }  // namespace torus::js

@@ -11,7 +11,8 @@
 // pending, and close as "finish" calls; the readable it sees is the inner stream's. Errors
 // travel as a TransformStream's do: a failed call errors the inner stream (the readable and,
 // through the forwarding writer, the writable); cancelling the readable errors the writable;
-// aborting the writable aborts the inner one.
+// aborting the writable aborts the inner one. Either frees the codec at once (as finishing or
+// failing does); a stream dropped half-way frees it when collected.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy CompressionStream DecompressionStream
 // @requires 50_streams.js
@@ -59,6 +60,7 @@ function createCodecStreams(compressor, iface) {
     // The readable side was cancelled: the writable errors, as a TransformStream's does
     // (`writable` is defined below, before anything can cancel).
     cancel(reason) {
+      compressor.close();
       WritableStreamDefaultControllerError(writable, reason);
     },
   });
@@ -71,7 +73,10 @@ function createCodecStreams(compressor, iface) {
     (chunk) => send(chunk, kMore),
     () => PromisePrototypeThen(send(kFinish, kFinish),
       () => WritableStreamDefaultWriterClose(writer)),
-    (reason) => WritableStreamDefaultWriterAbort(writer, reason),
+    (reason) => {
+      compressor.close();
+      return WritableStreamDefaultWriterAbort(writer, reason);
+    },
   );
   return { readable: TransformStreamReadable(inner), writable };
 }

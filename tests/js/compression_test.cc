@@ -354,6 +354,14 @@ TEST_F(CompressionNatives, CodecMemoryIsReleased) {
   run("globalThis.bad = natives.createCompressor('deflate', true);"
       "try { bad.push(new Uint8Array([9, 9])); } catch {}");
   EXPECT_LT(external() - base, 8 * 16 * 1024);
+  // Cancelled or aborted (close()): freed now; later calls throw.
+  run("globalThis.cancelled = natives.createCompressor('gzip', false);"
+      "cancelled.push(new Uint8Array(9));");
+  EXPECT_GT(external() - base, 200 * 1024);
+  EXPECT_EQ(run("cancelled.close(); try { cancelled.push(new Uint8Array(1)); 'no error' }"
+                "catch (e) { e.name }"),
+            "TypeError");
+  EXPECT_LT(external() - base, 8 * 16 * 1024);
   // Abandoned mid-stream: freed by the second-pass weak callback after a GC.
   run("for (let i = 0; i < 8; i++)"
       "  natives.createCompressor('deflate', false).push(new Uint8Array(10));");
