@@ -2597,6 +2597,16 @@ function TransformStreamDefaultSourcePullAlgorithm(stream) {
 
 // ======================= public interfaces =======================
 
+// SetUpReadableStream*Reader's checks, first, so that their TypeErrors name the operation.
+function checkReaderSetUp(stream, byob, prefix) {
+  if (IsReadableStreamLocked(stream)) {
+    throw new TypeErrorCtor(`${prefix}: the ReadableStream is locked`);
+  }
+  if (byob && stream.controller.kind !== K_RBSC) {
+    throw new TypeErrorCtor(`${prefix}: a BYOB reader needs a readable byte stream`);
+  }
+}
+
 // A promise-returning operation turns any exception (a bad receiver, a conversion) into a
 // rejected promise (https://webidl.spec.whatwg.org/#dfn-create-operation-function).
 const kRS = 'ReadableStream';
@@ -2650,6 +2660,7 @@ class ReadableStream extends null {
     const stream = unwrap(this, K_RS);
     const prefix = pfx(kRS, 'getReader');
     const { mode } = toGetReaderOptions(options, prefix, 'parameter 1');
+    checkReaderSetUp(stream, mode === 'byob', prefix);
     if (mode === undefined) return readerObj(AcquireReadableStreamDefaultReader(stream));
     return readerObj(AcquireReadableStreamBYOBReader(stream));
   }
@@ -2794,6 +2805,7 @@ class ReadableStreamDefaultReader extends null {
     const prefix = pfx(kReader);
     webidl.requiredArguments(arguments.length, 1, prefix);
     const rs = toReadableStream(stream, prefix, 'parameter 1');
+    checkReaderSetUp(rs, false, prefix);
     const reader = newDefaultReader();
     const self = slotsNew(new.target, reader);
     SetUpReadableStreamDefaultReader(reader, rs);
@@ -2850,6 +2862,7 @@ class ReadableStreamBYOBReader extends null {
     const prefix = pfx(kBYOBReader);
     webidl.requiredArguments(arguments.length, 1, prefix);
     const rs = toReadableStream(stream, prefix, 'parameter 1');
+    checkReaderSetUp(rs, true, prefix);
     const reader = newBYOBReader();
     const self = slotsNew(new.target, reader);
     SetUpReadableStreamBYOBReader(reader, rs);
@@ -3083,7 +3096,11 @@ class WritableStream extends null {
     }
   }
   getWriter() {
-    return writerObj(AcquireWritableStreamDefaultWriter(unwrap(this, K_WS)));
+    const stream = unwrap(this, K_WS);
+    if (IsWritableStreamLocked(stream)) {
+      throw new TypeErrorCtor(`${pfx(kWS, 'getWriter')}: the WritableStream is locked`);
+    }
+    return writerObj(AcquireWritableStreamDefaultWriter(stream));
   }
 }
 finishInterface(WritableStream);
@@ -3094,6 +3111,9 @@ class WritableStreamDefaultWriter extends null {
     const prefix = pfx(kWriter);
     webidl.requiredArguments(arguments.length, 1, prefix);
     const ws = toWritableStream(stream, prefix, 'parameter 1');
+    if (IsWritableStreamLocked(ws)) {
+      throw new TypeErrorCtor(`${prefix}: the WritableStream is locked`);
+    }
     const writer = newWriter();
     const self = slotsNew(new.target, writer);
     SetUpWritableStreamDefaultWriter(writer, ws);
