@@ -2,6 +2,7 @@
 
 #include "js/api/base64.h"
 #include "js/api/blob.h"
+#include "js/api/compression.h"
 #include "js/api/console.h"
 #include "js/api/encoding.h"
 #include "js/api/events.h"
@@ -28,6 +29,7 @@ void installGlobals(Realm& realm) {
   addEventNatives(natives);
   addBlobNatives(natives);
   addBodyNatives(natives);
+  addCompressionNatives(natives);
   addLanguageNatives(natives);
   addStructuredCloneNatives(natives);
   addPerformanceNatives(natives);

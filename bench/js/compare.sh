@@ -12,7 +12,8 @@ deno="$root/bench/wrk/.peers/node_modules/.bin/deno"
 if [ ! -x "$deno" ] && command -v npm >/dev/null; then
   npm install --prefix "$root/bench/wrk/.peers" --no-audit --no-fund --loglevel=error deno >&2 || true
 fi
-benches=(url_bench.js encoding_bench.js structured_clone.bench.js headers_bench.js)
+benches=(url_bench.js encoding_bench.js structured_clone.bench.js headers_bench.js streams_bench.js
+        compression_bench.js)
 echo "# JS micro-benchmarks, $(date -u '+%Y-%m-%d %H:%M') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for b in "${benches[@]}"; do
   [ -f "$root/bench/js/$b" ] || continue

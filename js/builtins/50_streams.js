@@ -112,6 +112,18 @@ for (const C of [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Arr
 
 // ---- promises (https://webidl.spec.whatwg.org/#es-promise-manipulation) ----
 
+// A promise resolved with a native promise adopts it: V8 would look up and call its `then`
+// (Promise.prototype.then, which user code may have patched). Adopting through the captured
+// then in a microtask of our own takes the same ticks (a PromiseResolveThenableJob, then
+// the reaction) and keeps patched prototypes out. Other thenables are resolved natively,
+// as the spec says.
+const PromisePrototype = Promise.prototype;
+const isNativePromise = (x) => typeof x === 'object' && x !== null &&
+  ObjectGetPrototypeOf(x) === PromisePrototype;
+function adopt(resolve, reject, x) {
+  queueMicrotask(() => { PromisePrototypeThen(x, resolve, reject); });
+}
+
 function newPromise() {
   const p = { promise: undefined, resolve: undefined, reject: undefined, settled: false };
   p.promise = new PromiseCtor((resolve, reject) => {
@@ -123,7 +135,8 @@ function newPromise() {
 function resolveP(p, v) {
   if (p.settled) return;
   p.settled = true;
-  p.resolve(v);
+  if (isNativePromise(v)) adopt(p.resolve, p.reject, v);
+  else p.resolve(v);
 }
 function rejectP(p, e) {
   if (p.settled) return;
@@ -132,18 +145,46 @@ function rejectP(p, e) {
 }
 // "A promise resolved with x" (https://webidl.spec.whatwg.org/#a-promise-resolved-with): a new
 // promise resolved with x, so a promise x is adopted (two more ticks), never returned as is.
-const promiseResolvedWith = (x) => new PromiseCtor((resolve) => resolve(x));
+function promiseResolvedWith(x) {
+  if (isNativePromise(x)) {
+    const p = newPromise();
+    resolveP(p, x);
+    return p.promise;
+  }
+  return new PromiseCtor((resolve) => resolve(x));
+}
 const promiseRejectedWith = (e) => new PromiseCtor((resolve, reject) => reject(e));
-const resolvedUndefined = () => promiseResolvedWith(undefined);
+const resolvedUndefined = () => new PromiseCtor((resolve) => resolve(undefined));
 // "React" / "upon fulfillment" / "upon rejection": PerformPromiseThen.
 const react = (p, onFulfilled, onRejected) => PromisePrototypeThen(p, onFulfilled, onRejected);
+// "React" where a callback returns a promise: the derived promise adopts it as above.
+function reactAdopt(p, onFulfilled, onRejected) {
+  const d = newPromise();
+  PromisePrototypeThen(p, (v) => {
+    try {
+      resolveP(d, onFulfilled === undefined ? v : onFulfilled(v));
+    } catch (e) {
+      rejectP(d, e);
+    }
+  }, (e) => {
+    if (onRejected === undefined) {
+      rejectP(d, e);
+      return;
+    }
+    try {
+      resolveP(d, onRejected(e));
+    } catch (e2) {
+      rejectP(d, e2);
+    }
+  });
+  return d.promise;
+}
 // "Upon fulfillment/rejection" make no promise anyone sees: the derived one must not be an
 // unhandled rejection.
 const noop = () => {};
 const uponFulfillment = (p, f) => { PromisePrototypeThen(p, f, noop); };
 const uponRejection = (p, r) => { PromisePrototypeThen(PromisePrototypeThen(p, undefined, r), undefined, noop); };
 const setHandled = (p) => { PromisePrototypeThen(p, undefined, noop); };
-// A settled record promise: { promise, settled } without resolve functions.
 function settledResolved(v) {
   return { promise: promiseResolvedWith(v), resolve: noop, reject: noop, settled: true };
 }
@@ -677,7 +718,7 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
 
   const waitForWritesToFinish = () => {
     const oldCurrentWrite = currentWrite;
-    return react(currentWrite,
+    return reactAdopt(currentWrite,
       () => (oldCurrentWrite !== currentWrite ? waitForWritesToFinish() : undefined),
       undefined);
   };
@@ -745,7 +786,7 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
 
   const pipeStep = () => {
     if (shuttingDown) return promiseResolvedWith(true);
-    return react(writer.readyPromise.promise, () => {
+    return reactAdopt(writer.readyPromise.promise, () => {
       const p = newPromise();
       ReadableStreamDefaultReaderRead(reader, {
         // The write runs in a microtask: an enqueue() must not run the sink's write
@@ -2475,7 +2516,7 @@ function TransformStreamDefaultSinkWriteAlgorithm(stream, chunk) {
   const controller = stream.controller;
   if (stream.backpressure) {
     const backpressureChangePromise = stream.backpressureChangePromise;
-    return react(backpressureChangePromise.promise, () => {
+    return reactAdopt(backpressureChangePromise.promise, () => {
       const writable = stream.writable;
       const state = writable.state;
       if (state === 'erroring') throw writable.storedError;
@@ -2556,6 +2597,16 @@ function TransformStreamDefaultSourcePullAlgorithm(stream) {
 
 // ======================= public interfaces =======================
 
+// SetUpReadableStream*Reader's checks, first, so that their TypeErrors name the operation.
+function checkReaderSetUp(stream, byob, prefix) {
+  if (IsReadableStreamLocked(stream)) {
+    throw new TypeErrorCtor(`${prefix}: the ReadableStream is locked`);
+  }
+  if (byob && stream.controller.kind !== K_RBSC) {
+    throw new TypeErrorCtor(`${prefix}: a BYOB reader needs a readable byte stream`);
+  }
+}
+
 // A promise-returning operation turns any exception (a bad receiver, a conversion) into a
 // rejected promise (https://webidl.spec.whatwg.org/#dfn-create-operation-function).
 const kRS = 'ReadableStream';
@@ -2609,6 +2660,7 @@ class ReadableStream extends null {
     const stream = unwrap(this, K_RS);
     const prefix = pfx(kRS, 'getReader');
     const { mode } = toGetReaderOptions(options, prefix, 'parameter 1');
+    checkReaderSetUp(stream, mode === 'byob', prefix);
     if (mode === undefined) return readerObj(AcquireReadableStreamDefaultReader(stream));
     return readerObj(AcquireReadableStreamBYOBReader(stream));
   }
@@ -2713,7 +2765,7 @@ const asyncIteratorMethods = {
       });
     };
     it.ongoingPromise = it.ongoingPromise !== undefined
-      ? react(it.ongoingPromise, nextSteps, nextSteps) : nextSteps();
+      ? reactAdopt(it.ongoingPromise, nextSteps, nextSteps) : nextSteps();
     return it.ongoingPromise;
   },
   return(value) {
@@ -2733,7 +2785,7 @@ const asyncIteratorMethods = {
       return resolvedUndefined();
     };
     const ongoing = it.ongoingPromise !== undefined
-      ? react(it.ongoingPromise, returnSteps, returnSteps) : returnSteps();
+      ? reactAdopt(it.ongoingPromise, returnSteps, returnSteps) : returnSteps();
     it.ongoingPromise = ongoing;
     return react(ongoing, () => iterResult(value, true), undefined);
   },
@@ -2753,6 +2805,7 @@ class ReadableStreamDefaultReader extends null {
     const prefix = pfx(kReader);
     webidl.requiredArguments(arguments.length, 1, prefix);
     const rs = toReadableStream(stream, prefix, 'parameter 1');
+    checkReaderSetUp(rs, false, prefix);
     const reader = newDefaultReader();
     const self = slotsNew(new.target, reader);
     SetUpReadableStreamDefaultReader(reader, rs);
@@ -2809,6 +2862,7 @@ class ReadableStreamBYOBReader extends null {
     const prefix = pfx(kBYOBReader);
     webidl.requiredArguments(arguments.length, 1, prefix);
     const rs = toReadableStream(stream, prefix, 'parameter 1');
+    checkReaderSetUp(rs, true, prefix);
     const reader = newBYOBReader();
     const self = slotsNew(new.target, reader);
     SetUpReadableStreamBYOBReader(reader, rs);
@@ -3042,7 +3096,11 @@ class WritableStream extends null {
     }
   }
   getWriter() {
-    return writerObj(AcquireWritableStreamDefaultWriter(unwrap(this, K_WS)));
+    const stream = unwrap(this, K_WS);
+    if (IsWritableStreamLocked(stream)) {
+      throw new TypeErrorCtor(`${pfx(kWS, 'getWriter')}: the WritableStream is locked`);
+    }
+    return writerObj(AcquireWritableStreamDefaultWriter(stream));
   }
 }
 finishInterface(WritableStream);
@@ -3053,6 +3111,9 @@ class WritableStreamDefaultWriter extends null {
     const prefix = pfx(kWriter);
     webidl.requiredArguments(arguments.length, 1, prefix);
     const ws = toWritableStream(stream, prefix, 'parameter 1');
+    if (IsWritableStreamLocked(ws)) {
+      throw new TypeErrorCtor(`${prefix}: the WritableStream is locked`);
+    }
     const writer = newWriter();
     const self = slotsNew(new.target, writer);
     SetUpWritableStreamDefaultWriter(writer, ws);

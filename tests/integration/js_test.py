@@ -1,8 +1,12 @@
 """JS behaviour tests: each js/*.test.js runs under `torus run` and must exit 0 with
 "PASS ..." as its last line; js/fixtures/ hold programs with known output or exit codes."""
 
+import base64
 import glob
 import os
+import shutil
+import subprocess
+import tempfile
 import unittest
 
 from harness import HERE, require_binary, run_torus, sanitizer_report
@@ -117,6 +121,68 @@ class JsRunTest(unittest.TestCase):
                 self.assertEqual(got, want)
         self.assertEqual(len(got_lines), len(want_lines), out)
         self.assertEqual(err, "error goes to stderr { e: 1 }\nwarn goes to stderr\n")
+
+
+class CompressionInteropTest(unittest.TestCase):
+    """CompressionStream("gzip") output read by real `gzip -d` and node's zlib, and node's
+    gzip output read by DecompressionStream."""
+
+    TEXT = "torus compression interop \u00e9\u20ac\n" * 20000
+
+    def setUp(self):
+        require_binary()
+
+    def torus_gzip(self):
+        rc, out, err = run(os.path.join(FIXTURES, "compression_gzip_out.js"))
+        self.assertIsNone(sanitizer_report(err), err)
+        self.assertEqual(rc, 0, err)
+        return base64.b64decode(out.strip())
+
+    def test_gzip_command_reads_torus_output(self):
+        if not shutil.which("gzip"):
+            self.skipTest("no gzip command")
+        data = self.torus_gzip()
+        p = subprocess.run(["gzip", "-dc"], input=data, capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.decode("utf-8"), self.TEXT)
+
+    def test_node_zlib_reads_torus_output(self):
+        if not shutil.which("node"):
+            self.skipTest("no node")
+        data = self.torus_gzip()
+        p = subprocess.run(
+            ["node", "-e", "const c=[];process.stdin.on('data',d=>c.push(d)).on('end',()=>"
+             "process.stdout.write(require('zlib').gunzipSync(Buffer.concat(c))))"],
+            input=data, capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.decode("utf-8"), self.TEXT)
+
+    def test_decompression_stream_reads_node_output(self):
+        if not shutil.which("node"):
+            self.skipTest("no node")
+        for fmt, fn in (("gzip", "gzipSync"), ("deflate", "deflateSync"),
+                        ("deflate-raw", "deflateRawSync")):
+            with self.subTest(format=fmt):
+                p = subprocess.run(
+                    ["node", "-e", f"process.stdout.write(require('zlib').{fn}("
+                     "Buffer.from('node zlib \u00e9 '.repeat(5000))).toString('base64'))"],
+                    capture_output=True, timeout=60)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                script = (
+                    f"const bytes = Uint8Array.from(atob('{p.stdout.decode()}'), c => c.charCodeAt(0));\n"
+                    "const rs = new ReadableStream({ start(c) { c.enqueue(bytes); c.close(); } })\n"
+                    f"  .pipeThrough(new DecompressionStream('{fmt}')).pipeThrough(new TextDecoderStream());\n"
+                    "let s = '';\n"
+                    "for (const r = rs.getReader(); ;) { const { value, done } = await r.read(); if (done) break; s += value; }\n"
+                    "console.log(s === 'node zlib \u00e9 '.repeat(5000) ? 'same' : 'different ' + s.length);\n")
+                with tempfile.NamedTemporaryFile("w", suffix=".js", delete=False) as f:
+                    f.write(script)
+                try:
+                    rc, out, err = run(f.name)
+                finally:
+                    os.unlink(f.name)
+                self.assertIsNone(sanitizer_report(err), err)
+                self.assertEqual((rc, out.strip()), (0, "same"), err)
 
 
 if __name__ == "__main__":
