@@ -103,20 +103,30 @@ void Worker::run(std::promise<Result<void>> ready) {
     loop_.store(nullptr);
 
     uint64_t requests = 0, errors = 0;
+    size_t poolBlocks = 0, pieces = 0, open = 0;
     for (auto& srv : servers) {
       requests += srv->stats().requests;
       errors += srv->stats().errors;
+      poolBlocks += srv->poolBlocksOutstanding();
+      pieces += srv->piecesOutstanding();
+      open += srv->connections();
     }
     const js::AppStats& a = (*app)->stats();
     uint64_t checkpoints = runtime.realm().checkpoints();
+    // What is still held at the end (connections, request contexts, send/body pool blocks,
+    // queued send pieces) is zero after a clean run: the tests check it.
     LOG_INFO("worker %u stats: requests=%llu drains=%llu checkpoints=%llu "
-             "checkpoints_per_request=%.3f async=%llu failed=%llu protocol_errors=%llu",
+             "checkpoints_per_request=%.3f async=%llu failed=%llu protocol_errors=%llu "
+             "outlived=%llu settlements=%llu live_connections=%zu live_contexts=%zu "
+             "pool_blocks=%zu send_pieces=%zu",
              index_, (unsigned long long)requests,
              (unsigned long long)loop->stats().drainsWithWork,
              (unsigned long long)checkpoints,
              requests ? double(checkpoints) / double(requests) : 0.0,
              (unsigned long long)a.asyncSettled, (unsigned long long)a.failed,
-             (unsigned long long)errors);
+             (unsigned long long)errors, (unsigned long long)a.outlived,
+             (unsigned long long)runtime.settlements(), open, (*app)->liveContexts(),
+             poolBlocks, pieces);
     // Whatever the ring still holds is torn down with it; connections first.
     for (auto& srv : servers) srv->closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);

@@ -205,8 +205,14 @@ await test("status is an unsigned short; statusText a reason-phrase ByteString",
   throws(() => new Response(null, { statusText: "\x7f" }), TypeError);
 });
 
-await test("body is null until streams exist; bodyUsed of a null body", async () => {
-  equal(new Response("x").body, null);
+await test("body is a byte ReadableStream (null without a body); bodyUsed of a null body", async () => {
+  const r = new Response("xy");
+  assert(r.body instanceof ReadableStream);
+  equal(r.body, r.body, "the same stream each time");
+  const reader = r.body.getReader({ mode: "byob" });
+  const { value } = await reader.read(new Uint8Array(8));
+  deepEqual([...value], [0x78, 0x79]);
+  equal(r.bodyUsed, true, "reading the stream disturbs the body");
   const empty = new Response();
   equal(empty.body, null);
   await empty.text();
