@@ -86,7 +86,7 @@ class Connection {
   // The handler read from ex's body buffer: resume reading if it had paused for it.
   void bodyRead(Exchange* ex) {
     if (bodyPaused_ && parsing_ == ex &&
-        ex->bodyBuffered_ < server_.options_.bodyHighWaterMark) {
+        ex->bodyBuffered_ < std::max<uint64_t>(server_.options_.bodyHighWaterMark, 1)) {
       resumeBody();
     }
   }

@@ -526,6 +526,18 @@ TEST_F(StreamTest, AbortStreamSendsNoTerminatingChunk) {
   EXPECT_EQ(onLoop([&] { return server_->stats().streamsAborted; }), 1u);
 }
 
+TEST_F(StreamTest, ContinueIsSentAtTheHandoverAndTheBodyStreams) {
+  int fd = connectClient();
+  sendAll(fd,
+          "POST /upload-eager HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+          "Content-Length: 100000\r\n\r\n");
+  EXPECT_EQ(readUntil(fd, "\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  sendPattern(fd, 100000);
+  EXPECT_NE(readUntil(fd, "read 100000\n").find("read 100000\n"), std::string::npos);
+  EXPECT_FALSE(onLoop([&] { return handler_->bodyCompleteAtRequest["/upload-eager"]; }));
+  close(fd);
+}
+
 TEST_F(StreamTest, CompleteBodyKeepsTheFastPath) {
   int fd = connectClient();
   sendAll(fd,
