@@ -611,7 +611,7 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
                 status == 304;
   ex->noBody_ = noBody;
   if (!req.keepAlive) ex->closeAfter_ = true;
-  if (noBody || !stream) contentLength = -1;
+  if (!stream) contentLength = -1;  // a HEAD answer still announces a declared length
   bool lengthless = stream && !noBody && contentLength < 0;
   if (lengthless && req.versionMinor == 0) ex->closeAfter_ = true;  // the close ends the body
   ex->chunked_ = lengthless && req.versionMinor >= 1;
@@ -671,7 +671,7 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
   } else {
     releaseOwner(owner);
   }
-  ex->declaredRemaining_ = contentLength;
+  ex->declaredRemaining_ = noBody ? -1 : contentLength;
   ex->state_ = stream ? Exchange::State::kStreaming : Exchange::State::kComplete;
   ++server_.stats_.responses;
 }

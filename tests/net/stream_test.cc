@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <future>
 #include <map>
 #include <set>
@@ -76,6 +77,11 @@ class StreamHandler : public RequestHandler {
       echoes.insert(ex);
       ex->startStream(200, kText);
       pump(ex);
+    } else if (target == "/owned-body") {
+      // A large body sent from where it is, and a small one copied next to the head.
+      ex->respond(200, kText, std::string_view(pattern()), {}, owner());
+    } else if (target == "/owned-small") {
+      ex->respond(200, kText, std::string_view(pattern()).substr(0, 100), {}, owner());
     } else if (target == "/abort") {
       ex->startStream(200, kText);
       ex->writeChunkCopy(std::string_view("abc"));
@@ -139,7 +145,7 @@ class StreamHandler : public RequestHandler {
   uint64_t busyMs = 0;
   int done = 0, aborted = 0, writables = 0, bodyNotifications = 0;
   // Send side.
-  uint64_t owned = 0, released = 0;
+  uint64_t owned = 0, released = 0, maxOwnersHeld = 0;
   size_t maxQueued = 0, maxPoolBlocks = 0, maxPieces = 0;
   size_t heapAtStart = 0, heapGrowth = 0;
   bool overAccepted = true, shortEnded = true, exactEnded = false;
@@ -148,11 +154,31 @@ class StreamHandler : public RequestHandler {
   uint64_t uploadedBytes = 0;
 
  private:
+  // One token per owned piece: each must be released exactly once.
+  struct Token {
+    StreamHandler* handler;
+    int releases = 0;
+  };
   PieceOwner owner() {
     ++owned;
-    return PieceOwner{&StreamHandler::countRelease, this};
+    tokens_.push_back({this});
+    return PieceOwner{&StreamHandler::countRelease, &tokens_.back()};
   }
-  static void countRelease(void* arg) { ++static_cast<StreamHandler*>(arg)->released; }
+  static void countRelease(void* arg) {
+    auto* t = static_cast<Token*>(arg);
+    ++t->releases;
+    ++t->handler->released;
+  }
+
+ public:
+  bool eachReleasedOnce() const {
+    for (const Token& t : tokens_) {
+      if (t.releases != 1) return false;
+    }
+    return true;
+  }
+
+ private:
 
   void produce(Exchange* ex) {
     auto it = producers.find(ex);
@@ -167,6 +193,7 @@ class StreamHandler : public RequestHandler {
       maxQueued = std::max(maxQueued, ex->queuedBytes());
       maxPoolBlocks = std::max(maxPoolBlocks, server->poolBlocksOutstanding());
       maxPieces = std::max(maxPieces, server->piecesOutstanding());
+      maxOwnersHeld = std::max(maxOwnersHeld, owned - released);
       heapGrowth = std::max(heapGrowth, ex->heap().bytesAllocated() - heapAtStart);
     }
     if (p.left == 0) {
@@ -237,6 +264,7 @@ class StreamHandler : public RequestHandler {
     uploads.erase(ex);
   }
 
+  std::deque<Token> tokens_;  // stable addresses
   engine::Loop& loop_;
   engine::MemberTimer<StreamHandler, &StreamHandler::onTick> tick_;
 };
@@ -422,10 +450,14 @@ TEST_F(StreamTest, LongStreamToASlowReaderStaysWithinTheQueue) {
   sendAll(fd, "GET /produce HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(readChunkedSlowly(fd), int64_t(64) << 20);
   ASSERT_TRUE(waitFor([&] { return handler_->done == 1; }));
-  auto [maxQueued, maxPieces, heapGrowth, owned, released, writables] = onLoop([&] {
-    return std::tuple{handler_->maxQueued, handler_->maxPieces, handler_->heapGrowth,
-                      handler_->owned, handler_->released, handler_->writables};
+  auto [maxQueued, maxPieces, heapGrowth, owned, released, writables, held, once] = onLoop([&] {
+    return std::tuple{handler_->maxQueued,  handler_->maxPieces, handler_->heapGrowth,
+                      handler_->owned,      handler_->released,  handler_->writables,
+                      handler_->maxOwnersHeld, handler_->eachReleasedOnce()};
   });
+  // Owners go as their bytes are acknowledged, not at the end: only the queue's hold them.
+  EXPECT_LE(held, options_.sendHighWaterMark / kChunk + 1);
+  EXPECT_TRUE(once);
   // The producer follows wantsMore(): at most one chunk beyond the mark.
   EXPECT_LE(maxQueued, options_.sendHighWaterMark + kChunk);
   EXPECT_LT(maxPieces, 3 * (options_.sendHighWaterMark / kChunk + 2) + 8);
@@ -472,6 +504,7 @@ TEST_F(StreamTest, OwnersAreReleasedOnceAlsoOnDisconnect) {
   EXPECT_GT(owned, 0u);
   EXPECT_EQ(released, owned);
   EXPECT_EQ(pieces, 0u);
+  EXPECT_TRUE(onLoop([&] { return handler_->eachReleasedOnce(); }));
 }
 
 TEST_F(StreamTest, DeclaredContentLengthIsHeldToIt) {
@@ -514,6 +547,28 @@ TEST_F(StreamTest, DeclaredContentLengthIsHeldToIt) {
   EXPECT_FALSE(shortEnded);
   EXPECT_EQ(aborts, 2u);
   EXPECT_TRUE(waitFor([&] { return handler_->released == handler_->owned; }));
+  EXPECT_TRUE(onLoop([&] { return handler_->eachReleasedOnce(); }));
+}
+
+TEST_F(StreamTest, OwnedBodiesAndUnsentChunksAreReleasedOnce) {
+  int fd = connectClient();
+  sendAll(fd,
+          "GET /owned-body HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /owned-small HTTP/1.1\r\nHost: x\r\n\r\n"
+          "HEAD /produce HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /end HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string got = readUntil(fd, "\r\n\r\n0\n");  // /end's body: "0\n"
+  EXPECT_NE(got.find(pattern()), std::string::npos);
+  EXPECT_NE(got.find("\r\n\r\n" + pattern().substr(0, 100) + "HTTP/1.1 200"),
+            std::string::npos);
+  ASSERT_TRUE(waitFor([&] { return handler_->done == 4; }));
+  auto [owned, released, once] = onLoop([&] {
+    return std::tuple{handler_->owned, handler_->released, handler_->eachReleasedOnce()};
+  });
+  EXPECT_EQ(owned, 2u + 4096u);  // two bodies, and the HEAD stream's chunks (not sent)
+  EXPECT_EQ(released, owned);
+  EXPECT_TRUE(once);
+  close(fd);
 }
 
 TEST_F(StreamTest, AbortStreamSendsNoTerminatingChunk) {
