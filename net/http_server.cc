@@ -140,6 +140,8 @@ class Connection {
       pendingOffset_ = 0;
     }
     pendingInput_.append(data, len);
+    uint64_t held = pendingInput_.size() - pendingOffset_;
+    if (held > server_.stats_.stashPeakBytes) server_.stats_.stashPeakBytes = held;
     if (pendingInput_.size() - pendingOffset_ > server_.options_.limits.maxHeadBytes &&
         !paused_) {
       paused_ = true;
@@ -189,8 +191,15 @@ class Connection {
   bool receiving() const {
     return !inputDone_ && !peerClosed_ && !paused_ && !bodyPaused_ && !closing_;
   }
+  // While a streamed body is parsed, one buffer per recv: a multishot recv would take all
+  // the socket holds into the stash before a pause could stop it.
   void rearmRecv() {
-    if (receiving() && !recvOp_.pending()) loop_.recv(fd_, &recvOp_);
+    if (!receiving() || recvOp_.pending()) return;
+    if (parsing_ && parsing_->bodyStreaming_) {
+      loop_.recvOnce(fd_, &recvOp_);
+    } else {
+      loop_.recv(fd_, &recvOp_);
+    }
   }
   // Closes once nothing more can come and every answer is out.
   bool finishIfDone() {
@@ -860,6 +869,8 @@ void Connection::startBodyStream(Exchange* ex) {
   }
   ex->bodyNews_ = false;
   parser_.streamBody(&Connection::onBodyBytes, ex);
+  // Switch to bounded recvs (rearmRecv) once the multishot one has ended.
+  if (recvOp_.pending()) loop_.cancel(&recvOp_);
   if (!ex->request_.keepAlive) ex->closeAfter_ = true;  // input ends with the body
   ex->state_ = Exchange::State::kDispatched;
   ++server_.stats_.requests;
