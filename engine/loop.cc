@@ -216,6 +216,15 @@ void Loop::recv(int fd, Operation* op) {
   io_uring_sqe_set_data(s, op);
 }
 
+void Loop::recvOnce(int fd, Operation* op) {
+  submitOp(op);
+  io_uring_sqe* s = ring_->sqe();
+  io_uring_prep_recv(s, fd, nullptr, 0, 0);
+  s->flags |= IOSQE_BUFFER_SELECT;
+  s->buf_group = kBufferGroup;
+  io_uring_sqe_set_data(s, op);
+}
+
 void Loop::send(int fd, const iovec* iov, size_t iovCount, Operation* op) {
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();

@@ -148,6 +148,10 @@ class Loop {
   // Multishot recv into the provided-buffer ring: completes with byte counts and data;
   // 0 = peer closed; -ENOBUFS = out of buffers (more == false, the caller re-arms).
   void recv(int fd, Operation* op);
+  // One recv into one provided buffer (at most recvBufferSize bytes), then more == false:
+  // for a reader that must bound what it takes (a connection whose body buffer is nearly
+  // full), where a multishot recv would drain the whole socket before a cancel lands.
+  void recvOnce(int fd, Operation* op);
   // Sends the iovecs (send(2) for one, writev for several). The iovecs, not only the bytes,
   // must stay valid until the completion. A short send completes with the count sent: the
   // caller resumes.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "base/check.h"
 #include "base/log.h"
@@ -85,7 +86,7 @@ class Connection {
   // The handler read from ex's body buffer: resume reading if it had paused for it.
   void bodyRead(Exchange* ex) {
     if (bodyPaused_ && parsing_ == ex &&
-        ex->bodyBuffered_ < server_.options_.bodyHighWaterMark) {
+        ex->bodyBuffered_ < std::max<uint64_t>(server_.options_.bodyHighWaterMark, 1)) {
       resumeBody();
     }
   }
@@ -134,13 +135,35 @@ class Connection {
   // Keeps input that may not be parsed yet (the pipeline is full), in order. Past
   // maxHeadBytes of it, reading pauses until responses drain.
   void stash(const char* data, size_t len) {
+    if (pendingOffset_ > 0 && pendingOffset_ >= pendingInput_.size() / 2) {
+      pendingInput_.erase(0, pendingOffset_);
+      pendingOffset_ = 0;
+    }
     pendingInput_.append(data, len);
-    if (pendingInput_.size() > server_.options_.limits.maxHeadBytes && !paused_) {
+    uint64_t held = pendingInput_.size() - pendingOffset_;
+    if (held > server_.stats_.stashPeakBytes) server_.stats_.stashPeakBytes = held;
+    if (pendingInput_.size() - pendingOffset_ > server_.options_.limits.maxHeadBytes &&
+        !paused_) {
       paused_ = true;
       loop_.cancel(&recvOp_);
     }
   }
-  void feed(const char* data, size_t len);
+  // Parses input; returns how many of the last bytes were left unparsed because a streamed
+  // body's buffer is full (the caller keeps them in order; reading is paused then).
+  size_t feed(const char* data, size_t len);
+  bool hasPending() const { return pendingOffset_ < pendingInput_.size(); }
+  // Parses what was stashed, keeping what still does not fit.
+  void feedPending() {
+    std::string input;
+    input.swap(pendingInput_);
+    size_t off = std::exchange(pendingOffset_, 0);
+    size_t left = feed(input.data() + off, input.size() - off);
+    if (left > 0 && !closing_) {
+      // feed() stashed nothing itself (it stops for one reason only): put the rest back.
+      pendingInput_.swap(input);
+      pendingOffset_ = pendingInput_.size() - left;
+    }
+  }
   void enqueue(Exchange* ex);
   void fail(const HttpError& err);
   // Hands ex over at the end of its head: its body goes to its buffer from now on.
@@ -168,13 +191,20 @@ class Connection {
   bool receiving() const {
     return !inputDone_ && !peerClosed_ && !paused_ && !bodyPaused_ && !closing_;
   }
+  // While a streamed body is parsed, one buffer per recv: a multishot recv would take all
+  // the socket holds into the stash before a pause could stop it.
   void rearmRecv() {
-    if (receiving() && !recvOp_.pending()) loop_.recv(fd_, &recvOp_);
+    if (!receiving() || recvOp_.pending()) return;
+    if (parsing_ && parsing_->bodyStreaming_) {
+      loop_.recvOnce(fd_, &recvOp_);
+    } else {
+      loop_.recv(fd_, &recvOp_);
+    }
   }
   // Closes once nothing more can come and every answer is out.
   bool finishIfDone() {
     if (head_ || closing_) return closing_;
-    if (inputDone_ || (peerClosed_ && pendingInput_.empty())) {
+    if (inputDone_ || (peerClosed_ && !hasPending())) {
       close();
       return true;
     }
@@ -213,7 +243,10 @@ class Connection {
   Exchange* head_ = nullptr;     // oldest queued exchange (next response to send)
   Exchange* tail_ = nullptr;
   size_t queued_ = 0;
-  std::string pendingInput_;  // bytes received while the pipeline was full
+  // Bytes received but not parsed yet: the pipeline was full, or a streamed body's buffer
+  // (what a multishot recv delivered before its cancel took effect). From pendingOffset_ on.
+  std::string pendingInput_;
+  size_t pendingOffset_ = 0;
   bool inputDone_ = false;
   bool peerClosed_ = false;
   bool paused_ = false;  // recv cancelled until the pipeline drains
@@ -587,7 +620,7 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
                 status == 304;
   ex->noBody_ = noBody;
   if (!req.keepAlive) ex->closeAfter_ = true;
-  if (noBody || !stream) contentLength = -1;
+  if (!stream) contentLength = -1;  // a HEAD answer still announces a declared length
   bool lengthless = stream && !noBody && contentLength < 0;
   if (lengthless && req.versionMinor == 0) ex->closeAfter_ = true;  // the close ends the body
   ex->chunked_ = lengthless && req.versionMinor >= 1;
@@ -647,7 +680,7 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
   } else {
     releaseOwner(owner);
   }
-  ex->declaredRemaining_ = contentLength;
+  ex->declaredRemaining_ = noBody ? -1 : contentLength;
   ex->state_ = stream ? Exchange::State::kStreaming : Exchange::State::kComplete;
   ++server_.stats_.responses;
 }
@@ -704,10 +737,11 @@ void Connection::onRecv(const engine::Completion& c) {
   }
   if (c.result > 0) {
     if (inputDone_) return;  // after an error or Connection: close, input is ignored
-    if (!pendingInput_.empty()) {
+    if (hasPending()) {
       stash(c.data.data(), c.data.size());  // behind what is already waiting
     } else {
-      feed(c.data.data(), c.data.size());
+      size_t left = feed(c.data.data(), c.data.size());
+      if (left > 0 && !closing_) stash(c.data.data() + c.data.size() - left, left);
     }
     if (!c.more) rearmRecv();
     return;
@@ -720,7 +754,7 @@ void Connection::onRecv(const engine::Completion& c) {
     rearmRecv();  // cancelled for backpressure or end of input: rearms only if resumed since
     return;
   }
-  if (c.result == 0 && (!parser_.inMessage() || inputDone_ || !pendingInput_.empty())) {
+  if (c.result == 0 && (!parser_.inMessage() || inputDone_ || hasPending())) {
     // Half-close: answer the complete requests, then close.
     peerClosed_ = true;
     cancelTimer();
@@ -730,7 +764,8 @@ void Connection::onRecv(const engine::Completion& c) {
   close();  // reset, another error, or EOF in the middle of a request
 }
 
-void Connection::feed(const char* data, size_t len) {
+size_t Connection::feed(const char* data, size_t len) {
+  size_t left = 0;
   bool outer = !inFeed_;
   inFeed_ = true;
   // After a head, feed again even with no bytes left: a body-less request completes there.
@@ -754,7 +789,7 @@ void Connection::feed(const char* data, size_t len) {
       uint64_t room = streaming->bodyBuffered_ < mark ? mark - streaming->bodyBuffered_ : 0;
       if (room == 0) {
         if (len > 0) {
-          stash(data, len);
+          left = len;
           pauseBody();
         }
         break;
@@ -821,6 +856,7 @@ void Connection::feed(const char* data, size_t len) {
   }
   if (outer) inFeed_ = false;
   if (!closing_ && outer) updateReadTimer();
+  return left;
 }
 
 void Connection::startBodyStream(Exchange* ex) {
@@ -833,6 +869,8 @@ void Connection::startBodyStream(Exchange* ex) {
   }
   ex->bodyNews_ = false;
   parser_.streamBody(&Connection::onBodyBytes, ex);
+  // Switch to bounded recvs (rearmRecv) once the multishot one has ended.
+  if (recvOp_.pending()) loop_.cancel(&recvOp_);
   if (!ex->request_.keepAlive) ex->closeAfter_ = true;  // input ends with the body
   ex->state_ = Exchange::State::kDispatched;
   ++server_.stats_.requests;
@@ -843,14 +881,12 @@ void Connection::startBodyStream(Exchange* ex) {
 void Connection::resumeBody() {
   if (inFeed_ || !bodyPaused_ || closing_) return;  // a running feed() sees the room itself
   bodyPaused_ = false;
-  if (!pendingInput_.empty()) {
-    std::string input;
-    input.swap(pendingInput_);
-    feed(input.data(), input.size());
+  if (hasPending()) {
+    feedPending();
     if (closing_ || bodyPaused_) return;
   }
-  if (paused_ && pendingInput_.empty()) paused_ = false;
-  if (peerClosed_ && pendingInput_.empty() && parser_.inMessage() && !inputDone_) {
+  if (paused_ && !hasPending()) paused_ = false;
+  if (peerClosed_ && !hasPending() && parser_.inMessage() && !inputDone_) {
     close();  // the client ended its input mid-body
     return;
   }
@@ -964,12 +1000,10 @@ void Connection::onSend(const engine::Completion& c) {
     return;
   }
   // Requests held back by a full pipeline can be parsed now.
-  if (!pendingInput_.empty() && queued_ < server_.options_.maxPipelined) {
-    std::string input;
-    input.swap(pendingInput_);
-    feed(input.data(), input.size());
+  if (hasPending() && queued_ < server_.options_.maxPipelined) {
+    feedPending();
     if (closing_) return;
-    if (paused_ && pendingInput_.empty()) {
+    if (paused_ && !hasPending()) {
       paused_ = false;
       rearmRecv();
     }

@@ -53,6 +53,9 @@ struct ServerStats {
   uint64_t bodyStreams = 0;     // requests handed over at the end of their head (body to come)
   uint64_t bodyPauses = 0;      // times a connection stopped reading: body buffer full
   uint64_t streamsAborted = 0;  // abortStream(), or a stream that broke its Content-Length
+  // Most input one connection held unparsed (a full pipeline, a full body buffer): bounded by
+  // maxHeadBytes plus what recvs in flight delivered; one buffer per recv while a body streams.
+  uint64_t stashPeakBytes = 0;
 };
 
 // Who owns the memory of a piece of a response (see Exchange::writeChunk): release(arg) runs

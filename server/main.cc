@@ -59,6 +59,8 @@ serve options:
   --keepalive-timeout MS    idle keep-alive connection (60000)
   --max-pipelined N         requests parsed ahead of their responses (16)
   --send-timeout MS         longest a client may stall reading a response (60000)
+  --send-high-water-mark N  bytes queued per streamed response before its producer waits (65536)
+  --body-high-water-mark N  request body bytes buffered before reading pauses (65536)
   --max-timers N            active JS timers per worker (100000)
   --ring-entries N          io_uring submission queue size per worker (1024)
   --recv-buffers N          provided receive buffers per worker, a power of two (512)
@@ -133,6 +135,12 @@ ServeOptions parseServe(int argc, char** argv) {
       if (o.http.maxPipelined == 0) usageError("--max-pipelined must be at least 1");
     } else if (a == "--send-timeout") {
       o.http.sendTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--send-high-water-mark") {
+      o.http.sendHighWaterMark = uint32_t(parseNumber(a, value(), 1u << 30));
+      if (o.http.sendHighWaterMark == 0) usageError("--send-high-water-mark must be at least 1");
+    } else if (a == "--body-high-water-mark") {
+      o.http.bodyHighWaterMark = uint32_t(parseNumber(a, value(), 1u << 30));
+      if (o.http.bodyHighWaterMark == 0) usageError("--body-high-water-mark must be at least 1");
     } else if (a == "--max-timers") {
       o.runtime.maxTimers = parseNumber(a, value(), 100'000'000);
     } else if (a == "--ring-entries") {
