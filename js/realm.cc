@@ -66,7 +66,8 @@ V8Process::~V8Process() {
 }
 
 Realm::Realm(const RealmOptions& options)
-    : allocator_(std::make_unique<ArrayBufferAllocator>(options.maxArrayBufferBytes)) {
+    : allocator_(std::make_unique<ArrayBufferAllocator>(options.maxArrayBufferBytes)),
+      baseUrl_(options.baseUrl) {
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   if (options.maxHeapBytes) {

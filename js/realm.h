@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <deque>
@@ -35,6 +36,9 @@ class ArrayBufferAllocator;
 struct RealmOptions {
   size_t maxHeapBytes = 0;         // V8 old-space limit; 0 = V8's default
   size_t maxArrayBufferBytes = 0;  // total ArrayBuffer bytes; 0 = unlimited
+  // The API base URL relative URLs resolve against (new Request("/x"), Response.redirect);
+  // empty: none, as on a server (`torus run --location URL`, like Deno's --location).
+  std::string baseUrl;
 };
 
 // Process-wide V8 setup, once, on the main thread, before any Realm.
@@ -50,6 +54,12 @@ class Realm {
   ~Realm();
   Realm(const Realm&) = delete;
   Realm& operator=(const Realm&) = delete;
+
+  // The base URL for relative request URLs, or nullopt (RealmOptions::baseUrl).
+  std::optional<std::string_view> baseUrl() const {
+    if (baseUrl_.empty()) return std::nullopt;
+    return std::string_view(baseUrl_);
+  }
 
   static Realm& from(v8::Isolate* isolate) {
     return *static_cast<Realm*>(isolate->GetData(0));
@@ -160,6 +170,7 @@ class Realm {
   v8::Eternal<v8::String> doneKey_;
   std::deque<Slot> slots_;  // a deque: slots never move
   std::vector<Slot*> freeSlots_;
+  std::string baseUrl_;
   uint64_t checkpoints_ = 0;
   size_t pendingWaitUntil_ = 0;
   uint64_t errorsReported_ = 0;

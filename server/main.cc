@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "js/api/url.h"
 #include "js/realm.h"
 #include "js/runtime.h"
 #include "server/options.h"
@@ -37,6 +38,9 @@ constexpr const char* kUsage = R"(torus )" TORUS_VERSION R"( - JavaScript web ap
 Usage:
   torus serve ENTRY [options]   serve ENTRY's `export default { fetch(request, env, ctx) }`
   torus run FILE                run a module until the event loop is idle
+  torus run --location URL ...  the same, with URL as the base of relative request URLs
+                                (new Request("/x"), Response.redirect), like Deno's
+                                --location; a server has none
   torus run --script FILE...    run classic scripts in order in one global scope (sloppy
                                 mode; top-level declarations are shared, as with <script>
                                 tags); an uncaught error in one is reported and the next
@@ -293,7 +297,7 @@ int serve(int argc, char** argv) {
 // thread, until idle.
 enum class RunMode { kModule, kScripts, kEval };
 
-int runOrEval(RunMode mode, const std::vector<std::string>& args) {
+int runOrEval(RunMode mode, const std::vector<std::string>& args, const std::string& location) {
   auto loop = engine::Loop::create(engine::LoopOptions{64, 16, 4096});
   if (!loop.ok()) {
     fprintf(stderr, "torus: %s\n", loop.error().c_str());
@@ -302,7 +306,9 @@ int runOrEval(RunMode mode, const std::vector<std::string>& args) {
   js::V8Process v8;
   int code = 0;
   {
-    js::Runtime runtime(**loop, js::RuntimeOptions{});
+    js::RuntimeOptions options;
+    options.realm.baseUrl = location;
+    js::Runtime runtime(**loop, options);
     if (mode == RunMode::kEval) {
       auto r = runtime.evalScript(args[0], "[eval]");
       if (!r.ok()) {
@@ -384,6 +390,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return serve(argc, argv);
+  // `run --location URL ...`: relative request URLs resolve against URL.
+  std::string location;
+  if (cmd == "run" && argc >= 4 && std::string(argv[2]) == "--location") {
+    if (!torus::js::parseUrl(argv[3])) usageError(std::string("invalid --location URL '") + argv[3] + "'");
+    location = torus::js::parseUrl(argv[3]).value();
+    for (int i = 2; i + 2 < argc; ++i) argv[i] = argv[i + 2];
+    argc -= 2;
+  }
   if (cmd == "run" && argc >= 3 && std::string(argv[2]) == "--script") {
     if (argc < 4) usageError("run --script needs at least one FILE");
     std::vector<std::string> files(argv + 3, argv + argc);
@@ -393,7 +407,7 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    return runOrEval(RunMode::kScripts, files);
+    return runOrEval(RunMode::kScripts, files, location);
   }
   if (cmd == "run" || cmd == "eval") {
     if (argc != 3) usageError(cmd + (cmd == "run" ? " needs one FILE" : " needs one CODE"));
@@ -401,7 +415,7 @@ int main(int argc, char** argv) {
       fprintf(stderr, "torus: cannot open '%s': %s\n", argv[2], strerror(errno));
       return 1;
     }
-    return runOrEval(cmd == "eval" ? RunMode::kEval : RunMode::kModule, {argv[2]});
+    return runOrEval(cmd == "eval" ? RunMode::kEval : RunMode::kModule, {argv[2]}, location);
   }
   usageError("unknown command '" + cmd + "'");
 }

@@ -384,7 +384,15 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
           auto* self = static_cast<Body*>(
               d->Get(ctx, 0).ToLocalChecked().As<v8::External>()->Value());
           auto k = Consumer(d->Get(ctx, 1).ToLocalChecked().As<v8::Int32>()->Value());
-          auto view = info[0].As<v8::Uint8Array>();
+          // {bytes} with a null prototype (55_body.js 'readAllBytes').
+          v8::Local<v8::Value> bytesValue;
+          if (!info[0]->IsObject() ||
+              !info[0].As<v8::Object>()->Get(ctx, realm.internalized("bytes")).ToLocal(&bytesValue) ||
+              !bytesValue->IsUint8Array()) {
+            realm.throwError(JsError::type("the body stream did not give bytes"));
+            return;
+          }
+          auto view = bytesValue.As<v8::Uint8Array>();
           std::shared_ptr<v8::BackingStore> store = view->Buffer()->GetBackingStore();
           std::string_view bytes(static_cast<const char*>(store->Data()) + view->ByteOffset(),
                                  view->ByteLength());
@@ -489,26 +497,16 @@ JsResult<void> Body::cloneBodyInto(Realm& realm, Body& to, const char* what) {
 }
 
 JsResult<void> Body::moveBodyInto(Realm& realm, Body& to, const char* what) {
-  if (kind_ == Kind::kSource) {
+  // https://fetch.spec.whatwg.org/#concept-body-create-proxy: `to` reads this body's stream
+  // through an identity transform; this one keeps its (now locked, disturbed) stream.
+  if (kind_ != Kind::kStream) {
     JsResult<v8::Local<v8::Value>> made = makeStream(realm);
     if (!made.ok()) return made.error();
   }
-  if (kind_ == Kind::kStream) {
-    to.kind_ = Kind::kStream;
-    to.setStream(realm, stream(realm));
-    // This body is used from now on: its stream is the new request's. As the spec's proxy
-    // would, reading it again fails.
-    kind_ = Kind::kBytes;
-    streamRef_.Reset();
-    if (Wrappable* owner = bodyOwner()) owner->setTraced(realm, streamSlot(), v8::Undefined(realm.isolate()));
-    used_ = true;
-    return {};
-  }
-  JsError err;
-  if (!loadBytes(&err)) return err;
-  to.setBytes(std::move(bytes_));
-  bytes_ = std::string();
-  used_ = true;
+  JsResult<v8::Local<v8::Value>> proxy = callHelper(realm, "proxyBody", stream(realm));
+  if (!proxy.ok()) return proxy.error();
+  to.kind_ = Kind::kStream;
+  to.setStream(realm, proxy.value());
   return {};
 }
 

@@ -165,7 +165,7 @@ JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::
   v8::Local<v8::Value> parentSignal = v8::Null(realm.isolate());
   r->headers_ = Headers::create();
   if (auto* url = std::get_if<std::string>(&input)) {
-    std::optional<std::string> parsed = parseUrl(*url);
+    std::optional<std::string> parsed = parseUrl(*url, realm.baseUrl());
     if (!parsed) return constructError("Invalid URL '" + *url + "'");
     if (hasCredentials(*parsed)) {
       return constructError("Request cannot be constructed from a URL that includes "
@@ -195,7 +195,7 @@ JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::
     if (init.referrer->empty()) {
       r->referrer_.clear();  // no-referrer
     } else {
-      std::optional<std::string> parsed = parseUrl(*init.referrer);
+      std::optional<std::string> parsed = parseUrl(*init.referrer, realm.baseUrl());
       if (!parsed) return constructError("Referrer '" + *init.referrer + "' is not a valid URL.");
       // about:client is the client; with no origin on a server, any other URL is kept.
       r->referrer_ = std::move(*parsed);

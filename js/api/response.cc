@@ -131,7 +131,7 @@ JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value>
 // https://fetch.spec.whatwg.org/#dom-response-redirect
 JsResult<v8::Local<v8::Value>> Response::redirect(Realm& realm, std::string url,
                                                   Optional<uint16_t> status) {
-  std::optional<std::string> parsed = parseUrl(url);
+  std::optional<std::string> parsed = parseUrl(url, realm.baseUrl());
   if (!parsed) {
     return JsError::type("Failed to execute 'redirect' on 'Response': Invalid URL '" + url +
                          "'");

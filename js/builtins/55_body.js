@@ -9,7 +9,11 @@
 //   'sourceStream' (reader) -> ReadableStream                  a byte stream pulling from a
 //       native body source: natives.bodySourceRead(reader) -> Promise<Uint8Array | null>
 //       (null: the end), natives.bodySourceCancel(reader) when cancelled
-//   'readAllBytes' (stream) -> Promise<Uint8Array>             fetch's "fully read"
+//   'readAllBytes' (stream) -> Promise<{ bytes: Uint8Array }>  fetch's "fully read"; the
+//       result has a null prototype, so a patched Object.prototype.then cannot intercept it
+//   'proxyBody' (stream) -> stream                             https://fetch.spec.whatwg.org/#concept-body-create-proxy
+//       (new Request(input)): stream piped through an identity transform; the input's
+//       stream is locked and disturbed from then on
 //   'teeBody' (stream) -> [stream, stream]                     clone(): the second branch's
 //       chunks are copies
 //   'pumpBody' (stream, writer) -> cancel(reason)              sends a stream body: reads a
@@ -20,7 +24,7 @@
 //       cancels the stream (the client went away).
 // Run lazily (js/builtins.h), when C++ first asks for one of its helpers:
 // @requires 50_streams.js
-// @helpers isReadableStream streamUsable isDisturbed bytesStream sourceStream readAllBytes teeBody pumpBody
+// @helpers isReadableStream streamUsable isDisturbed bytesStream sourceStream readAllBytes proxyBody teeBody pumpBody
 'use strict';
 
 const { streams, webidl } = internals;
@@ -30,6 +34,42 @@ const TypedArrayPrototypeGetSymbolToStringTag = uncurry(
   Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype),
     Symbol.toStringTag).get);
 const TypeErrorCtor = TypeError;
+const PromiseCtor = Promise;
+const Uint8ArrayCtor = Uint8Array;
+const TypedArrayPrototypeSet = uncurry(Object.getPrototypeOf(Uint8Array.prototype).set);
+const TypedArrayPrototypeGetByteLength = uncurry(
+  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteLength').get);
+
+// Reads every chunk through read requests (https://streams.spec.whatwg.org/#read-request),
+// not promises of { value, done } objects that a patched Object.prototype.then could
+// intercept: onChunk(chunk) returns false to stop; then onClose() or onError(e). A chunk
+// already queued is delivered synchronously: a loop, not recursion, takes them.
+function readEach(reader, onChunk, onClose, onError) {
+  let inRead = false;
+  let again = false;
+  const readRequest = {
+    __proto__: null,
+    chunkSteps(chunk) {
+      if (!onChunk(chunk)) return;
+      if (inRead) {
+        again = true;
+      } else {
+        loop();
+      }
+    },
+    closeSteps: () => onClose(),
+    errorSteps: (e) => onError(e),
+  };
+  const loop = () => {
+    do {
+      again = false;
+      inRead = true;
+      streams.ReadableStreamDefaultReaderRead(reader, readRequest);
+      inRead = false;
+    } while (again);
+  };
+  return loop;
+}
 const {
   bodySourceRead, bodySourceCancel, bodyWriterWrite, bodyWriterReady, bodyWriterEnd,
   bodyWriterAbort,
@@ -84,7 +124,41 @@ natives.setHelper('sourceStream', (reader) => streams.CreateReadableByteStream({
   highWaterMark: 0,
 }));
 
-natives.setHelper('readAllBytes', (stream) => streams.readAllBytes(stream));
+natives.setHelper('readAllBytes', (stream) => new PromiseCtor((resolve, reject) => {
+  const reader = streams.AcquireReadableStreamDefaultReader(stream);
+  const chunks = [];
+  let count = 0;
+  let total = 0;
+  const start = readEach(reader, (chunk) => {
+    if (!isUint8Array(chunk)) {
+      const e = new TypeErrorCtor('body stream chunks must be Uint8Array');
+      reject(e);
+      streams.ReadableStreamCancel(stream, e);
+      return false;
+    }
+    chunks[count++] = chunk;
+    total += TypedArrayPrototypeGetByteLength(chunk);
+    return true;
+  }, () => {
+    // Always a copy: a chunk of a default stream may still be the app's own buffer.
+    const bytes = new Uint8ArrayCtor(total);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      TypedArrayPrototypeSet(bytes, chunks[i], at);
+      at += TypedArrayPrototypeGetByteLength(chunks[i]);
+    }
+    resolve({ __proto__: null, bytes });
+  }, reject);
+  start();
+}));
+
+natives.setHelper('proxyBody', (stream) => {
+  const identity = streams.CreateTransformStream({ transform: (chunk, enqueue) => enqueue(chunk) });
+  const piped = streams.ReadableStreamPipeTo(stream, identity.writable, false, false, false,
+    undefined);
+  PromisePrototypeThen(piped, undefined, () => {});
+  return identity.readable;
+});
 
 natives.setHelper('teeBody', (stream) => streams.ReadableStreamTee(stream, true));
 
@@ -96,33 +170,31 @@ natives.setHelper('pumpBody', (stream, writer) => {
     finished = true;
     bodyWriterAbort(writer, e);
   };
-  let next;
-  const onRead = (result) => {
-    if (finished) return;
-    if (result.done) {
-      finished = true;
-      bodyWriterEnd(writer);
-      return;
-    }
-    const chunk = result.value;
+  let resume = null;
+  const next = readEach(reader, (chunk) => {
+    if (finished) return false;
     if (!isUint8Array(chunk)) {
       const e = new TypeErrorCtor('Response body stream chunks must be Uint8Array, got ' +
         (chunk === null ? 'null' : typeof chunk));
       fail(e);
       streams.ReadableStreamCancel(stream, e);
-      return;
+      return false;
     }
     const state = bodyWriterWrite(writer, chunk);
-    if (state === 0) {
-      next();
-    } else if (state === 1) {
-      PromisePrototypeThen(bodyWriterReady(writer), next);
+    if (state === 0) return true;
+    if (state === 1) {
+      PromisePrototypeThen(bodyWriterReady(writer), resume);
     } else {
       finished = true;  // the client went away; C++ cancels the stream with a reason
     }
-  };
-  next = () => {
-    PromisePrototypeThen(streams.ReadableStreamDefaultReaderReadPromise(reader), onRead, fail);
+    return false;
+  }, () => {
+    if (finished) return;
+    finished = true;
+    bodyWriterEnd(writer);
+  }, fail);
+  resume = () => {
+    if (!finished) next();
   };
   next();
   return (reason) => {

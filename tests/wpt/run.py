@@ -324,7 +324,10 @@ def run_one(wpt, run, tmp_root, multiplier):
              run.path,
              os.path.join(GLUE, "done.js")]
 
-    proc = subprocess.Popen([TORUS_BIN, "run", "--script", *files], cwd=wpt,
+    # The test's URL is the API base URL of relative request URLs, as in a worker (torus
+    # serve has none: a server is not at a URL).
+    proc = subprocess.Popen([TORUS_BIN, "run", "--location", ORIGIN + pathname + run.variant,
+                             "--script", *files], cwd=wpt,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     out_lines, err_chunks = [], []
