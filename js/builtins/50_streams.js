@@ -198,10 +198,11 @@ function rejectedHandled(p, e) {
   setHandled(p.promise);
 }
 
+// "Queue a microtask": a reaction to one settled promise (no native call, no new promise
+// but the reaction's own).
+const settledPromise = new PromiseCtor((resolve) => resolve(undefined));
 function queueMicrotask(fn) {
-  const enqueue = natives.queueMicrotask;
-  if (typeof enqueue === 'function') enqueue(fn);
-  else PromisePrototypeThen(resolvedUndefined(), fn, undefined);
+  PromisePrototypeThen(settledPromise, fn, undefined);
 }
 
 // ---- lists: linked queues (immune to patched Array.prototype) ----
@@ -796,8 +797,8 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
           const pending = newPromise();
           currentWrite = pending.promise;
           queueMicrotask(() => {
-            resolveP(pending, react(WritableStreamDefaultWriterWrite(writer, chunk), undefined,
-              noop));
+            const written = () => resolveP(pending, undefined);
+            react(WritableStreamDefaultWriterWrite(writer, chunk), written, written);
             resolveP(p, false);
           });
         },
