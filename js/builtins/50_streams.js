@@ -28,8 +28,9 @@
 //   ReadableStreamDefaultReaderReadPromise(reader) -> Promise<{ value, done }>
 //   ReadableStreamDefaultReaderRelease(reader)
 //   CreateReadableStream(start(), pull(), cancel(reason), highWaterMark = 1,
-//                        size = () => 1) -> ReadableStream; the algorithms get no controller:
-//                        use the ReadableStreamDefaultController* ops on the stream
+//                        size = () => 1) -> ReadableStream; each algorithm may be undefined
+//                        and gets no controller: use the ReadableStreamDefaultController*
+//                        ops on the stream; pull/cancel may return a promise (a throw rejects)
 //   ReadableStreamDefaultControllerEnqueue(rs, chunk) / ...Close(rs) / ...Error(rs, e)
 //   ReadableStreamDefaultControllerGetDesiredSize(rs) -> number | null
 //   CreateReadableByteStream({ start(controller), pull(controller), cancel(reason),
@@ -41,7 +42,7 @@
 //   ...Error(controller, e) / ...GetDesiredSize(controller) / ...Respond(controller, n)
 //   ReadableByteStreamControllerGetBYOBRequest(controller) -> ReadableStreamBYOBRequest|null
 //   CreateWritableStream(start(), write(chunk), close(), abort(reason), highWaterMark = 1,
-//                        size = () => 1) -> WritableStream
+//                        size = () => 1) -> WritableStream (algorithms as above)
 //   IsWritableStream(v), IsWritableStreamLocked(ws)
 //   WritableStreamAbort(ws, reason), WritableStreamClose(ws) -> Promise
 //   WritableStreamDefaultControllerError(ws, e)             (errors the stream if writable)
@@ -3399,8 +3400,10 @@ internals.streams = {
   ReadableStreamDefaultReaderRelease: (reader) =>
     ReadableStreamDefaultReaderRelease(readerOf(reader)),
   CreateReadableStream(start, pull, cancel, highWaterMark = 1, size = sizeOne) {
-    return CreateReadableStream(() => start(), () => callPromise(pull, []),
-      (reason) => callPromise(cancel, [reason]), highWaterMark, size).obj;
+    return CreateReadableStream(start === undefined ? noop : () => start(),
+      pull === undefined ? resolvedUndefined : () => callPromise(pull, []),
+      cancel === undefined ? resolvedUndefined : (reason) => callPromise(cancel, [reason]),
+      highWaterMark, size).obj;
   },
   ReadableStreamDefaultControllerEnqueue: (rs, chunk) =>
     ReadableStreamDefaultControllerEnqueue(rsOf(rs).controller, chunk),
@@ -3439,9 +3442,11 @@ internals.streams = {
     return req === null ? null : req.obj;
   },
   CreateWritableStream(start, write, close, abort, highWaterMark = 1, size = sizeOne) {
-    return CreateWritableStream(() => start(), (chunk) => callPromise(write, [chunk]),
-      () => callPromise(close, []), (reason) => callPromise(abort, [reason]), highWaterMark,
-      size).obj;
+    return CreateWritableStream(start === undefined ? noop : () => start(),
+      write === undefined ? resolvedUndefined : (chunk) => callPromise(write, [chunk]),
+      close === undefined ? resolvedUndefined : () => callPromise(close, []),
+      abort === undefined ? resolvedUndefined : (reason) => callPromise(abort, [reason]),
+      highWaterMark, size).obj;
   },
   IsWritableStream: (v) => isKind(v, K_WS),
   IsWritableStreamLocked: (ws) => IsWritableStreamLocked(wsOf(ws)),
