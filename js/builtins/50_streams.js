@@ -253,9 +253,6 @@ class List {
 function isDetached(buffer) {
   return arrayBufferDetached(buffer);
 }
-function canTransferArrayBuffer(buffer) {
-  return !arrayBufferDetached(buffer) && arrayBufferDetachable(buffer);
-}
 function transferArrayBuffer(buffer) {
   if (arrayBufferDetached(buffer)) throw new TypeErrorCtor('The ArrayBuffer is detached');
   if (!arrayBufferDetachable(buffer)) {
@@ -294,11 +291,11 @@ function cloneAsUint8Array(O) {
 
 let slotsNew;
 let slotsGet;
-class Slots extends PlatformObject {
+class SlotsState extends PlatformObject {
   #s;
   static {
     slotsNew = (newTarget, rec) => {
-      const self = ReflectConstruct(Slots, [], newTarget);
+      const self = ReflectConstruct(SlotsState, [], newTarget);
       self.#s = rec;
       rec.obj = self;
       return self;
@@ -307,7 +304,6 @@ class Slots extends PlatformObject {
   }
 }
 
-const kInternal = Symbol('internal construction');
 const K_RS = 1, K_DEFAULT_READER = 2, K_BYOB_READER = 3, K_RSDC = 4, K_RBSC = 5,
   K_BYOB_REQUEST = 6, K_WS = 7, K_WRITER = 8, K_WSDC = 9, K_TS = 10, K_TSDC = 11,
   K_BLQS = 12, K_CQS = 13, K_ITER = 14;
@@ -320,13 +316,6 @@ function unwrap(o, kind) {
   if (rec === undefined || rec.kind !== kind) throw illegalInvocation();
   return rec;
 }
-function unwrapReader(o) {
-  const rec = slotsGet(o);
-  if (rec === undefined || (rec.kind !== K_DEFAULT_READER && rec.kind !== K_BYOB_READER)) {
-    throw illegalInvocation();
-  }
-  return rec;
-}
 const isKind = (o, kind) => {
   const rec = slotsGet(o);
   return rec !== undefined && rec.kind === kind;
@@ -336,9 +325,6 @@ const isKind = (o, kind) => {
 function finishInterface(Type, name) {
   ObjectSetPrototypeOf(Type.prototype, ObjectPrototype);
   webidl.configureInterface(Type, name);
-}
-function illegalConstructorUnless(token) {
-  if (token !== kInternal) throw new TypeErrorCtor('Illegal constructor');
 }
 
 // ---- WebIDL conversions used here ----
@@ -568,7 +554,6 @@ function IsReadableStreamLocked(stream) {
 // https://streams.spec.whatwg.org/#readable-stream-from-iterable
 function ReadableStreamFromIterable(asyncIterable) {
   const iteratorRecord = getAsyncIterator(asyncIterable);
-  let stream;
   const startAlgorithm = () => undefined;
   const pullAlgorithm = () => {
     let nextResult;
@@ -618,7 +603,8 @@ function ReadableStreamFromIterable(asyncIterable) {
       return undefined;
     });
   };
-  stream = CreateReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, 0);
+  // The algorithms run after start, once `stream` is initialised.
+  const stream = CreateReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, 0);
   return stream;
 }
 
@@ -914,8 +900,6 @@ function ReadableStreamDefaultTee(stream, cloneForBranch2) {
   let canceled2 = false;
   let reason1;
   let reason2;
-  let branch1;
-  let branch2;
   const cancelPromise = newPromise();
   const pullAlgorithm = () => {
     if (reading) {
@@ -979,8 +963,9 @@ function ReadableStreamDefaultTee(stream, cloneForBranch2) {
     return cancelPromise.promise;
   };
   const startAlgorithm = () => undefined;
-  branch1 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel1Algorithm);
-  branch2 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel2Algorithm);
+  // The algorithms run after start, once both branches are initialised.
+  const branch1 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel1Algorithm);
+  const branch2 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel2Algorithm);
   uponRejection(reader.closedPromise.promise, (r) => {
     ReadableStreamDefaultControllerError(branch1.controller, r);
     ReadableStreamDefaultControllerError(branch2.controller, r);
@@ -998,8 +983,6 @@ function ReadableByteStreamTee(stream) {
   let canceled2 = false;
   let reason1;
   let reason2;
-  let branch1;
-  let branch2;
   const cancelPromise = newPromise();
   const forwardReaderError = (thisReader) => {
     uponRejection(thisReader.closedPromise.promise, (r) => {
@@ -1157,8 +1140,9 @@ function ReadableByteStreamTee(stream) {
     return cancelPromise.promise;
   };
   const startAlgorithm = () => undefined;
-  branch1 = CreateReadableByteStream(startAlgorithm, pull1Algorithm, cancel1Algorithm);
-  branch2 = CreateReadableByteStream(startAlgorithm, pull2Algorithm, cancel2Algorithm);
+  // The algorithms run after start, once both branches are initialised.
+  const branch1 = CreateReadableByteStream(startAlgorithm, pull1Algorithm, cancel1Algorithm);
+  const branch2 = CreateReadableByteStream(startAlgorithm, pull2Algorithm, cancel2Algorithm);
   forwardReaderError(reader);
   return [branch1, branch2];
 }
