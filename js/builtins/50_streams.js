@@ -41,6 +41,7 @@
 //   ReadableByteStreamControllerEnqueue(controller, view) / ...Close(controller) /
 //   ...Error(controller, e) / ...GetDesiredSize(controller) / ...Respond(controller, n)
 //   ReadableByteStreamControllerGetBYOBRequest(controller) -> ReadableStreamBYOBRequest|null
+//   ReadableByteStreamControllerGetBYOBRequestView(controller) -> Uint8Array | null
 //   CreateWritableStream(start(), write(chunk), close(), abort(reason), highWaterMark = 1,
 //                        size = () => 1) -> WritableStream (algorithms as above)
 //   IsWritableStream(v), IsWritableStreamLocked(ws)
@@ -3424,6 +3425,12 @@ internals.streams = {
   ReadableByteStreamControllerGetBYOBRequest(c) {
     const req = ReadableByteStreamControllerGetBYOBRequest(rbscOf(c));
     return req === null ? null : req.obj;
+  },
+  // The BYOB request's view (a Uint8Array over the reader's buffer) or null, without the
+  // user-visible byobRequest/view getters; fill it and call ...Respond(controller, n).
+  ReadableByteStreamControllerGetBYOBRequestView(c) {
+    const req = ReadableByteStreamControllerGetBYOBRequest(rbscOf(c));
+    return req === null ? null : req.view;
   },
   CreateWritableStream(start, write, close, abort, highWaterMark = 1, size = sizeOne) {
     return CreateWritableStream(start === undefined ? noop : () => start(),

@@ -36,7 +36,8 @@ TEST_F(StreamsTest, ExportsTheListedOperations) {
         "ReadableStreamDefaultReaderRead", "ReadableStreamClose", "ReadableStreamError",
         "CreateReadableStream", "CreateReadableByteStream",
         "ReadableByteStreamControllerEnqueue", "ReadableByteStreamControllerClose",
-        "ReadableByteStreamControllerError", "CreateWritableStream",
+        "ReadableByteStreamControllerError", "ReadableByteStreamControllerGetBYOBRequestView",
+        "ReadableByteStreamControllerRespond", "CreateWritableStream",
         "AcquireWritableStreamDefaultWriter", "WritableStreamDefaultWriterWrite",
         "CreateTransformStream", "ReadableStreamPipeTo", "readAllBytes"}) {
     EXPECT_EQ(run(std::string("typeof S.") + name), "function") << name;
