@@ -3296,6 +3296,19 @@ for (const Type of [ReadableStream, ReadableStreamDefaultReader, ReadableStreamB
   webidl.defineGlobal(Type.name, Type);
 }
 
+// How the console prints them (10_console.js): their attributes, as Node and Deno do.
+for (const [Type, names] of [[ReadableStream, ['locked']], [WritableStream, ['locked']],
+  [TransformStream, ['readable', 'writable']],
+  [ReadableStreamDefaultReader, ['closed']], [ReadableStreamBYOBReader, ['closed']],
+  [WritableStreamDefaultWriter, ['closed', 'ready', 'desiredSize']],
+  [ReadableStreamDefaultController, ['desiredSize']],
+  [ReadableByteStreamController, ['byobRequest', 'desiredSize']],
+  [ReadableStreamBYOBRequest, ['view']], [WritableStreamDefaultController, ['signal']],
+  [TransformStreamDefaultController, ['desiredSize']],
+  [ByteLengthQueuingStrategy, ['highWaterMark']], [CountQueuingStrategy, ['highWaterMark']]]) {
+  internals.inspectHooks.register(Type, names);
+}
+
 // ======================= internals.streams =======================
 
 const rsOf = (rs) => unwrap(rs, K_RS);
