@@ -58,8 +58,11 @@
 //                        algorithms return a value or a promise (a throw rejects)
 //   TransformStreamDefaultControllerEnqueue(ts, chunk) / ...Error(ts, e) / ...Terminate(ts)
 //   ReadableStreamPipeTo(rs, ws, preventClose, preventAbort, preventCancel, signal) -> Promise
-//   readAllBytes(rs) -> Promise<Uint8Array>    fetch's "fully read": every chunk must be a
-//                        Uint8Array (else a TypeError rejection); the stream ends locked.
+//   readAllBytes(rs) -> Promise<Uint8Array>    ReadableStreamDefaultReader's "read all
+//                        bytes" (fetch's "fully read"): every chunk must be a Uint8Array
+//                        (else a TypeError rejection); the stream stays locked.
+// Read-request steps (ReadableStreamDefaultReaderRead) may run synchronously, inside the
+// call, when a chunk is queued or the stream is closed or errored.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @requires 01_dom_exception.js 11_event.js 12_abort.js
 // @lazy ReadableStream ReadableStreamDefaultReader ReadableStreamBYOBReader ReadableStreamDefaultController ReadableByteStreamController ReadableStreamBYOBRequest WritableStream WritableStreamDefaultWriter WritableStreamDefaultController TransformStream TransformStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy
@@ -3314,8 +3317,10 @@ for (const [Type, names] of [[ReadableStream, ['locked']], [WritableStream, ['lo
 const rsOf = (rs) => unwrap(rs, K_RS);
 const wsOf = (ws) => unwrap(ws, K_WS);
 
-// fetch's "fully read" (https://fetch.spec.whatwg.org/#body-fully-read): every chunk a
-// Uint8Array, concatenated.
+// https://streams.spec.whatwg.org/#readablestreamdefaultreader-read-all-bytes: every chunk a
+// Uint8Array (else a TypeError rejection; the stream is left as it is, locked), concatenated.
+// The read-loop is a loop, not the spec's recursion: a chunk that arrives inside the read
+// (queued ones) continues the loop, a later one restarts it; the order is the spec's.
 function readAllBytes(rs) {
   let reader;
   try {
@@ -3324,20 +3329,28 @@ function readAllBytes(rs) {
     return promiseRejectedWith(e);
   }
   const result = newPromise();
-  let chunks = new List();
+  const chunks = new List();
   let total = 0;
+  let looping = false;
+  let again = false;
+  const readLoop = () => {
+    looping = true;
+    do {
+      again = false;
+      ReadableStreamDefaultReaderRead(reader, readRequest);
+    } while (again);
+    looping = false;
+  };
   const readRequest = {
     chunkSteps(chunk) {
       if (!ArrayBufferIsView(chunk) || TypedArrayToStringTag(chunk) !== 'Uint8Array') {
-        const e = new TypeErrorCtor('The stream gave a chunk that is not a Uint8Array');
-        rejectP(result, e);
-        ReadableStreamCancel(reader.stream, e);
+        rejectP(result, new TypeErrorCtor('The stream gave a chunk that is not a Uint8Array'));
         return;
       }
       chunks.push(chunk);
       total += TypedArrayByteLength(chunk);
-      // Read the next chunk in a fresh microtask, not recursively.
-      queueMicrotask(() => ReadableStreamDefaultReaderRead(reader, readRequest));
+      if (looping) again = true;
+      else readLoop();
     },
     closeSteps() {
       let out;
@@ -3353,14 +3366,13 @@ function readAllBytes(rs) {
         TypedArraySet(out, c, offset);
         offset += TypedArrayByteLength(c);
       }
-      chunks = null;
       resolveP(result, out);
     },
     errorSteps(e) {
       rejectP(result, e);
     },
   };
-  ReadableStreamDefaultReaderRead(reader, readRequest);
+  readLoop();
   return result.promise;
 }
 
