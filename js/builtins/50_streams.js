@@ -14,6 +14,7 @@
 // For the other built-ins (internals.streams), on public objects (ReadableStream,
 // WritableStream, TransformStream instances; readers and writers as the spec's records
 // wrapped in their public objects):
+//   ReadableStream, WritableStream, TransformStream   the classes
 //   IsReadableStream(v) -> boolean
 //   IsReadableStreamLocked(rs) -> boolean
 //   IsReadableStreamDisturbed(rs) -> boolean               rs.[[disturbed]]
@@ -36,8 +37,8 @@
 //   CreateReadableByteStream({ start(controller), pull(controller), cancel(reason),
 //                              highWaterMark = 0, autoAllocateChunkSize }) -> ReadableStream;
 //                        SetUpReadableByteStreamController without user-visible getters;
-//                        `controller` is the public ReadableByteStreamController (pull may
-//                        read controller.byobRequest / desiredSize; the ops below also work)
+//                        `controller` is the public ReadableByteStreamController: use the
+//                        ops below on it (its getters are user-patchable)
 //   ReadableByteStreamControllerEnqueue(controller, view) / ...Close(controller) /
 //   ...Error(controller, e) / ...GetDesiredSize(controller) / ...Respond(controller, n)
 //   ReadableByteStreamControllerGetBYOBRequest(controller) -> ReadableStreamBYOBRequest|null
