@@ -6,7 +6,8 @@
 // without copying; slice() makes views over the parts it covers. text()/arrayBuffer()/bytes()
 // never throw: a bad receiver or an allocation failure is a rejected promise.
 // Blob.prototype.stream() is a byte ReadableStream (50_streams.js, loaded on first call) that
-// enqueues copies of the bytes, at most 64 KiB a chunk, one chunk per pull.
+// enqueues copies of the bytes, at most 64 KiB a chunk, one chunk per pull (a BYOB read gets
+// them copied straight into its buffer).
 //
 // For the other built-ins (internals):
 //   Blob, File                   the classes
@@ -73,17 +74,26 @@ function blobStream(parts) {
         ++part;
         offset = 0;
       }
+      const into = streams.ReadableByteStreamControllerGetBYOBRequestView(controller);
       if (part === parts.length) {
         streams.ReadableByteStreamControllerClose(controller);
-        const request = streams.ReadableByteStreamControllerGetBYOBRequest(controller);
-        if (request !== null) streams.ReadableByteStreamControllerRespond(controller, 0);
+        if (into !== null) streams.ReadableByteStreamControllerRespond(controller, 0);
         return;
       }
       const view = parts[part];
-      const n = MathMin(TypedArrayByteLength(view) - offset, kStreamChunk);
+      let n = MathMin(TypedArrayByteLength(view) - offset, kStreamChunk);
+      // A BYOB read: the bytes go straight into the reader's buffer.
+      if (into !== null) n = MathMin(n, TypedArrayByteLength(into));
+      const from = new Uint8ArrayCtor(TypedArrayBuffer(view), TypedArrayByteOffset(view) + offset,
+        n);
+      if (into !== null) {
+        TypedArraySet(into, from);
+        offset += n;
+        streams.ReadableByteStreamControllerRespond(controller, n);
+        return;
+      }
       const chunk = new Uint8ArrayCtor(n);
-      TypedArraySet(chunk, new Uint8ArrayCtor(TypedArrayBuffer(view),
-        TypedArrayByteOffset(view) + offset, n));
+      TypedArraySet(chunk, from);
       offset += n;
       streams.ReadableByteStreamControllerEnqueue(controller, chunk);
     },

@@ -14,6 +14,7 @@
 // For the other built-ins (internals.streams), on public objects (ReadableStream,
 // WritableStream, TransformStream instances; readers and writers as the spec's records
 // wrapped in their public objects):
+//   ReadableStream, WritableStream, TransformStream   the classes
 //   IsReadableStream(v) -> boolean
 //   IsReadableStreamLocked(rs) -> boolean
 //   IsReadableStreamDisturbed(rs) -> boolean               rs.[[disturbed]]
@@ -28,20 +29,22 @@
 //   ReadableStreamDefaultReaderReadPromise(reader) -> Promise<{ value, done }>
 //   ReadableStreamDefaultReaderRelease(reader)
 //   CreateReadableStream(start(), pull(), cancel(reason), highWaterMark = 1,
-//                        size = () => 1) -> ReadableStream; the algorithms get no controller:
-//                        use the ReadableStreamDefaultController* ops on the stream
+//                        size = () => 1) -> ReadableStream; each algorithm may be undefined
+//                        and gets no controller: use the ReadableStreamDefaultController*
+//                        ops on the stream; pull/cancel may return a promise (a throw rejects)
 //   ReadableStreamDefaultControllerEnqueue(rs, chunk) / ...Close(rs) / ...Error(rs, e)
 //   ReadableStreamDefaultControllerGetDesiredSize(rs) -> number | null
 //   CreateReadableByteStream({ start(controller), pull(controller), cancel(reason),
 //                              highWaterMark = 0, autoAllocateChunkSize }) -> ReadableStream;
 //                        SetUpReadableByteStreamController without user-visible getters;
-//                        `controller` is the public ReadableByteStreamController (pull may
-//                        read controller.byobRequest / desiredSize; the ops below also work)
+//                        `controller` is the public ReadableByteStreamController: use the
+//                        ops below on it (its getters are user-patchable)
 //   ReadableByteStreamControllerEnqueue(controller, view) / ...Close(controller) /
 //   ...Error(controller, e) / ...GetDesiredSize(controller) / ...Respond(controller, n)
 //   ReadableByteStreamControllerGetBYOBRequest(controller) -> ReadableStreamBYOBRequest|null
+//   ReadableByteStreamControllerGetBYOBRequestView(controller) -> Uint8Array | null
 //   CreateWritableStream(start(), write(chunk), close(), abort(reason), highWaterMark = 1,
-//                        size = () => 1) -> WritableStream
+//                        size = () => 1) -> WritableStream (algorithms as above)
 //   IsWritableStream(v), IsWritableStreamLocked(ws)
 //   WritableStreamAbort(ws, reason), WritableStreamClose(ws) -> Promise
 //   WritableStreamDefaultControllerError(ws, e)             (errors the stream if writable)
@@ -56,8 +59,11 @@
 //                        algorithms return a value or a promise (a throw rejects)
 //   TransformStreamDefaultControllerEnqueue(ts, chunk) / ...Error(ts, e) / ...Terminate(ts)
 //   ReadableStreamPipeTo(rs, ws, preventClose, preventAbort, preventCancel, signal) -> Promise
-//   readAllBytes(rs) -> Promise<Uint8Array>    fetch's "fully read": every chunk must be a
-//                        Uint8Array (else a TypeError rejection); the stream ends locked.
+//   readAllBytes(rs) -> Promise<Uint8Array>    ReadableStreamDefaultReader's "read all
+//                        bytes" (fetch's "fully read"): every chunk must be a Uint8Array
+//                        (else a TypeError rejection); the stream stays locked.
+// Read-request steps (ReadableStreamDefaultReaderRead) may run synchronously, inside the
+// call, when a chunk is queued or the stream is closed or errored.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @requires 01_dom_exception.js 11_event.js 12_abort.js
 // @lazy ReadableStream ReadableStreamDefaultReader ReadableStreamBYOBReader ReadableStreamDefaultController ReadableByteStreamController ReadableStreamBYOBRequest WritableStream WritableStreamDefaultWriter WritableStreamDefaultController TransformStream TransformStreamDefaultController ByteLengthQueuingStrategy CountQueuingStrategy
@@ -198,10 +204,11 @@ function rejectedHandled(p, e) {
   setHandled(p.promise);
 }
 
+// "Queue a microtask": a reaction to one settled promise (no native call, no new promise
+// but the reaction's own).
+const settledPromise = new PromiseCtor((resolve) => resolve(undefined));
 function queueMicrotask(fn) {
-  const enqueue = natives.queueMicrotask;
-  if (typeof enqueue === 'function') enqueue(fn);
-  else PromisePrototypeThen(resolvedUndefined(), fn, undefined);
+  PromisePrototypeThen(settledPromise, fn, undefined);
 }
 
 // ---- lists: linked queues (immune to patched Array.prototype) ----
@@ -251,9 +258,6 @@ class List {
 function isDetached(buffer) {
   return arrayBufferDetached(buffer);
 }
-function canTransferArrayBuffer(buffer) {
-  return !arrayBufferDetached(buffer) && arrayBufferDetachable(buffer);
-}
 function transferArrayBuffer(buffer) {
   if (arrayBufferDetached(buffer)) throw new TypeErrorCtor('The ArrayBuffer is detached');
   if (!arrayBufferDetachable(buffer)) {
@@ -292,11 +296,11 @@ function cloneAsUint8Array(O) {
 
 let slotsNew;
 let slotsGet;
-class Slots extends PlatformObject {
+class SlotsState extends PlatformObject {
   #s;
   static {
     slotsNew = (newTarget, rec) => {
-      const self = ReflectConstruct(Slots, [], newTarget);
+      const self = ReflectConstruct(SlotsState, [], newTarget);
       self.#s = rec;
       rec.obj = self;
       return self;
@@ -305,7 +309,6 @@ class Slots extends PlatformObject {
   }
 }
 
-const kInternal = Symbol('internal construction');
 const K_RS = 1, K_DEFAULT_READER = 2, K_BYOB_READER = 3, K_RSDC = 4, K_RBSC = 5,
   K_BYOB_REQUEST = 6, K_WS = 7, K_WRITER = 8, K_WSDC = 9, K_TS = 10, K_TSDC = 11,
   K_BLQS = 12, K_CQS = 13, K_ITER = 14;
@@ -318,13 +321,6 @@ function unwrap(o, kind) {
   if (rec === undefined || rec.kind !== kind) throw illegalInvocation();
   return rec;
 }
-function unwrapReader(o) {
-  const rec = slotsGet(o);
-  if (rec === undefined || (rec.kind !== K_DEFAULT_READER && rec.kind !== K_BYOB_READER)) {
-    throw illegalInvocation();
-  }
-  return rec;
-}
 const isKind = (o, kind) => {
   const rec = slotsGet(o);
   return rec !== undefined && rec.kind === kind;
@@ -334,9 +330,6 @@ const isKind = (o, kind) => {
 function finishInterface(Type, name) {
   ObjectSetPrototypeOf(Type.prototype, ObjectPrototype);
   webidl.configureInterface(Type, name);
-}
-function illegalConstructorUnless(token) {
-  if (token !== kInternal) throw new TypeErrorCtor('Illegal constructor');
 }
 
 // ---- WebIDL conversions used here ----
@@ -566,7 +559,6 @@ function IsReadableStreamLocked(stream) {
 // https://streams.spec.whatwg.org/#readable-stream-from-iterable
 function ReadableStreamFromIterable(asyncIterable) {
   const iteratorRecord = getAsyncIterator(asyncIterable);
-  let stream;
   const startAlgorithm = () => undefined;
   const pullAlgorithm = () => {
     let nextResult;
@@ -616,7 +608,8 @@ function ReadableStreamFromIterable(asyncIterable) {
       return undefined;
     });
   };
-  stream = CreateReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, 0);
+  // The algorithms run after start, once `stream` is initialised.
+  const stream = CreateReadableStream(startAlgorithm, pullAlgorithm, cancelAlgorithm, 0);
   return stream;
 }
 
@@ -796,8 +789,8 @@ function ReadableStreamPipeTo(source, dest, preventClose, preventAbort, preventC
           const pending = newPromise();
           currentWrite = pending.promise;
           queueMicrotask(() => {
-            resolveP(pending, react(WritableStreamDefaultWriterWrite(writer, chunk), undefined,
-              noop));
+            const written = () => resolveP(pending, undefined);
+            react(WritableStreamDefaultWriterWrite(writer, chunk), written, written);
             resolveP(p, false);
           });
         },
@@ -912,8 +905,6 @@ function ReadableStreamDefaultTee(stream, cloneForBranch2) {
   let canceled2 = false;
   let reason1;
   let reason2;
-  let branch1;
-  let branch2;
   const cancelPromise = newPromise();
   const pullAlgorithm = () => {
     if (reading) {
@@ -977,8 +968,9 @@ function ReadableStreamDefaultTee(stream, cloneForBranch2) {
     return cancelPromise.promise;
   };
   const startAlgorithm = () => undefined;
-  branch1 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel1Algorithm);
-  branch2 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel2Algorithm);
+  // The algorithms run after start, once both branches are initialised.
+  const branch1 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel1Algorithm);
+  const branch2 = CreateReadableStream(startAlgorithm, pullAlgorithm, cancel2Algorithm);
   uponRejection(reader.closedPromise.promise, (r) => {
     ReadableStreamDefaultControllerError(branch1.controller, r);
     ReadableStreamDefaultControllerError(branch2.controller, r);
@@ -996,8 +988,6 @@ function ReadableByteStreamTee(stream) {
   let canceled2 = false;
   let reason1;
   let reason2;
-  let branch1;
-  let branch2;
   const cancelPromise = newPromise();
   const forwardReaderError = (thisReader) => {
     uponRejection(thisReader.closedPromise.promise, (r) => {
@@ -1155,8 +1145,9 @@ function ReadableByteStreamTee(stream) {
     return cancelPromise.promise;
   };
   const startAlgorithm = () => undefined;
-  branch1 = CreateReadableByteStream(startAlgorithm, pull1Algorithm, cancel1Algorithm);
-  branch2 = CreateReadableByteStream(startAlgorithm, pull2Algorithm, cancel2Algorithm);
+  // The algorithms run after start, once both branches are initialised.
+  const branch1 = CreateReadableByteStream(startAlgorithm, pull1Algorithm, cancel1Algorithm);
+  const branch2 = CreateReadableByteStream(startAlgorithm, pull2Algorithm, cancel2Algorithm);
   forwardReaderError(reader);
   return [branch1, branch2];
 }
@@ -3309,13 +3300,28 @@ for (const Type of [ReadableStream, ReadableStreamDefaultReader, ReadableStreamB
   webidl.defineGlobal(Type.name, Type);
 }
 
+// How the console prints them (10_console.js): their attributes, as Node and Deno do.
+for (const [Type, names] of [[ReadableStream, ['locked']], [WritableStream, ['locked']],
+  [TransformStream, ['readable', 'writable']],
+  [ReadableStreamDefaultReader, ['closed']], [ReadableStreamBYOBReader, ['closed']],
+  [WritableStreamDefaultWriter, ['closed', 'ready', 'desiredSize']],
+  [ReadableStreamDefaultController, ['desiredSize']],
+  [ReadableByteStreamController, ['byobRequest', 'desiredSize']],
+  [ReadableStreamBYOBRequest, ['view']], [WritableStreamDefaultController, ['signal']],
+  [TransformStreamDefaultController, ['desiredSize']],
+  [ByteLengthQueuingStrategy, ['highWaterMark']], [CountQueuingStrategy, ['highWaterMark']]]) {
+  internals.inspectHooks.register(Type, names);
+}
+
 // ======================= internals.streams =======================
 
 const rsOf = (rs) => unwrap(rs, K_RS);
 const wsOf = (ws) => unwrap(ws, K_WS);
 
-// fetch's "fully read" (https://fetch.spec.whatwg.org/#body-fully-read): every chunk a
-// Uint8Array, concatenated.
+// https://streams.spec.whatwg.org/#readablestreamdefaultreader-read-all-bytes: every chunk a
+// Uint8Array (else a TypeError rejection; the stream is left as it is, locked), concatenated.
+// The read-loop is a loop, not the spec's recursion: a chunk that arrives inside the read
+// (queued ones) continues the loop, a later one restarts it; the order is the spec's.
 function readAllBytes(rs) {
   let reader;
   try {
@@ -3324,20 +3330,28 @@ function readAllBytes(rs) {
     return promiseRejectedWith(e);
   }
   const result = newPromise();
-  let chunks = new List();
+  const chunks = new List();
   let total = 0;
+  let looping = false;
+  let again = false;
+  const readLoop = () => {
+    looping = true;
+    do {
+      again = false;
+      ReadableStreamDefaultReaderRead(reader, readRequest);
+    } while (again);
+    looping = false;
+  };
   const readRequest = {
     chunkSteps(chunk) {
       if (!ArrayBufferIsView(chunk) || TypedArrayToStringTag(chunk) !== 'Uint8Array') {
-        const e = new TypeErrorCtor('The stream gave a chunk that is not a Uint8Array');
-        rejectP(result, e);
-        ReadableStreamCancel(reader.stream, e);
+        rejectP(result, new TypeErrorCtor('The stream gave a chunk that is not a Uint8Array'));
         return;
       }
       chunks.push(chunk);
       total += TypedArrayByteLength(chunk);
-      // Read the next chunk in a fresh microtask, not recursively.
-      queueMicrotask(() => ReadableStreamDefaultReaderRead(reader, readRequest));
+      if (looping) again = true;
+      else readLoop();
     },
     closeSteps() {
       let out;
@@ -3353,14 +3367,13 @@ function readAllBytes(rs) {
         TypedArraySet(out, c, offset);
         offset += TypedArrayByteLength(c);
       }
-      chunks = null;
       resolveP(result, out);
     },
     errorSteps(e) {
       rejectP(result, e);
     },
   };
-  ReadableStreamDefaultReaderRead(reader, readRequest);
+  readLoop();
   return result.promise;
 }
 
@@ -3398,8 +3411,10 @@ internals.streams = {
   ReadableStreamDefaultReaderRelease: (reader) =>
     ReadableStreamDefaultReaderRelease(readerOf(reader)),
   CreateReadableStream(start, pull, cancel, highWaterMark = 1, size = sizeOne) {
-    return CreateReadableStream(() => start(), () => callPromise(pull, []),
-      (reason) => callPromise(cancel, [reason]), highWaterMark, size).obj;
+    return CreateReadableStream(start === undefined ? noop : () => start(),
+      pull === undefined ? resolvedUndefined : () => callPromise(pull, []),
+      cancel === undefined ? resolvedUndefined : (reason) => callPromise(cancel, [reason]),
+      highWaterMark, size).obj;
   },
   ReadableStreamDefaultControllerEnqueue: (rs, chunk) =>
     ReadableStreamDefaultControllerEnqueue(rsOf(rs).controller, chunk),
@@ -3437,10 +3452,18 @@ internals.streams = {
     const req = ReadableByteStreamControllerGetBYOBRequest(rbscOf(c));
     return req === null ? null : req.obj;
   },
+  // The BYOB request's view (a Uint8Array over the reader's buffer) or null, without the
+  // user-visible byobRequest/view getters; fill it and call ...Respond(controller, n).
+  ReadableByteStreamControllerGetBYOBRequestView(c) {
+    const req = ReadableByteStreamControllerGetBYOBRequest(rbscOf(c));
+    return req === null ? null : req.view;
+  },
   CreateWritableStream(start, write, close, abort, highWaterMark = 1, size = sizeOne) {
-    return CreateWritableStream(() => start(), (chunk) => callPromise(write, [chunk]),
-      () => callPromise(close, []), (reason) => callPromise(abort, [reason]), highWaterMark,
-      size).obj;
+    return CreateWritableStream(start === undefined ? noop : () => start(),
+      write === undefined ? resolvedUndefined : (chunk) => callPromise(write, [chunk]),
+      close === undefined ? resolvedUndefined : () => callPromise(close, []),
+      abort === undefined ? resolvedUndefined : (reason) => callPromise(abort, [reason]),
+      highWaterMark, size).obj;
   },
   IsWritableStream: (v) => isKind(v, K_WS),
   IsWritableStreamLocked: (ws) => IsWritableStreamLocked(wsOf(ws)),

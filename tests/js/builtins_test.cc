@@ -69,6 +69,17 @@ TEST_F(BuiltinsTest, UserCodeMayReplaceALazyGlobalBeforeItRuns) {
   EXPECT_EQ(run("Blob"), "1");
 }
 
+TEST_F(BuiltinsTest, ALaterFileLoadsOnDemand) {
+  // Blob.stream() needs 50_streams.js, which comes after 30_blob.js: natives.loadBuiltin runs
+  // it on the first call, even when user code replaced the global ReadableStream first.
+  size_t eager = builtinsRun(*realm_);
+  EXPECT_EQ(run("globalThis.ReadableStream = 1; typeof new Blob(['ab']).stream().getReader"),
+            "function");
+  EXPECT_GT(builtinsRun(*realm_), eager + 1) << "blob, streams and what streams requires";
+  EXPECT_EQ(run("ReadableStream"), "1");
+  EXPECT_EQ(run("typeof WritableStream"), "function");
+}
+
 TEST_F(BuiltinsTest, LazyAttributesKeepTheirShape) {
   EXPECT_EQ(run("const p = Object.getOwnPropertyDescriptor(globalThis, 'crypto');"
                 "[typeof p.get, p.set, p.enumerable].join()"),

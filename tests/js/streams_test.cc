@@ -36,7 +36,8 @@ TEST_F(StreamsTest, ExportsTheListedOperations) {
         "ReadableStreamDefaultReaderRead", "ReadableStreamClose", "ReadableStreamError",
         "CreateReadableStream", "CreateReadableByteStream",
         "ReadableByteStreamControllerEnqueue", "ReadableByteStreamControllerClose",
-        "ReadableByteStreamControllerError", "CreateWritableStream",
+        "ReadableByteStreamControllerError", "ReadableByteStreamControllerGetBYOBRequestView",
+        "ReadableByteStreamControllerRespond", "CreateWritableStream",
         "AcquireWritableStreamDefaultWriter", "WritableStreamDefaultWriterWrite",
         "CreateTransformStream", "ReadableStreamPipeTo", "readAllBytes"}) {
     EXPECT_EQ(run(std::string("typeof S.") + name), "function") << name;
@@ -60,6 +61,21 @@ TEST_F(StreamsTest, ReadAllBytesOfAByteStreamFromAlgorithms) {
     globalThis.after = [S.IsReadableStreamDisturbed(rs), S.IsReadableStreamLocked(rs)].join();
   )", "[before, after, result].join(' | ')"),
             "false | true,true | 0,9,1,9,2,9");
+}
+
+TEST_F(StreamsTest, ReadAllBytesOfManyQueuedChunksDoesNotRecurse) {
+  // Every chunk is queued before the read starts: the spec's read-loop would recurse once
+  // per chunk.
+  EXPECT_EQ(settle(R"(
+    const rs = S.CreateReadableStream(() => {}, () => {}, () => {});
+    for (let i = 0; i < 200000; i++) {
+      S.ReadableStreamDefaultControllerEnqueue(rs, new Uint8Array([i & 255]));
+    }
+    S.ReadableStreamDefaultControllerClose(rs);
+    S.readAllBytes(rs).then((u8) => { globalThis.result = u8.length + ' ' + u8[257]; },
+      (e) => { globalThis.result = String(e); });
+  )", "result"),
+            "200000 1");
 }
 
 TEST_F(StreamsTest, ReadAllBytesRejectsANonUint8ArrayChunk) {

@@ -11,8 +11,8 @@ await test("interface shape", () => {
   equal(String(new File([], "f")), "[object File]");
   equal(Object.getPrototypeOf(File.prototype), Blob.prototype);
   equal(Object.getPrototypeOf(File), Blob);
-  deepEqual(Object.keys(Blob.prototype), ["size", "type", "slice", "text", "arrayBuffer", "bytes"]);
-  equal(Blob.prototype.stream, undefined, "stream() comes with ReadableStream");
+  deepEqual(Object.keys(Blob.prototype), ["size", "type", "slice", "stream", "text", "arrayBuffer", "bytes"]);
+  equal(typeof Blob.prototype.stream, "function");
   throws(() => Blob(), TypeError);
   const d = Object.getOwnPropertyDescriptor(globalThis, "Blob");
   deepEqual([d.writable, d.enumerable, d.configurable], [true, false, true]);

@@ -64,7 +64,28 @@ await test("a pipe survives patched Promise.prototype.then and Array.prototype",
   assert(thenCalls <= 2, `the pipe itself called the patched then (${thenCalls} calls)`);
 });
 
-await test("Object.prototype.then does not intercept internal reads (tee, readAll)", async () => {
+await test("a pipe completes while Promise.prototype.then throws", async () => {
+  const then = Promise.prototype.then;
+  const written = [];
+  let closed = false;
+  const rs = new ReadableStream({ start(c) { c.enqueue("a"); c.enqueue("b"); c.close(); } });
+  const ws = new WritableStream({
+    write(chunk) { written[written.length] = chunk; },
+    close() { closed = true; },
+  });
+  Promise.prototype.then = () => { throw new Error("patched then"); };
+  try {
+    rs.pipeThrough(new TransformStream()).pipeTo(ws);
+  } finally {
+    // Restored from a timer, after the pipe ran its microtasks with the patch in place.
+    setTimeout(() => { Promise.prototype.then = then; }, 0);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  deepEqual(written, ["a", "b"]);
+  equal(closed, true);
+});
+
+await test("Object.prototype.then does not intercept internal reads (pipe, tee)", async () => {
   const rs = new ReadableStream({ start(c) { c.enqueue("a"); c.enqueue("b"); c.close(); } });
   const [a, b] = rs.tee();
   let intercepted = 0;
