@@ -1,6 +1,7 @@
 """The bundled examples, served by the real binary and driven by curl (an independent
-client): examples/hello, and examples/platform (URL routing, a multipart upload parsed by
-request.formData(), structuredClone, TextEncoder)."""
+client): examples/hello, examples/platform (URL routing, a multipart upload parsed by
+request.formData(), structuredClone, TextEncoder), and examples/streaming (server-sent events,
+an upload echoed through request.body, a gzip'ed stream)."""
 
 import json
 import os
@@ -79,6 +80,40 @@ class PlatformExampleTest(ServerTestCase):
     def test_unknown_route(self):
         status, _ = curl(self.server, "/nope")
         self.assertEqual(status, 404)
+
+
+class StreamingExampleTest(ServerTestCase):
+    ENTRY = os.path.join(EXAMPLES, "streaming")
+
+    def test_server_sent_events(self):
+        # curl reads the event stream for 2.5 s (--max-time ends it: exit code 28).
+        out = subprocess.run(
+            ["curl", "-sS", "-N", "--max-time", "2.5", "-D", "-",
+             f"http://127.0.0.1:{self.server.port}/events?every=300"],
+            capture_output=True, timeout=60)
+        self.assertEqual(out.returncode, 28, out.stderr)
+        text = out.stdout.decode()
+        self.assertIn("content-type: text/event-stream", text.lower())
+        self.assertIn("retry: 2000", text)
+        self.assertGreaterEqual(text.count("event: tick"), 3, text)
+        self.assertIn('data: {"n":1,', text)
+
+    def test_upload_echo(self):
+        with tempfile.NamedTemporaryFile() as f:
+            payload = os.urandom(3 << 20)
+            f.write(payload)
+            f.flush()
+            status, body = curl(self.server, "/echo", "-T", f.name)
+        self.assertEqual(status, 200)
+        self.assertEqual(body, payload)
+
+    def test_gzip_stream(self):
+        out = subprocess.run(
+            f"curl -sS --max-time 60 http://127.0.0.1:{self.server.port}/numbers.gz | gunzip",
+            shell=True, capture_output=True, timeout=90, check=True)
+        lines = out.stdout.split(b"\n")
+        self.assertEqual(lines[0], b"0")
+        self.assertEqual(lines[-2], b"999999")
 
 
 if __name__ == "__main__":
