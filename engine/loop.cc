@@ -1,5 +1,7 @@
 #include "engine/loop.h"
 
+#include <signal.h>
+
 #include <errno.h>
 #include <liburing.h>
 #include <sys/eventfd.h>
@@ -99,6 +101,10 @@ struct Loop::Ring {
 Loop::Loop() : ring_(std::make_unique<Ring>()) {}
 
 Result<std::unique_ptr<Loop>> Loop::create(const LoopOptions& options) {
+  // A gathered send is a writev, which has no MSG_NOSIGNAL: a peer that reset would kill the
+  // process with SIGPIPE. Every process with a loop ignores it (the server does it in main
+  // too; tests and other embedders get it here).
+  signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<Loop> loop(new Loop());
   Ring& r = *loop->ring_;
 
@@ -229,7 +235,7 @@ void Loop::send(int fd, const iovec* iov, size_t iovCount, Operation* op) {
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   // One piece: send(2) with MSG_NOSIGNAL. Several: writev (the iovec array is read at
-  // submit, SUBMIT_STABLE, 5.5+); SIGPIPE is ignored process-wide by the server.
+  // submit, SUBMIT_STABLE, 5.5+); SIGPIPE is ignored process-wide (Loop::create).
   if (iovCount == 1) {
     io_uring_prep_send(s, fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
   } else {

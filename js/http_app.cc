@@ -196,12 +196,12 @@ Result<std::unique_ptr<HttpApp>> HttpApp::create(Runtime& runtime, v8::Local<v8:
   app->handler_.Reset(iso, def.As<v8::Object>());
   app->fetch_.Reset(iso, fetch.As<v8::Function>());
   app->env_.Reset(iso, v8::Object::New(iso));
-  runtime.setParticipant(app.get());
+  runtime.addParticipant(app.get());
   return app;
 }
 
 HttpApp::~HttpApp() {
-  runtime_.setParticipant(nullptr);
+  runtime_.removeParticipant(this);
   // Contexts still alive (waitUntil work at a forced stop) end now; no JS runs after this.
   v8::HandleScope scope(realm_.isolate());
   for (auto& rc : contexts_) {
@@ -299,9 +299,10 @@ bool HttpApp::afterCheckpoint() {
 }
 
 void HttpApp::onSettled(const v8::FunctionCallbackInfo<v8::Value>& info, bool fulfilled) {
-  Runtime* rt = static_cast<Runtime*>(info.GetIsolate()->GetData(1));
-  auto* app = static_cast<HttpApp*>(rt->participant());
   v8::Local<v8::Object> ctxObj = info.Data().As<v8::Object>();
+  auto* ec = Wrappable::unwrap<ExecutionContext>(ctxObj);
+  if (!ec) return;  // its request has ended (the client went away): nothing to answer
+  auto* app = static_cast<HttpApp*>(&ec->requestContext()->owner());
   ++app->stats_.asyncSettled;
   if (fulfilled) {
     app->finish(ctxObj, info[0]);

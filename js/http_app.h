@@ -30,7 +30,7 @@ struct AppStats {
 
 class HttpApp : public net::RequestHandler,
                 public DrainParticipant,
-                private RequestContext::Owner {
+                public RequestContext::Owner {
  public:
   // Checks that the module's default export has a fetch method.
   static Result<std::unique_ptr<HttpApp>> create(Runtime& runtime, v8::Local<v8::Module> module,

@@ -111,6 +111,8 @@ class RequestContext {
   // Cancelables on the list (for tests and stats).
   size_t pendingCancelables() const { return cancelableCount_; }
 
+  Owner& owner() const { return owner_; }
+
   // A number per request, unique per worker (logs).
   uint64_t id() const { return id_; }
 

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -44,7 +45,9 @@ void Runtime::drain() {
     timers_->runFired();
     ranJs = true;
   }
-  if (participant_ && participant_->beforeCheckpoint()) ranJs = true;
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (participants_[i]->beforeCheckpoint()) ranJs = true;
+  }
   // In order; one a settlement queues (rare) runs in this drain too.
   while (Settlement* s = settlementHead_) {
     settlementHead_ = s->nextSettlement_;
@@ -60,16 +63,29 @@ void Runtime::drain() {
   realm_->checkpoint();
   // Responses that started streaming run their pumps' first steps in a checkpoint of their
   // own (bounded: what keeps queueing waits for the next drain).
-  for (int round = 0; round < 4 && participant_ && participant_->afterCheckpoint(); ++round) {
-    realm_->checkpoint();
-  }
+  for (int round = 0; round < 4 && afterCheckpoint(); ++round) realm_->checkpoint();
   // Listeners of 'unhandledrejection' are a task: their microtasks run before the drain
   // ends (and may reject more promises; bounded, the rest waits for the next drain).
   for (int round = 0; round < 8 && !rejections_.empty(); ++round) {
     if (!reportRejections()) break;
     realm_->checkpoint();
-    if (participant_ && participant_->afterCheckpoint()) realm_->checkpoint();
+    if (afterCheckpoint()) realm_->checkpoint();
   }
+}
+
+bool Runtime::afterCheckpoint() {
+  bool ranJs = false;
+  for (size_t i = 0; i < participants_.size(); ++i) {
+    if (participants_[i]->afterCheckpoint()) ranJs = true;
+  }
+  return ranJs;
+}
+
+void Runtime::addParticipant(DrainParticipant* p) { participants_.push_back(p); }
+
+void Runtime::removeParticipant(DrainParticipant* p) {
+  participants_.erase(std::remove(participants_.begin(), participants_.end(), p),
+                      participants_.end());
 }
 
 void Runtime::queue(Settlement* s) {

@@ -71,10 +71,12 @@ class Runtime {
   // Runs the loop until nothing is pending (timers, I/O, waitUntil). For `torus run`.
   void runUntilIdle();
 
-  void setParticipant(DrainParticipant* p) { participant_ = p; }
-  DrainParticipant* participant() const { return participant_; }
-  // One drain's worth of JS: fired timers, the participant's new requests, queued
-  // settlements, ONE checkpoint (forced when anything ran), the participant's flush,
+  // Participants take part in every drain, in registration order (the HTTP app; the fetch
+  // client and others as they come). Removing one during a drain is allowed.
+  void addParticipant(DrainParticipant* p);
+  void removeParticipant(DrainParticipant* p);
+  // One drain's worth of JS: fired timers, the participants' new requests, queued
+  // settlements, ONE checkpoint (forced when anything ran), the participants' flush,
   // rejections.
   void drain();
   // Queues s for the next drain (which the completion being dispatched is part of).
@@ -117,11 +119,13 @@ class Runtime {
   std::string requestOf(v8::Local<v8::Value> during);
   const ModuleRecord* recordFor(v8::Local<v8::Module> module);
   std::string formatException(v8::TryCatch& tc);
+  // Every participant's afterCheckpoint(); whether any ran JS.
+  bool afterCheckpoint();
 
   engine::Loop& loop_;
   std::unique_ptr<Realm> realm_;
   std::unique_ptr<Timers> timers_;
-  DrainParticipant* participant_ = nullptr;
+  std::vector<DrainParticipant*> participants_;
   std::unordered_map<std::string, std::unique_ptr<ModuleRecord>> modulesByKey_;
   std::unordered_multimap<int, ModuleRecord*> modulesByHash_;
   // Rejected with no handler during the current turn; `during` is the continuation-preserved
