@@ -248,6 +248,28 @@ class SseKeepAliveTest(ServerTestCase):
             self.assertGreaterEqual(buf.count(b": keep-alive"), 2)
 
 
+class StreamedBodyLimitTest(ServerTestCase):
+    """The body size limit holds while a body streams: a chunked upload that passes it gets
+    413 mid-body and the connection closes; the app's read rejects, the server keeps
+    serving."""
+
+    ENTRY = ENTRY
+    FLAGS = ("--max-body-bytes", str(1 << 20))
+
+    def test_413_mid_body(self):
+        with self.connect() as s:
+            s.sendall(b"POST /digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"x" * 65536
+            try:
+                for _ in range(64):  # 4 MiB, four times the limit
+                    s.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            r = Reader(s).response()
+            self.assertEqual(r.status, 413)
+        self.assertEqual(self.server.get("/nowhere").status, 404)
+
+
 class CountersBackToZeroTest(unittest.TestCase):
     """After disconnects mid-stream and mid-upload, the worker holds nothing: its stats line
     at exit counts no live connection, request context, pool block or send piece."""
