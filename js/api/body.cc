@@ -352,8 +352,9 @@ bool Body::unusable(Realm& realm) {
   return !s.ok() || !s.value()->IsInt32() || s.value().As<v8::Int32>()->Value() != 0;
 }
 
-JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const char* cls,
-                                             const char* member) {
+JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind,
+                                             const WrapperType* type, const char* member) {
+  const char* cls = type->name;
   // Messages are made only on failure: text() on the request path allocates nothing here.
   auto failure = [&](const char* what) {
     return JsError::type(std::string("Failed to execute '") + member + "' on '" + cls +
@@ -365,24 +366,28 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
     JsResult<v8::Local<v8::Value>> all = callHelper(realm, "readAllBytes", stream(realm));
     if (!all.ok()) return all;
     v8::Local<v8::Context> ctx = realm.context();
-    v8::Local<v8::Value> parts[] = {v8::External::New(realm.isolate(), this),
-                                    v8::Integer::New(realm.isolate(), int(kind))};
-    // `this` outlives the read: the stream's owner holds the stream and is held by the
-    // caller's reference to the promise's chain only through this closure, so the data keeps
-    // the owner's wrapper (if it has one) alive as well.
-    Wrappable* owner = bodyOwner();
-    v8::Local<v8::Value> holder =
-        owner ? owner->wrapper(realm.isolate()).As<v8::Value>()
-              : v8::Undefined(realm.isolate()).As<v8::Value>();
-    v8::Local<v8::Value> data[] = {parts[0], parts[1], holder};
+    // The body is found again through a JS handle to its owner (its wrapper, which the data
+    // keeps alive; or, for an incoming request, an object bound to its slot, which finds no
+    // native once the request has ended), never through a raw pointer that could dangle.
+    v8::Local<v8::Value> data[4] = {
+        bodyHandle(realm), v8::Integer::New(realm.isolate(), int(kind)),
+        v8::External::New(realm.isolate(), const_cast<WrapperType*>(type)),
+        v8::External::New(realm.isolate(), this)};
     auto onBytes = v8::Function::New(
         ctx,
         [](const v8::FunctionCallbackInfo<v8::Value>& info) {
           Realm& realm = Realm::from(info.GetIsolate());
           auto d = info.Data().As<v8::Array>();
           v8::Local<v8::Context> ctx = realm.context();
+          auto* type = static_cast<const WrapperType*>(
+              d->Get(ctx, 2).ToLocalChecked().As<v8::External>()->Value());
+          // The owner is alive (its handle still unwraps), so its Body is.
           auto* self = static_cast<Body*>(
-              d->Get(ctx, 0).ToLocalChecked().As<v8::External>()->Value());
+              d->Get(ctx, 3).ToLocalChecked().As<v8::External>()->Value());
+          if (!Wrappable::unwrapAs(d->Get(ctx, 0).ToLocalChecked(), type)) {
+            realm.throwError(JsError::type("the request has ended; its body can no longer be read"));
+            return;
+          }
           auto k = Consumer(d->Get(ctx, 1).ToLocalChecked().As<v8::Int32>()->Value());
           // {bytes} with a null prototype (55_body.js 'readAllBytes').
           v8::Local<v8::Value> bytesValue;
@@ -405,7 +410,7 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind, const 
             realm.throwError(value.error());
           }
         },
-        v8::Array::New(realm.isolate(), data, 3)).ToLocalChecked();
+        v8::Array::New(realm.isolate(), data, 4)).ToLocalChecked();
     v8::Local<v8::Promise> then;
     if (!all.value().As<v8::Promise>()->Then(ctx, onBytes).ToLocal(&then)) {
       return JsError::pending();

@@ -68,7 +68,7 @@ class Body {
   bool bodyUsed(Realm& realm);
   template <Consumer kind, const WrapperType* type>
   JsResult<v8::Local<v8::Value>> consumeAs(Realm& realm) {
-    return consume(realm, kind, type->name, consumerName(kind));
+    return consume(realm, kind, type, consumerName(kind));
   }
 
   // The consumer's value from whole bytes (store: the same bytes in a backing store that
@@ -82,8 +82,8 @@ class Body {
   // https://fetch.spec.whatwg.org/#concept-body-consume-body: the consumer's value or a
   // promise of it (the binding's promiseMethod resolves the promise with it), or the error it
   // rejects with: a TypeError when the body is used, a JSON SyntaxError, parseFormData's
-  // TypeError. Marks the body used. `cls` and `member` name the operation in messages.
-  JsResult<v8::Local<v8::Value>> consume(Realm& realm, Consumer kind, const char* cls,
+  // TypeError. Marks the body used. `type` and `member` name the operation in messages.
+  JsResult<v8::Local<v8::Value>> consume(Realm& realm, Consumer kind, const WrapperType* type,
                                          const char* member);
 
   // clone(): `to` gets a copy of this body (a stream body is teed: this one keeps the first
@@ -107,6 +107,8 @@ class Body {
   // null: the stream is held by a handle until the owner ends (incoming requests).
   virtual Wrappable* bodyOwner() = 0;
   virtual int streamSlot() const = 0;
+  // A JS object that unwraps to the owner while it lives (for callbacks that run later).
+  virtual v8::Local<v8::Object> bodyHandle(Realm& realm) = 0;
   virtual ~Body() = default;
 
   void setStream(Realm& realm, v8::Local<v8::Value> stream);

@@ -194,6 +194,9 @@ class Request : public Wrappable, public Body {
   BodySource* bodySource() override { return context_ ? context_->bodySource : nullptr; }
   Wrappable* bodyOwner() override { return wrapped_ ? this : nullptr; }
   int streamSlot() const override { return kStreamSlot; }
+  v8::Local<v8::Object> bodyHandle(Realm& realm) override {
+    return wrapped_ ? wrapper(realm.isolate()) : wrapInSlot(realm, this, context_->requestSlot);
+  }
   Headers* ensureHeaders(Realm& realm);
   // This request's AbortSignal (made on first use for an incoming request), or empty.
   v8::Local<v8::Value> ensureSignal(Realm& realm);

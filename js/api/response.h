@@ -91,6 +91,7 @@ class Response : public Wrappable, public Body {
   Headers* bodyHeaders(Realm&) override { return headers_; }
   Wrappable* bodyOwner() override { return wrapped_ ? this : nullptr; }
   int streamSlot() const override { return kStreamSlot; }
+  v8::Local<v8::Object> bodyHandle(Realm& realm) override { return wrapper(realm.isolate()); }
   static Response* create();
   // The wrapper of a Response made here (not by the constructor), attached.
   static v8::Local<v8::Value> wrapNew(Realm& realm, Response* r);
