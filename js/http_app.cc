@@ -220,6 +220,12 @@ bool HttpApp::beforeCheckpoint() {
 void HttpApp::start(net::Exchange* ex) {
   v8::Isolate* iso = realm_.isolate();
   v8::Local<v8::Context> ctx = realm_.context();
+  if (liveContexts_ >= runtime_.options().maxRequestContexts) {
+    // Overloaded (waitUntil work piling up): refuse before any JS runs.
+    ++stats_.refused;
+    ex->respondText(503, "Service Unavailable: too many requests in progress");
+    return;
+  }
   ++stats_.started;
   ++inFlight_;
   RequestContext* rc;

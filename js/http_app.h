@@ -26,6 +26,7 @@ struct AppStats {
   uint64_t asyncSettled = 0; // responses that needed a later checkpoint
   uint64_t failed = 0;       // answered 500 by the runtime
   uint64_t outlived = 0;     // contexts that lived on after their exchange (waitUntil...)
+  uint64_t refused = 0;      // answered 503: RuntimeOptions::maxRequestContexts reached
 };
 
 class HttpApp : public net::RequestHandler,

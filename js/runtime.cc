@@ -15,7 +15,7 @@
 namespace torus::js {
 
 Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
-    : loop_(loop), realm_(std::make_unique<Realm>(options.realm)) {
+    : loop_(loop), options_(options), realm_(std::make_unique<Realm>(options.realm)) {
   v8::Isolate* iso = realm_->isolate();
   v8::HandleScope scope(iso);
   iso->SetHostInitializeImportMetaObjectCallback(&Runtime::initImportMeta);

@@ -26,6 +26,9 @@ namespace torus::js {
 struct RuntimeOptions {
   RealmOptions realm;
   size_t maxTimers = 100'000;
+  // Request contexts alive at once per worker (answered or not: ctx.waitUntil work keeps
+  // them); a request beyond it is answered 503 without running JS.
+  size_t maxRequestContexts = 100'000;
 };
 
 // Something that takes part in every drain (the HTTP app).
@@ -60,6 +63,7 @@ class Runtime {
   ~Runtime();
 
   Realm& realm() { return *realm_; }
+  const RuntimeOptions& options() const { return options_; }
   engine::Loop& loop() { return loop_; }
 
   // Loads an ES module file (and its static imports), evaluates it and settles top-level
@@ -123,6 +127,7 @@ class Runtime {
   bool afterCheckpoint();
 
   engine::Loop& loop_;
+  RuntimeOptions options_;
   std::unique_ptr<Realm> realm_;
   std::unique_ptr<Timers> timers_;
   std::vector<DrainParticipant*> participants_;

@@ -66,6 +66,8 @@ serve options:
   --send-high-water-mark N  bytes queued per streamed response before its producer waits (65536)
   --body-high-water-mark N  request body bytes buffered before reading pauses (65536)
   --max-timers N            active JS timers per worker (100000)
+  --max-request-contexts N  requests alive at once per worker, waitUntil work included
+                            (100000) -> 503
   --ring-entries N          io_uring submission queue size per worker (1024)
   --recv-buffers N          provided receive buffers per worker, a power of two (512)
   --recv-buffer-size N      bytes per receive buffer (16384)
@@ -145,6 +147,9 @@ ServeOptions parseServe(int argc, char** argv) {
     } else if (a == "--body-high-water-mark") {
       o.http.bodyHighWaterMark = uint32_t(parseNumber(a, value(), 1u << 30));
       if (o.http.bodyHighWaterMark == 0) usageError("--body-high-water-mark must be at least 1");
+    } else if (a == "--max-request-contexts") {
+      o.runtime.maxRequestContexts = parseNumber(a, value(), 100'000'000);
+      if (o.runtime.maxRequestContexts == 0) usageError("--max-request-contexts must be at least 1");
     } else if (a == "--max-timers") {
       o.runtime.maxTimers = parseNumber(a, value(), 100'000'000);
     } else if (a == "--ring-entries") {

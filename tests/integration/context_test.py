@@ -50,5 +50,26 @@ class RequestContextTest(ServerTestCase):
         self.assertHealthy()
 
 
+class RequestContextLimitTest(ServerTestCase):
+    FLAGS = ("--max-request-contexts", "2")
+
+    def test_contexts_beyond_the_limit_get_503(self):
+        # Two answered requests whose waitUntil work still runs hold the two contexts.
+        for i in range(2):
+            r = self.exchange(request("GET", f"/wait-until-request?ms=1500&tag=l{i}"))
+            self.assertEqual(r.status, 200)
+        r = self.exchange(request("GET", "/hello"))
+        self.assertEqual(r.status, 503)
+        # Once the work is done, requests run again.
+        self.assertTrue(self.server.stdout.wait_for(r"after response l1", 20))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            r = self.exchange(request("GET", "/hello"))
+            if r.status == 200:
+                break
+            time.sleep(0.1)
+        self.assertEqual(r.status, 200)
+
+
 if __name__ == "__main__":
     unittest.main()
