@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 namespace torus::js {
@@ -60,8 +61,9 @@ class BodySource {
 class BodySink {
  public:
   enum class Write { kMore, kFull, kGone };
-  // Queues a copy of the bytes. kFull: wait for the sink's owner to say it is writable.
-  virtual Write write(const char* data, size_t len) = 0;
+  // Queues the bytes: sent from `keep` (held until they are acknowledged) when given, else
+  // copied. kFull: wait for the sink's owner to say it is writable.
+  virtual Write write(const char* data, size_t len, std::shared_ptr<v8::BackingStore> keep) = 0;
   // The body ended normally.
   virtual void end() = 0;
   // The body failed mid-way with `reason`: the receiver must be able to tell (no clean

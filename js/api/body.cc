@@ -145,6 +145,8 @@ const char* Body::consumerName(Consumer kind) {
 namespace {
 
 constexpr size_t kChunkBytes = 64 * 1024;
+// Stream chunks at least this long are sent from their own buffer.
+constexpr size_t kZeroCopyBytes = 8 * 1024;
 
 // Reads a BodySource for a body stream (chunk by chunk: natives.bodySourceRead) or for a
 // consumer (the whole body). Owned by its wrapper, which the stream's pull algorithm holds;
@@ -545,8 +547,12 @@ struct BodyNatives {
     }
     auto view = info[1].As<v8::Uint8Array>();
     std::shared_ptr<v8::BackingStore> store = view->Buffer()->GetBackingStore();
-    BodySink::Write r = w->sink_->write(
-        static_cast<const char*>(store->Data()) + view->ByteOffset(), view->ByteLength());
+    // A large chunk is sent from its buffer, held until sent (no copy): the stream gave it
+    // away, as a byte stream's enqueue transfers it; a small one is copied.
+    const char* data = static_cast<const char*>(store->Data()) + view->ByteOffset();
+    size_t len = view->ByteLength();
+    BodySink::Write r =
+        w->sink_->write(data, len, len >= kZeroCopyBytes ? store : nullptr);
     info.GetReturnValue().Set(r == BodySink::Write::kMore ? 0 : r == BodySink::Write::kFull ? 1 : 2);
   }
   static void writerReady(const v8::FunctionCallbackInfo<v8::Value>& info) {

@@ -164,15 +164,17 @@ natives.setHelper('teeBody', (stream) => streams.ReadableStreamTee(stream, true)
 
 natives.setHelper('pumpBody', (stream, writer) => {
   const reader = streams.AcquireReadableStreamDefaultReader(stream);
-  let finished = false;
+  // 'reading'; 'gone': the sink refused a write (the client went away: C++ calls the cancel
+  // function below next); 'done': ended, failed or cancelled.
+  let state = 'reading';
   const fail = (e) => {
-    if (finished) return;
-    finished = true;
+    if (state === 'done') return;
+    state = 'done';
     bodyWriterAbort(writer, e);
   };
   let resume = null;
   const next = readEach(reader, (chunk) => {
-    if (finished) return false;
+    if (state !== 'reading') return false;
     if (!isUint8Array(chunk)) {
       const e = new TypeErrorCtor('Response body stream chunks must be Uint8Array, got ' +
         (chunk === null ? 'null' : typeof chunk));
@@ -180,26 +182,26 @@ natives.setHelper('pumpBody', (stream, writer) => {
       streams.ReadableStreamCancel(stream, e);
       return false;
     }
-    const state = bodyWriterWrite(writer, chunk);
-    if (state === 0) return true;
-    if (state === 1) {
+    const written = bodyWriterWrite(writer, chunk);
+    if (written === 0) return true;
+    if (written === 1) {
       PromisePrototypeThen(bodyWriterReady(writer), resume);
     } else {
-      finished = true;  // the client went away; C++ cancels the stream with a reason
+      state = 'gone';
     }
     return false;
   }, () => {
-    if (finished) return;
-    finished = true;
+    if (state !== 'reading') return;
+    state = 'done';
     bodyWriterEnd(writer);
   }, fail);
   resume = () => {
-    if (!finished) next();
+    if (state === 'reading') next();
   };
   next();
   return (reason) => {
-    if (finished) return;
-    finished = true;
+    if (state === 'done') return;
+    state = 'done';
     PromisePrototypeThen(streams.ReadableStreamCancel(stream, reason), undefined, () => {});
   };
 });
