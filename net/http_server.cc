@@ -754,6 +754,14 @@ void Connection::onRecv(const engine::Completion& c) {
     rearmRecv();  // cancelled for backpressure or end of input: rearms only if resumed since
     return;
   }
+  if (c.result == 0 && head_ && head_->state_ == Exchange::State::kStreaming) {
+    // The client closed while a response streams to it (an event stream, a download):
+    // it is gone. A half-close that still reads a stream is not a thing clients do, and
+    // waiting for the next write to fail would keep the stream, its timers and the fd for
+    // as long as the app stays quiet.
+    close();
+    return;
+  }
   if (c.result == 0 && (!parser_.inMessage() || inputDone_ || hasPending())) {
     // Half-close: answer the complete requests, then close.
     peerClosed_ = true;
@@ -1115,10 +1123,26 @@ void HttpServer::onAccept(const engine::Completion& c) {
       ++connectionCount_;
       conn->start();
     }
+  } else if (c.result == -EMFILE || c.result == -ENFILE || c.result == -ENOBUFS ||
+             c.result == -ENOMEM) {
+    // Out of descriptors or memory: retrying at once would spin (and log) at full speed
+    // while nothing frees up. Accepting pauses for kAcceptBackoffMs, logged once per pause.
+    if (!acceptPaused_) {
+      LOG_WARN("accept: %s; not accepting for %u ms", strerror(-c.result), kAcceptBackoffMs);
+      acceptPaused_ = true;
+      loop_.cancel(&acceptOp_);
+      acceptTimer_.arm(kAcceptBackoffMs);
+    }
+    return;
   } else if (c.result != -ECANCELED) {
-    LOG_WARN("accept: %s", strerror(-c.result));  // EMFILE and friends: keep going
+    LOG_WARN("accept: %s", strerror(-c.result));  // transient (ECONNABORTED...): keep going
   }
-  if (!c.more && !stopping_) loop_.accept(listenFd_, &acceptOp_);
+  if (!c.more && !stopping_ && !acceptPaused_) loop_.accept(listenFd_, &acceptOp_);
+}
+
+void HttpServer::resumeAccept() {
+  acceptPaused_ = false;
+  if (!stopping_ && !acceptOp_.pending()) loop_.accept(listenFd_, &acceptOp_);
 }
 
 void HttpServer::stopAccepting() {

@@ -305,6 +305,11 @@ class HttpServer {
   int64_t dateSecond_ = -1;
   char date_[32] = {};
   engine::MemberOperation<HttpServer, &HttpServer::onAccept> acceptOp_{this};
+  // Accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM, then resumes on this timer.
+  static constexpr uint32_t kAcceptBackoffMs = 100;
+  void resumeAccept();
+  bool acceptPaused_ = false;
+  engine::MemberTimer<HttpServer, &HttpServer::resumeAccept> acceptTimer_{loop_, this};
 };
 
 // The reason phrase for a status code ("" for unknown codes).

@@ -3,6 +3,7 @@ header/body/keep-alive timeouts. After every error response the connection must 
 nothing sent after the bad request may be answered."""
 
 import json
+import os
 import time
 import unittest
 
@@ -136,6 +137,52 @@ class MaxConnectionsTest(ServerTestCase):
             time.sleep(0.05)
         self.assertEqual(r.body, b"id=d\n")
         b.close()
+
+
+class OutOfDescriptorsTest(unittest.TestCase):
+    """At the process's descriptor limit, accept fails with EMFILE: the server pauses
+    accepting (one log line per pause) instead of spinning, and serves again once
+    descriptors free up (packaging raises the limit; this is the fallback)."""
+
+    def test_emfile_pauses_accept(self):
+        import resource
+        import socket
+        import subprocess
+        from harness import APPS, TORUS_BIN, free_port, _Pipe
+        require_binary()
+        port = free_port()
+        proc = subprocess.Popen(
+            [TORUS_BIN, "serve", os.path.join(APPS, "echo"), "--listen", f"127.0.0.1:{port}",
+             "--workers", "1"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (150, 150)))
+        err = _Pipe(proc.stderr)
+        try:
+            self.assertTrue(err.wait_for(r"serving ", 60), err.text())
+            socks = []
+            for _ in range(300):
+                socks.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            time.sleep(1.5)
+            for s in socks:
+                s.close()
+            warnings = err.text().count("accept: Too many open files")
+            self.assertGreaterEqual(warnings, 1, err.text()[-2000:])
+            self.assertLess(warnings, 40, "accept retried in a loop")
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                        s.sendall(request("GET", "/hello", close=True))
+                        r = Reader(s).response()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+            self.assertEqual(r.status, 200)
+        finally:
+            proc.terminate()
+            proc.wait(30)
 
 
 class SmugglingTest(ServerTestCase):

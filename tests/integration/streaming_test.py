@@ -236,6 +236,20 @@ class StreamingTest(ServerTestCase):
 class SseKeepAliveTest(ServerTestCase):
     ENTRY = ENTRY
 
+    def test_client_close_ends_the_stream_at_once(self):
+        # A FIN while a response streams means the client is gone: the stream is cancelled
+        # now, not at the next keep-alive write a minute later.
+        with self.connect() as s:
+            s.sendall(request("GET", "/sse?keepalive=60000"))
+            buf = b""
+            while b"event: hello" not in buf:
+                buf += s.recv(4096)
+            self.assertEqual(json.loads(self.server.get("/counters").body)["sse"], 1)
+        deadline = time.monotonic() + 5
+        while json.loads(self.server.get("/counters").body)["sse"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(json.loads(self.server.get("/counters").body)["sse"], 0)
+
     def test_keep_alive_comment_on_a_timer(self):
         with self.connect() as s:
             s.sendall(request("GET", "/sse?keepalive=200"))
