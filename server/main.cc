@@ -70,7 +70,7 @@ serve options:
                             (100000) -> 503
   --ring-entries N          io_uring submission queue size per worker (1024)
   --recv-buffers N          provided receive buffers per worker, a power of two (512)
-  --recv-buffer-size N      bytes per receive buffer (16384)
+  --recv-buffer-size N      bytes per receive buffer (32768)
   --log-level LEVEL         debug, info, warn, error (info)
 
 Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
