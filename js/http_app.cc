@@ -61,7 +61,9 @@ class ExchangeBodySource final : public BodySource, public ContextSettlement {
     return error_;
   }
   int64_t declaredLength() const override { return declared_; }
-  void cancel() override { cancelled_ = true; }
+  // Nothing more is read: the connection stops reading at the body buffer's mark, and the
+  // rest is discarded when the response ends (net's linger), as for any unread body.
+  void cancel() override {}
 
   // net's news (onBodyData), and the exchange's end.
   void news() {
@@ -83,7 +85,6 @@ class ExchangeBodySource final : public BodySource, public ContextSettlement {
   net::Exchange* ex_;
   int64_t declared_;
   bool ended_ = false;
-  bool cancelled_ = false;
   std::string error_;
 };
 
