@@ -242,7 +242,7 @@ void HttpApp::start(net::Exchange* ex) {
   ++inFlight_;
   RequestContext* rc;
   if (free_.empty()) {
-    contexts_.push_back(std::make_unique<RequestContext>(realm_, static_cast<RequestContext::Owner&>(*this), blocks_));
+    contexts_.push_back(std::make_unique<RequestContext>(realm_, *this, blocks_));
     rc = contexts_.back().get();
   } else {
     rc = free_.back();

@@ -1,10 +1,14 @@
 // The bridge between the HTTP server and the app's `export default { fetch }`.
 //
-// Requests that completed during a drain are started in beforeCheckpoint() (a request context
-// (js/request_context.h) with its Request and ExecutionContext, one call to fetch each). After the drain's one microtask checkpoint,
-// afterCheckpoint() sends every response whose promise settled; promises still pending get
+// Requests handed over during a drain (complete, or at the end of their head with the body
+// still arriving) are started in beforeCheckpoint(): a request context (js/request_context.h)
+// with its Request and ExecutionContext, one call to fetch each. After the drain's one
+// microtask checkpoint, afterCheckpoint() sends every response whose promise settled (a
+// stream body through its pump, js/builtins/55_body.js); promises still pending get
 // then-callbacks and respond from a later checkpoint. A throw, a rejection or a value that
-// is not a Response answers 500 (no internals) and logs the error with its stack.
+// is not a Response answers 500 (no internals) and logs the error with its stack. The
+// incoming body source and the response sink are implemented here over net's Exchange
+// (js/body_io.h).
 #pragma once
 
 #include <v8.h>
