@@ -224,6 +224,15 @@ await test("MessageEvent is constructible with MessageEventInit", () => {
   const d = new MessageEvent("x");
   equal(d.data, null);
   deepEqual([...d.ports], []);
+  const s = new MessageEvent("x", { source: port1 });
+  equal(s.source, port1);
+  throws(() => new MessageEvent("x", { ports: [{}] }), TypeError, /MessagePort/);
+  throws(() => new MessageEvent("x", { ports: null }), TypeError);
+  throws(() => new MessageEvent("x", { source: {} }), TypeError, /MessageEventSource/);
+  throws(() => new MessageEvent("x", { source: globalThis }), TypeError, /MessageEventSource/);
+  d.initMessageEvent("y", false, false, 1, "", "", port1, [port1]);
+  equal(d.ports[0], port1);
+  equal(d.source, port1);
   port1.close();
 });
 
