@@ -10,10 +10,12 @@
 //
 // A message is serialized and deserialized at postMessage time (in one realm deserializing
 // later would observe nothing more: the graph has no getters left to run), and its delivery
-// is a task: natives.setTimeout(..., 0), read at call time (the timers are installed by
-// js/runtime.cc after the built-ins run; see 12_abort.js), one message per task, in order. A
-// port keeps the loop alive only while a message is queued on an enabled port: a started
-// port with nothing to deliver holds no timer.
+// is a task: natives.queueTask (js/api/timers.cc: a zero-delay timer outside the timer
+// nesting level, so a ping-pong is not clamped to 4 ms), read at call time (the timers are
+// installed by js/runtime.cc after the built-ins run; see 12_abort.js), one message per task,
+// in order. A port keeps the loop alive only while a message is queued on an enabled port: a
+// started port with nothing to deliver holds no timer. A port queues at most kMaxQueued
+// messages; one more is a QuotaExceededError DOMException (HTML sets no limit).
 //
 // internals.transferClone(value, transferList) is structuredClone with MessagePorts allowed
 // in the transfer list (02_structured_clone.js calls it once this file has run).
@@ -41,6 +43,7 @@ const MessageEvent = globalThis.MessageEvent;
 const nativeClone = natives.structuredClone;
 
 const kInternal = Symbol('internal construction');
+const kMaxQueued = 1 << 20;
 const portRecords = new WeakMap();     // MessagePort -> its record
 const channelPorts = new WeakMap();    // MessageChannel -> [port1, port2]
 
@@ -132,6 +135,10 @@ function postMessageSteps(r, message, transfer, prefix) {
       if (transfer[i] === target.port) doomed = true;
     }
   }
+  if (target !== null && target.queue.length >= kMaxQueued) {
+    throw new DOMException(`${prefix}: the target port has ${kMaxQueued} messages queued ` +
+      'already (the limit).', 'QuotaExceededError');
+  }
   const [data, ports] = transferClone(message, transfer, prefix, true);
   if (target === null || doomed) return;
   ArrayPrototypePush(target.queue, [data, ports]);
@@ -140,10 +147,10 @@ function postMessageSteps(r, message, transfer, prefix) {
 
 function schedule(r) {
   if (r.timer || !r.enabled || r.queue.length === 0) return;
-  const setTimer = natives.setTimeout;
-  if (typeof setTimer !== 'function') return;  // no event loop in this realm
+  const queueTask = natives.queueTask;
+  if (typeof queueTask !== 'function') return;  // no event loop in this realm
+  ReflectApply(queueTask, undefined, [() => deliver(r)]);
   r.timer = true;
-  ReflectApply(setTimer, undefined, [() => deliver(r), 0]);
 }
 
 // One task: the first queued message, fired at the port that owns the record now.
@@ -255,7 +262,7 @@ function createPort() {
   return port;
 }
 
-let MessageChannel = class MessageChannel extends null {
+const MessageChannel = class MessageChannel extends null {
   constructor() {
     const self = ReflectConstruct(PlatformObject, [], new.target);
     const port1 = createPort();

@@ -236,6 +236,35 @@ await test("MessageEvent is constructible with MessageEventInit", () => {
   port1.close();
 });
 
+await test("a ping-pong is not clamped like nested timers (messages are not timer tasks)", async () => {
+  const { port1, port2 } = new MessageChannel();
+  port2.onmessage = (e) => port2.postMessage(e.data + 1);
+  const start = Date.now();
+  const last = await new Promise((resolve) => {
+    port1.onmessage = (e) => (e.data >= 199 ? resolve(e.data) : port1.postMessage(e.data + 1));
+    port1.postMessage(0);
+  });
+  const elapsed = Date.now() - start;
+  equal(last, 199);
+  assert(elapsed < 400, `200 round trips took ${elapsed} ms`);
+  port1.close();
+});
+
+await test("a listener's exception is reported and delivery goes on", async () => {
+  const { port1, port2 } = new MessageChannel();
+  const errors = [];
+  const onerror = (e) => { errors.push(e.error.message); e.preventDefault(); };
+  globalThis.addEventListener("error", onerror);
+  const got = [];
+  port2.onmessage = (e) => { got.push(e.data); if (e.data === 1) throw new Error("boom"); };
+  port1.postMessage(1);
+  port1.postMessage(2);
+  await sleep(10);
+  globalThis.removeEventListener("error", onerror);
+  deepEqual(got, [1, 2]);
+  deepEqual(errors, ["boom"]);
+});
+
 await test("a started port with nothing queued does not hold the loop (ports left open here)", () => {
   const { port1, port2 } = new MessageChannel();
   port1.onmessage = () => {};
