@@ -41,6 +41,8 @@ const SymbolIterator = Symbol.iterator;
 const { PlatformObject } = webidl;
 const MessageEvent = globalThis.MessageEvent;
 const nativeClone = natives.structuredClone;
+const SharedArrayBufferCtor = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer
+  : class {};
 
 const kInternal = Symbol('internal construction');
 const kMaxQueued = 1 << 20;
@@ -180,6 +182,17 @@ function transferClone(value, transfer, prefix = "Failed to execute 'structuredC
   for (let i = 0; i < transfer.length; ++i) {
     const item = transfer[i];
     if (!isPort(item)) {
+      // Checked here too, so that the error names the item's index in the whole list (the
+      // native clone sees the ArrayBuffers only).
+      if (!webidl.isArrayBuffer(item)) {
+        throw new DOMException(`${prefix}: ${item instanceof SharedArrayBufferCtor
+          ? 'SharedArrayBuffer' : 'value'} at index ${i} of the transfer list is not ` +
+          'transferable.', 'DataCloneError');
+      }
+      if (ArrayPrototypeIndexOf(others, item) !== -1) {
+        throw new DOMException(`${prefix}: ArrayBuffer at index ${i} is a duplicate of an ` +
+          'earlier ArrayBuffer.', 'DataCloneError');
+      }
       ArrayPrototypePush(others, item);
       continue;
     }
