@@ -76,6 +76,38 @@ void Timers::install() {
     if (checkGlobalThis(info, "clearInterval")) clearTimer(info);
   });
   define("queueMicrotask", &queueMicrotask);
+  // natives.queueTask(callback): a task on the timers, for built-ins whose events are tasks
+  // of their own (MessagePort's messages): no delay, and neither clamped by nor adding to
+  // the timer nesting level, as a task that is not a timer's. Not on the global.
+  v8::Local<v8::Function> task =
+      v8::Function::New(ctx, &queueTask, self).ToLocalChecked();
+  task->SetName(realm_.internalized("queueTask"));
+  natives.set("queueTask", task);
+}
+
+void Timers::queueTask(const v8::FunctionCallbackInfo<v8::Value>& info) {
+  auto* self = static_cast<Timers*>(info.Data().As<v8::External>()->Value());
+  v8::Isolate* iso = info.GetIsolate();
+  if (info.Length() < 1 || !info[0]->IsFunction()) {
+    throwError(iso, JsError::type("queueTask: parameter 1 is not of type 'Function'."));
+    return;
+  }
+  if (self->timers_.size() >= self->maxTimers_) {
+    throwError(iso, JsError::range("queueTask: too many active timers (limit " +
+                                   std::to_string(self->maxTimers_) + ")"));
+    return;
+  }
+  uint32_t id = self->nextId_++;
+  if (self->nextId_ == 0) self->nextId_ = 1;
+  auto entry = std::make_unique<Entry>(self, id);
+  entry->nesting = 0;
+  entry->callback.Reset(iso, info[0].As<v8::Function>());
+  if (RequestContext* rc = RequestContext::current(iso)) {
+    rc->add(entry.get());
+    entry->tag.Reset(iso, iso->GetCurrentContext()->GetContinuationPreservedEmbedderData());
+  }
+  entry->arm(0);
+  self->timers_.emplace(id, std::move(entry));
 }
 
 // https://html.spec.whatwg.org/#microtask-queuing: the callback runs as a microtask, and an

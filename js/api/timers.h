@@ -39,6 +39,7 @@ class Timers {
   static void setTimer(const v8::FunctionCallbackInfo<v8::Value>& info, bool repeat);
   static void clearTimer(const v8::FunctionCallbackInfo<v8::Value>& info);
   static void queueMicrotask(const v8::FunctionCallbackInfo<v8::Value>& info);
+  static void queueTask(const v8::FunctionCallbackInfo<v8::Value>& info);
   void onFire(Entry* e);
 
   Realm& realm_;

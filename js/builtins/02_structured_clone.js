@@ -64,6 +64,9 @@ const methods = {
   structuredClone(value, options = undefined) {
     webidl.requiredArguments(arguments.length, 1, prefix);
     const { transfer } = toOptions(options, prefix, 'parameter 2');
+    // MessagePorts are transferable once 13_message.js (lazy) has run; before, none exists.
+    const transferClone = internals.transferClone;
+    if (transferClone !== undefined) return transferClone(value, transfer);
     return nativeClone(value, transfer);
   },
 };

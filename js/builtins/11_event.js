@@ -412,16 +412,20 @@ webidl.defineGlobal('PromiseRejectionEvent', PromiseRejectionEvent);
 // ---- MessageEvent (https://html.spec.whatwg.org/#the-messageevent-interface) ----
 
 // MessageEventSource is (WindowProxy or MessagePort or ServiceWorker) and ports a
-// sequence<MessagePort>: none of those exist here, so any object is accepted (a MessagePort
-// built-in, when there is one, can tighten this).
+// sequence<MessagePort>: only MessagePort exists here (13_message.js, lazy: until it has
+// run, internals.isMessagePort is undefined and no port exists, so nothing is one).
+const isMessagePort = (V) => {
+  const is = internals.isMessagePort;
+  return is !== undefined && is(V);
+};
 const convertSource = webidl.createNullableConverter((V, prefix, context) => {
-  if (webidl.type(V) !== 'Object') {
+  if (!isMessagePort(V)) {
     throw makeException(TypeError, "is not of type 'MessageEventSource'.", prefix, context);
   }
   return V;
 });
 const convertPorts = webidl.createSequenceConverter((V, prefix, context) => {
-  if (webidl.type(V) !== 'Object') {
+  if (!isMessagePort(V)) {
     throw makeException(TypeError, "is not of type 'MessagePort'.", prefix, context);
   }
   return V;
