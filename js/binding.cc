@@ -625,4 +625,15 @@ void AsyncIteration::onRejected(const v8::FunctionCallbackInfo<v8::Value>& info)
   info.GetIsolate()->ThrowException(info[0]);
 }
 
+JsResult<v8::Local<v8::Value>> callHelper(Realm& realm, const char* name, int argc,
+                                          v8::Local<v8::Value>* argv) {
+  v8::Local<v8::Function> fn = realm.helper(name);
+  if (fn.IsEmpty()) return JsError::type(std::string("the built-in helper '") + name + "' is missing");
+  v8::Local<v8::Value> result;
+  if (!fn->Call(realm.context(), v8::Undefined(realm.isolate()), argc, argv).ToLocal(&result)) {
+    return JsError::pending();
+  }
+  return result;
+}
+
 }  // namespace torus::js

@@ -105,6 +105,16 @@ class [[nodiscard]] JsResult<void> {
 
 // Throws err into the isolate (DOMException through the realm's constructor).
 void throwError(v8::Isolate* isolate, const JsError& err);
+
+// Calls the built-ins' realm helper `name` (Realm::helper, loading its lazy file) with an
+// undefined receiver: its result, a TypeError if no built-in registers it, or
+// JsError::pending() if it threw.
+JsResult<v8::Local<v8::Value>> callHelper(Realm& realm, const char* name, int argc,
+                                          v8::Local<v8::Value>* argv);
+inline JsResult<v8::Local<v8::Value>> callHelper(Realm& realm, const char* name,
+                                                 v8::Local<v8::Value> arg) {
+  return callHelper(realm, name, 1, &arg);
+}
 // The exception object err stands for (empty for kPending).
 v8::Local<v8::Value> errorValue(v8::Isolate* isolate, const JsError& err);
 

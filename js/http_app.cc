@@ -103,15 +103,12 @@ class ExchangeSink final : public BodySink, public ContextSettlement {
     v8::Isolate* iso = realm.isolate();
     writer_ = new BodyWriter(this);
     v8::Local<v8::Value> args[] = {stream, wrap(realm, writer_)};
-    v8::Local<v8::Function> pump = realm.helper("pumpBody");
-    v8::Local<v8::Value> cancel;
-    if (pump.IsEmpty() ||
-        !pump->Call(realm.context(), v8::Undefined(iso), 2, args).ToLocal(&cancel) ||
-        !cancel->IsFunction()) {
+    JsResult<v8::Local<v8::Value>> cancel = callHelper(realm, "pumpBody", 2, args);
+    if (!cancel.ok() || !cancel.value()->IsFunction()) {
       if (ex_) ex_->abortStream();
       return;
     }
-    cancel_.Reset(iso, cancel.As<v8::Function>());
+    cancel_.Reset(iso, cancel.value().As<v8::Function>());
   }
 
   Write write(const char* data, size_t len, std::shared_ptr<v8::BackingStore> keep) override {
@@ -436,11 +433,8 @@ struct AbortRequestSignal final : Settlement {
   RequestContext* rc;
   v8::Global<v8::Value> signal;
   void settle(Realm& realm) override {
-    v8::Local<v8::Function> abort = realm.helper("abortRequestSignal");
-    v8::Local<v8::Value> arg = signal.Get(realm.isolate());
-    v8::TryCatch tc(realm.isolate());
-    if (!abort.IsEmpty()) abort->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &arg)
-        .IsEmpty();  // a listener's exception is reported by EventTarget itself
+    v8::TryCatch tc(realm.isolate());  // a listener's exception is reported by EventTarget
+    (void)callHelper(realm, "abortRequestSignal", signal.Get(realm.isolate()));
     rc->unref();
     delete this;
   }

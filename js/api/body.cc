@@ -33,18 +33,6 @@ void copyView(v8::Local<v8::Value> v, std::string* out) {
 }
 
 
-// A realm helper's result (the built-ins' body helpers, js/builtins/55_body.js).
-JsResult<v8::Local<v8::Value>> callHelper(Realm& realm, const char* name,
-                                          v8::Local<v8::Value> arg) {
-  v8::Local<v8::Function> fn = realm.helper(name);
-  if (fn.IsEmpty()) return JsError::type(std::string("the body helper '") + name + "' is missing");
-  v8::Local<v8::Value> result;
-  if (!fn->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &arg).ToLocal(&result)) {
-    return JsError::pending();
-  }
-  return result;
-}
-
 }  // namespace
 
 JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType,
@@ -68,43 +56,33 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   v8::Local<v8::Context> ctx = realm.context();
   if (init->IsObject()) {
     // A ReadableStream (only if the streams built-in has run: else there is none).
-    v8::Local<v8::Function> isStream;
-    if (builtinHasRun(realm, "50_streams.js")) isStream = realm.helper("isReadableStream");
-    v8::Local<v8::Value> yes;
-    if (!isStream.IsEmpty()) {
-      if (!isStream->Call(ctx, v8::Undefined(iso), 1, &init).ToLocal(&yes)) {
-        return JsError::pending();
+    if (builtinHasRun(realm, "50_streams.js")) {
+      JsResult<v8::Local<v8::Value>> state = callHelper(realm, "streamUsable", init);
+      if (!state.ok()) return state.error();
+      int usable = state.value()->IsInt32() ? state.value().As<v8::Int32>()->Value() : -1;
+      if (usable > 0) {
+        return JsError::type(std::string(what) + "ReadableStream is locked or disturbed");
       }
-      if (yes->IsTrue()) {
-        JsResult<v8::Local<v8::Value>> state = callHelper(realm, "streamUsable", init);
-        if (!state.ok()) return state.error();
-        if (!state.value()->IsInt32() || state.value().As<v8::Int32>()->Value() != 0) {
-          return JsError::type(std::string(what) + "ReadableStream is locked or disturbed");
-        }
+      if (usable == 0) {
         kind_ = Kind::kStream;
         setStream(realm, init);
         return {};
       }
     }
     // Blob/File, FormData, URLSearchParams: serialised by the built-ins that own them.
-    v8::Local<v8::Function> extractBody = realm.helper("extractBody");
-    v8::Local<v8::Value> result;
-    if (!extractBody.IsEmpty()) {
-      if (!extractBody->Call(ctx, v8::Undefined(iso), 1, &init).ToLocal(&result)) {
+    JsResult<v8::Local<v8::Value>> result = callHelper(realm, "extractBody", init);
+    if (!result.ok()) return result.error();
+    if (result.value()->IsObject()) {
+      auto o = result.value().As<v8::Object>();
+      v8::Local<v8::Value> bytes, type;
+      if (!o->Get(ctx, realm.internalized("bytes")).ToLocal(&bytes) ||
+          !o->Get(ctx, realm.internalized("contentType")).ToLocal(&type)) {
         return JsError::pending();
       }
-      if (result->IsObject()) {
-        auto o = result.As<v8::Object>();
-        v8::Local<v8::Value> bytes, type;
-        if (!o->Get(ctx, realm.internalized("bytes")).ToLocal(&bytes) ||
-            !o->Get(ctx, realm.internalized("contentType")).ToLocal(&type)) {
-          return JsError::pending();
-        }
-        copyView(bytes, &bytes_);
-        if (type->IsString()) *contentType = utf8(iso, type);
-        kind_ = Kind::kBytes;
-        return {};
-      }
+      copyView(bytes, &bytes_);
+      if (type->IsString()) *contentType = utf8(iso, type);
+      kind_ = Kind::kBytes;
+      return {};
     }
   }
   // USVString: ToString, lone surrogates as U+FFFD.
@@ -342,16 +320,24 @@ JsResult<v8::Local<v8::Value>> Body::body(Realm& realm) {
   }
 }
 
+namespace {
+
+// 55_body.js's 'streamUsable' of v: -1 not a stream, 0 usable, 1 locked, 2 disturbed; a
+// throw (termination) counts as disturbed.
+int streamState(Realm& realm, v8::Local<v8::Value> v) {
+  JsResult<v8::Local<v8::Value>> s = callHelper(realm, "streamUsable", v);
+  if (!s.ok()) return 2;
+  return s.value()->IsInt32() ? s.value().As<v8::Int32>()->Value() : -1;
+}
+
+}  // namespace
+
 bool Body::bodyUsed(Realm& realm) {
-  if (kind_ != Kind::kStream) return used_;
-  JsResult<v8::Local<v8::Value>> d = callHelper(realm, "isDisturbed", stream(realm));
-  return d.ok() && d.value()->IsTrue();
+  return kind_ == Kind::kStream ? streamState(realm, stream(realm)) == 2 : used_;
 }
 
 bool Body::unusable(Realm& realm) {
-  if (kind_ != Kind::kStream) return used_;
-  JsResult<v8::Local<v8::Value>> s = callHelper(realm, "streamUsable", stream(realm));
-  return !s.ok() || !s.value()->IsInt32() || s.value().As<v8::Int32>()->Value() != 0;
+  return kind_ == Kind::kStream ? streamState(realm, stream(realm)) != 0 : used_;
 }
 
 JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind,

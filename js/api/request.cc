@@ -85,14 +85,7 @@ JsError constructError(std::string m) { return JsError::type(std::string(kConstr
 
 // A new AbortSignal following parent (null: a fresh one), from the built-ins.
 JsResult<v8::Local<v8::Value>> newSignal(Realm& realm, v8::Local<v8::Value> parent) {
-  v8::Local<v8::Function> make = realm.helper("requestSignal");
-  if (make.IsEmpty()) return JsError::type("AbortSignal is not available in this realm");
-  v8::Local<v8::Value> signal;
-  if (!make->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &parent)
-           .ToLocal(&signal)) {
-    return JsError::pending();
-  }
-  return signal;
+  return callHelper(realm, "requestSignal", parent);
 }
 
 }  // namespace
@@ -226,13 +219,9 @@ JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::
   if (init.signal) {
     v8::Local<v8::Value> s = *init.signal;
     if (!s->IsNull()) {
-      v8::Local<v8::Function> isSignal = realm.helper("isAbortSignal");
-      v8::Local<v8::Value> yes;
-      if (isSignal.IsEmpty() ||
-          !isSignal->Call(realm.context(), v8::Undefined(realm.isolate()), 1, &s).ToLocal(&yes)) {
-        return JsError::pending();
-      }
-      if (!yes->IsTrue()) {
+      JsResult<v8::Local<v8::Value>> yes = callHelper(realm, "isAbortSignal", s);
+      if (!yes.ok()) return yes.error();
+      if (!yes.value()->IsTrue()) {
         return JsError::type("Failed to construct 'Request': Failed to read the 'signal' "
                              "property from 'RequestInit': The provided value is not of type "
                              "'AbortSignal'.");

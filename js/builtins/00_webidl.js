@@ -60,6 +60,11 @@ webidl.illegalConstructor = () => {
   throw new TypeError('Illegal constructor');
 };
 
+// A member called on an object that is not one of its interface's instances.
+webidl.illegalInvocation = () => {
+  throw new TypeError('Illegal invocation');
+};
+
 // ---- brands ----
 
 // Instances made by a built-in carry `brand`; a method called on anything else is an

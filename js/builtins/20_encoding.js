@@ -20,13 +20,27 @@ const decoderOptions = webidl.createDictionaryConverter('TextDecoderOptions', [
   { key: 'fatal', converter: converters.boolean, defaultValue: false },
   { key: 'ignoreBOM', converter: converters.boolean, defaultValue: false },
 ]);
+// The TextDecoder and TextDecoderStream constructors' common steps
+// (https://encoding.spec.whatwg.org/#dom-textdecoder): the label and options converted, the
+// encoding found (failure or replacement is a RangeError). Exported as
+// internals.encoding.decoderSetup.
+function decoderSetup(label, options, prefix) {
+  label = converters.DOMString(label, prefix, 'parameter 1');
+  options = decoderOptions(options, prefix, 'parameter 2');
+  const encoding = encodingForLabel(label);
+  if (encoding < 0 || encoding === encodingReplacement) {
+    throw new RangeError(`${prefix}: The encoding label provided ('${label}') is invalid.`);
+  }
+  return { encoding, name: encodingName(encoding), fatal: options.fatal,
+    ignoreBOM: options.ignoreBOM };
+}
+internals.encoding = { decoderSetup, kStateBytes };
+
 const decodeOptions = webidl.createDictionaryConverter('TextDecodeOptions', [
   { key: 'stream', converter: converters.boolean, defaultValue: false },
 ]);
 
-function illegalInvocation() {
-  throw new TypeError('Illegal invocation');
-}
+const { illegalInvocation } = webidl;
 
 class TextDecoder {
   #encoding;
@@ -36,18 +50,11 @@ class TextDecoder {
   #state = new Uint8ArrayCtor(kStateBytes);
 
   constructor(label = 'utf-8', options = {}) {
-    const prefix = "Failed to construct 'TextDecoder'";
-    label = converters.DOMString(label, prefix, 'parameter 1');
-    options = decoderOptions(options, prefix, 'parameter 2');
-    const encoding = encodingForLabel(label);
-    // https://encoding.spec.whatwg.org/#dom-textdecoder: failure or replacement.
-    if (encoding < 0 || encoding === encodingReplacement) {
-      throw new RangeError(`${prefix}: The encoding label provided ('${label}') is invalid.`);
-    }
-    this.#encoding = encoding;
-    this.#name = encodingName(encoding);
-    this.#fatal = options.fatal;
-    this.#ignoreBOM = options.ignoreBOM;
+    const setup = decoderSetup(label, options, "Failed to construct 'TextDecoder'");
+    this.#encoding = setup.encoding;
+    this.#name = setup.name;
+    this.#fatal = setup.fatal;
+    this.#ignoreBOM = setup.ignoreBOM;
   }
 
   get encoding() {

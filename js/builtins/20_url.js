@@ -67,9 +67,7 @@ function invalidUrl(code, prefix, input, base) {
   const withBase = base === undefined ? '' : ` with base ${quote(base)}`;
   return new TypeError(`${prefix}: Invalid URL ${quote(input)}${withBase}`);
 }
-function illegalInvocation() {
-  throw new TypeError('Illegal invocation');
-}
+const { illegalInvocation } = webidl;
 const setterPrefix = (name) => `Failed to set the '${name}' property on 'URL'`;
 
 // ---- application/x-www-form-urlencoded ----

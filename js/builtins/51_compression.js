@@ -18,6 +18,8 @@
 // @requires 50_streams.js
 'use strict';
 
+const ObjectDefineProperty = Object.defineProperty;
+
 const { webidl, streams } = internals;
 const { converters, primordials } = webidl;
 const { uncurry, ObjectGetOwnPropertyDescriptor } = primordials;
@@ -81,59 +83,39 @@ function createCodecStreams(compressor, iface) {
   return { readable: TransformStreamReadable(inner), writable };
 }
 
-function illegalInvocation() {
-  throw new TypeError('Illegal invocation');
+const { illegalInvocation } = webidl;
+
+// CompressionStream and DecompressionStream differ only in the codec's direction.
+function codecClass(name, decompress) {
+  const Codec = class {
+    #readable;
+    #writable;
+
+    constructor(format) {
+      const prefix = `Failed to construct '${name}'`;
+      webidl.requiredArguments(arguments.length, 1, prefix);
+      format = formatConverter(format, prefix, 'parameter 1');
+      const pair = createCodecStreams(createCompressor(format, decompress), name);
+      this.#readable = pair.readable;
+      this.#writable = pair.writable;
+    }
+
+    get readable() {
+      if (!(#readable in this)) illegalInvocation();
+      return this.#readable;
+    }
+
+    get writable() {
+      if (!(#readable in this)) illegalInvocation();
+      return this.#writable;
+    }
+  };
+  ObjectDefineProperty(Codec, 'name', { value: name, configurable: true });
+  webidl.configureInterface(Codec, name);
+  return Codec;
 }
-
-class CompressionStream {
-  #readable;
-  #writable;
-
-  constructor(format) {
-    const prefix = "Failed to construct 'CompressionStream'";
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    format = formatConverter(format, prefix, 'parameter 1');
-    const pair = createCodecStreams(createCompressor(format, false), 'CompressionStream');
-    this.#readable = pair.readable;
-    this.#writable = pair.writable;
-  }
-
-  get readable() {
-    if (!(#readable in this)) illegalInvocation();
-    return this.#readable;
-  }
-
-  get writable() {
-    if (!(#readable in this)) illegalInvocation();
-    return this.#writable;
-  }
-}
-webidl.configureInterface(CompressionStream);
-
-class DecompressionStream {
-  #readable;
-  #writable;
-
-  constructor(format) {
-    const prefix = "Failed to construct 'DecompressionStream'";
-    webidl.requiredArguments(arguments.length, 1, prefix);
-    format = formatConverter(format, prefix, 'parameter 1');
-    const pair = createCodecStreams(createCompressor(format, true), 'DecompressionStream');
-    this.#readable = pair.readable;
-    this.#writable = pair.writable;
-  }
-
-  get readable() {
-    if (!(#readable in this)) illegalInvocation();
-    return this.#readable;
-  }
-
-  get writable() {
-    if (!(#readable in this)) illegalInvocation();
-    return this.#writable;
-  }
-}
-webidl.configureInterface(DecompressionStream);
+const CompressionStream = codecClass('CompressionStream', false);
+const DecompressionStream = codecClass('DecompressionStream', true);
 
 webidl.defineGlobal('CompressionStream', CompressionStream);
 webidl.defineGlobal('DecompressionStream', DecompressionStream);

@@ -6,13 +6,13 @@
 // TextEncoderStream keeps only a lead surrogate that ended the previous chunk.
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy TextEncoderStream TextDecoderStream
-// @requires 50_streams.js
+// @requires 20_encoding.js 50_streams.js
 'use strict';
 
-const { webidl, streams } = internals;
+const { webidl, streams, encoding: encodingOps } = internals;
 const { converters, primordials } = webidl;
 const { uncurry, ObjectGetOwnPropertyDescriptor } = primordials;
-const { encodingForLabel, encodingName, encodingReplacement, textDecode, textEncode } = natives;
+const { textDecode, textEncode } = natives;
 const { CreateTransformStream, TransformStream } = streams;
 const transformStreamReadable = uncurry(ObjectGetOwnPropertyDescriptor(TransformStream.prototype,
   'readable').get);
@@ -21,16 +21,9 @@ const transformStreamWritable = uncurry(ObjectGetOwnPropertyDescriptor(Transform
 const Uint8ArrayCtor = Uint8Array;
 const StringCharCodeAt = uncurry(String.prototype.charCodeAt);
 const StringSlice = uncurry(String.prototype.slice);
-const kStateBytes = 32;  // as 20_encoding.js: the native's DecoderState and flags
+const { decoderSetup, kStateBytes } = encodingOps;
 
-const decoderOptions = webidl.createDictionaryConverter('TextDecoderOptions', [
-  { key: 'fatal', converter: converters.boolean, defaultValue: false },
-  { key: 'ignoreBOM', converter: converters.boolean, defaultValue: false },
-]);
-
-function illegalInvocation() {
-  throw new TypeError('Illegal invocation');
-}
+const { illegalInvocation } = webidl;
 
 const isLead = (c) => c >= 0xD800 && c <= 0xDBFF;
 
@@ -92,17 +85,11 @@ class TextDecoderStream {
   #state = new Uint8ArrayCtor(kStateBytes);
 
   constructor(label = 'utf-8', options = {}) {
-    const prefix = "Failed to construct 'TextDecoderStream'";
-    label = converters.DOMString(label, prefix, 'parameter 1');
-    options = decoderOptions(options, prefix, 'parameter 2');
-    const encoding = encodingForLabel(label);
-    if (encoding < 0 || encoding === encodingReplacement) {
-      throw new RangeError(`${prefix}: The encoding label provided ('${label}') is invalid.`);
-    }
-    this.#encoding = encoding;
-    this.#name = encodingName(encoding);
-    this.#fatal = options.fatal;
-    this.#ignoreBOM = options.ignoreBOM;
+    const setup = decoderSetup(label, options, "Failed to construct 'TextDecoderStream'");
+    this.#encoding = setup.encoding;
+    this.#name = setup.name;
+    this.#fatal = setup.fatal;
+    this.#ignoreBOM = setup.ignoreBOM;
     const decode = (input, stream) => {
       const flags = (this.#fatal ? 1 : 0) | (stream ? 2 : 0) | (this.#ignoreBOM ? 4 : 0);
       const result = textDecode(this.#encoding, this.#state, input, flags);

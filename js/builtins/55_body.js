@@ -1,9 +1,8 @@
 // Bodies as streams (https://fetch.spec.whatwg.org/#bodies): what the native Body mixin
 // (js/api/body.cc) and the HTTP glue (js/http_app.cc) need from the Streams Standard, as
 // realm helpers (natives.setHelper):
-//   'isReadableStream' (v) -> boolean
-//   'streamUsable' (stream) -> 0 usable, 1 locked, 2 disturbed
-//   'isDisturbed' (stream) -> boolean                          bodyUsed of a stream body
+//   'streamUsable' (v) -> -1 not a ReadableStream, 0 usable, 1 locked, 2 disturbed (a stream
+//       body's bodyUsed)
 //   'bytesStream' (Uint8Array | null) -> ReadableStream        a byte stream of those bytes;
 //       null: an empty stream already read (locked and disturbed), for a used body
 //   'sourceStream' (reader) -> ReadableStream                  a byte stream pulling from a
@@ -24,7 +23,7 @@
 //       cancels the stream (the client went away).
 // Run lazily (js/builtins.h), when C++ first asks for one of its helpers:
 // @requires 50_streams.js
-// @helpers isReadableStream streamUsable isDisturbed bytesStream sourceStream readAllBytes proxyBody teeBody pumpBody
+// @helpers streamUsable bytesStream sourceStream readAllBytes proxyBody teeBody pumpBody
 'use strict';
 
 const { streams, webidl } = internals;
@@ -77,14 +76,11 @@ const {
 
 const isUint8Array = (v) => TypedArrayPrototypeGetSymbolToStringTag(v) === 'Uint8Array';
 
-natives.setHelper('isReadableStream', (v) => streams.IsReadableStream(v));
-
 natives.setHelper('streamUsable', (stream) => {
+  if (!streams.IsReadableStream(stream)) return -1;
   if (streams.IsReadableStreamDisturbed(stream)) return 2;
   return streams.IsReadableStreamLocked(stream) ? 1 : 0;
 });
-
-natives.setHelper('isDisturbed', (stream) => streams.IsReadableStreamDisturbed(stream));
 
 natives.setHelper('bytesStream', (bytes) => {
   const stream = streams.CreateReadableByteStream({
