@@ -16,6 +16,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/net/server_fixture.h"
+
 namespace torus::net {
 namespace {
 
@@ -109,66 +111,8 @@ class TestHandler : public RequestHandler {
   engine::Loop& loop_;
 };
 
-class HttpServerTest : public ::testing::Test {
+class HttpServerTest : public ServerOnLoopThread<TestHandler> {
  protected:
-  // The ring belongs to the thread that creates it (SINGLE_ISSUER): everything is made and
-  // run on the loop thread.
-  void SetUp() override {
-    std::promise<std::string> ready;
-    auto started = ready.get_future();
-    thread_ = std::thread([this, &ready] {
-      auto loop = engine::Loop::create({});
-      if (!loop.ok()) {
-        ready.set_value(loop.error());
-        return;
-      }
-      loop_ = std::move(loop).value();
-      listenFd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bind(listenFd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-      listen(listenFd_, 16);
-      socklen_t len = sizeof a;
-      getsockname(listenFd_, reinterpret_cast<sockaddr*>(&a), &len);
-      port_ = ntohs(a.sin_port);
-      handler_ = std::make_unique<TestHandler>(*loop_);
-      server_ = std::make_unique<HttpServer>(*loop_, options_, *handler_);
-      server_->start(listenFd_);
-      ready.set_value("");
-      loop_->run();
-      // Teardown, still on this thread: close what is left and let the cancels complete.
-      server_->stopAccepting();
-      server_->closeAll();
-      for (int i = 0; i < 100 && loop_->pendingOperations() > 0; ++i) loop_->runOnce(10);
-      server_.reset();
-      handler_.reset();
-      loop_.reset();
-      close(listenFd_);
-    });
-    std::string err = started.get();
-    if (!err.empty()) {
-      thread_.join();
-      GTEST_SKIP() << err;
-    }
-  }
-  void TearDown() override {
-    if (!thread_.joinable()) return;
-    loop_->stop();
-    thread_.join();
-  }
-
-  int connectClient() {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port_);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-  }
   static void sendAll(int fd, std::string_view s) {
     while (!s.empty()) {
       ssize_t n = write(fd, s.data(), s.size());
@@ -206,13 +150,6 @@ class HttpServerTest : public ::testing::Test {
     return p == std::string::npos ? "" : response.substr(p + 4);
   }
 
-  ServerOptions options_;
-  std::unique_ptr<engine::Loop> loop_;
-  std::unique_ptr<TestHandler> handler_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  int listenFd_ = -1;
-  uint16_t port_ = 0;
 };
 
 TEST_F(HttpServerTest, PipelinedResponsesKeepRequestOrderWhenALaterOneIsReadyFirst) {

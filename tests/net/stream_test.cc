@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "net/http_server.h"
+#include "tests/net/server_fixture.h"
 
 namespace torus::net {
 namespace {
@@ -269,53 +270,10 @@ class StreamHandler : public RequestHandler {
   engine::MemberTimer<StreamHandler, &StreamHandler::onTick> tick_;
 };
 
-class StreamTest : public ::testing::Test {
+class StreamTest : public ServerOnLoopThread<StreamHandler> {
  protected:
-  void SetUp() override {
-    std::promise<std::string> ready;
-    auto started = ready.get_future();
-    thread_ = std::thread([this, &ready] {
-      auto loop = engine::Loop::create({});
-      if (!loop.ok()) {
-        ready.set_value(loop.error());
-        return;
-      }
-      loop_ = std::move(loop).value();
-      listenFd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bind(listenFd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-      listen(listenFd_, 16);
-      socklen_t len = sizeof a;
-      getsockname(listenFd_, reinterpret_cast<sockaddr*>(&a), &len);
-      port_ = ntohs(a.sin_port);
-      handler_ = std::make_unique<StreamHandler>(*loop_);
-      handler_->busyMs = busyMs_;
-      server_ = std::make_unique<HttpServer>(*loop_, options_, *handler_);
-      handler_->server = server_.get();
-      server_->start(listenFd_);
-      ready.set_value("");
-      loop_->run();
-      server_->stopAccepting();
-      server_->closeAll();
-      for (int i = 0; i < 100 && loop_->pendingOperations() > 0; ++i) loop_->runOnce(10);
-      server_.reset();
-      handler_.reset();
-      loop_.reset();
-      close(listenFd_);
-    });
-    std::string err = started.get();
-    if (!err.empty()) {
-      thread_.join();
-      GTEST_SKIP() << err;
-    }
-  }
-  void TearDown() override {
-    if (!thread_.joinable()) return;
-    loop_->stop();
-    thread_.join();
-  }
+  void configure(StreamHandler& h) override { h.busyMs = busyMs_; }
+  void attach(StreamHandler& h, HttpServer& server) override { h.server = &server; }
 
   // Runs f on the loop thread and returns its result.
   template <typename F>
@@ -335,18 +293,7 @@ class StreamTest : public ::testing::Test {
     return false;
   }
 
-  int connectClient(int rcvbuf = 0) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port_);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    timeval tv{10, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-  }
+  int connectClient(int rcvbuf = 0) { return ServerOnLoopThread::connectClient(rcvbuf, 10); }
   // Sends until done or an error (the server may close mid-upload); false on an error.
   static bool sendAll(int fd, std::string_view s) {
     while (!s.empty()) {
@@ -387,14 +334,7 @@ class StreamTest : public ::testing::Test {
     return p == std::string::npos ? "" : response.substr(p + 4);
   }
 
-  ServerOptions options_;
   uint64_t busyMs_ = 0;
-  std::unique_ptr<engine::Loop> loop_;
-  std::unique_ptr<StreamHandler> handler_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
-  int listenFd_ = -1;
-  uint16_t port_ = 0;
 };
 
 // Reads a chunked body to its terminating chunk, slowly (a pause every MiB), checking the
