@@ -311,12 +311,17 @@ size_t builtinsRun(Realm& realm) {
   return n;
 }
 
-bool builtinHasRun(Realm& realm, const char* file) {
-  std::vector<bool>& ran = realm.builtinsRun();
-  for (size_t i = 0; i < kBuiltinCount && i < ran.size(); ++i) {
-    if (ran[i] && strcmp(kBuiltins[i].name + 6, file) == 0) return true;  // "torus:" prefix
+size_t builtinIndex(const char* file) {
+  for (size_t i = 0; i < kBuiltinCount; ++i) {
+    if (strcmp(kBuiltins[i].name + 6, file) == 0) return i;  // after the "torus:" prefix
   }
-  return false;
+  TORUS_CHECK_MSG(false, "no such built-in file");
+  return 0;
+}
+
+bool builtinHasRun(Realm& realm, size_t index) {
+  std::vector<bool>& ran = realm.builtinsRun();
+  return index < ran.size() && ran[index];
 }
 
 size_t builtinsFromCodeCache() { return gFromCache; }

@@ -71,9 +71,11 @@ void runBuiltins(Realm& realm);
 // How many built-in files this realm has run (eager ones and lazy ones touched so far).
 size_t builtinsRun(Realm& realm);
 
-// Whether the built-in file (e.g. "50_streams.js") has run in this realm: a class it defines
-// cannot have instances before.
-bool builtinHasRun(Realm& realm, const char* file);
+// The index of a built-in file (e.g. "50_streams.js"; a missing one is a bug), and whether
+// it has run in this realm: a class it defines cannot have instances before. Look the index
+// up once (a static), the check is then a bit test.
+size_t builtinIndex(const char* file);
+bool builtinHasRun(Realm& realm, size_t index);
 
 // How many built-in files were compiled from the process-wide code cache so far (for tests
 // and the startup log).

@@ -56,7 +56,8 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
   v8::Local<v8::Context> ctx = realm.context();
   if (init->IsObject()) {
     // A ReadableStream (only if the streams built-in has run: else there is none).
-    if (builtinHasRun(realm, "50_streams.js")) {
+    static const size_t kStreams = builtinIndex("50_streams.js");
+    if (builtinHasRun(realm, kStreams)) {
       JsResult<v8::Local<v8::Value>> state = callHelper(realm, "streamUsable", init);
       if (!state.ok()) return state.error();
       int usable = state.value()->IsInt32() ? state.value().As<v8::Int32>()->Value() : -1;
