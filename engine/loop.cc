@@ -19,6 +19,7 @@ namespace torus::engine {
 namespace {
 
 constexpr int kBufferGroup = 0;
+constexpr uint64_t kImmediateBit = 1;
 
 uint64_t monotonicUs() {
   timespec ts;
@@ -66,6 +67,7 @@ struct Loop::Ring {
   unsigned bufferCount = 0;
   unsigned bufferSize = 0;
   unsigned bufferReturns = 0;  // buffers given back since the last advance
+  bool hasSocketOp = false;    // IORING_OP_SOCKET (5.19+)
 
   ~Ring() {
     if (initialized) {
@@ -134,10 +136,13 @@ Result<std::unique_ptr<Loop>> Loop::create(const LoopOptions& options) {
                  io_uring_opcode_supported(probe, IORING_OP_RECV) &&
                  io_uring_opcode_supported(probe, IORING_OP_SENDMSG) &&
                  io_uring_opcode_supported(probe, IORING_OP_CLOSE) &&
-                 io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
+                 io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL) &&
+                 io_uring_opcode_supported(probe, IORING_OP_CONNECT) &&
+                 io_uring_opcode_supported(probe, IORING_OP_POLL_ADD);
+  r.hasSocketOp = probe && io_uring_opcode_supported(probe, IORING_OP_SOCKET);
   if (probe) io_uring_free_probe(probe);
   if (!haveOps) {
-    return makeError("the kernel's io_uring lacks accept/recv/sendmsg/close/cancel: "
+    return makeError("the kernel's io_uring lacks accept/recv/sendmsg/close/cancel/connect/poll: "
                      "Linux 6.0 or later is needed");
   }
 
@@ -244,6 +249,44 @@ void Loop::send(int fd, const iovec* iov, size_t iovCount, Operation* op) {
   io_uring_sqe_set_data(s, op);
 }
 
+void Loop::socket(int domain, int type, int protocol, Operation* op) {
+  type |= SOCK_NONBLOCK | SOCK_CLOEXEC;
+  if (!ring_->hasSocketOp) {
+    int fd = ::socket(domain, type, protocol);
+    immediate(op, fd >= 0 ? fd : -errno);
+    return;
+  }
+  submitOp(op);
+  io_uring_sqe* s = ring_->sqe();
+  io_uring_prep_socket(s, domain, type, protocol, 0);
+  io_uring_sqe_set_data(s, op);
+}
+
+void Loop::connect(int fd, const sockaddr* addr, socklen_t len, Operation* op) {
+  submitOp(op);
+  io_uring_sqe* s = ring_->sqe();
+  io_uring_prep_connect(s, fd, addr, len);
+  io_uring_sqe_set_data(s, op);
+}
+
+void Loop::poll(int fd, uint32_t events, Operation* op) {
+  submitOp(op);
+  io_uring_sqe* s = ring_->sqe();
+  io_uring_prep_poll_multishot(s, fd, events);
+  io_uring_sqe_set_data(s, op);
+}
+
+void Loop::immediate(Operation* op, int32_t result) {
+  // Reported through the ring like any completion (a NOP carrying the result), never from
+  // inside the call that asked.
+  submitOp(op);
+  op->immediateResult_ = result;
+  io_uring_sqe* s = ring_->sqe();
+  io_uring_prep_nop(s);
+  // Operations are at least 4-byte aligned: the low bit tags "the result is in the op".
+  io_uring_sqe_set_data64(s, reinterpret_cast<uint64_t>(op) | kImmediateBit);
+}
+
 void Loop::cancel(Operation* op) {
   if (!op->pending_) return;
   io_uring_sqe* s = ring_->sqe();
@@ -298,6 +341,12 @@ void Loop::dispatch(uint64_t userData, int32_t res, uint32_t flags) {
   // Close and cancel requests report nothing; liburing's own wait timeout (kernels without
   // EXT_ARG) is not ours either.
   if (userData == 0 || userData == LIBURING_UDATA_TIMEOUT) return;
+  if (userData & kImmediateBit) {
+    auto* op = reinterpret_cast<Operation*>(userData & ~kImmediateBit);
+    res = op->immediateResult_;
+    flags = 0;
+    userData = reinterpret_cast<uint64_t>(op);
+  }
   auto* op = reinterpret_cast<Operation*>(userData);
   Completion c{res, (flags & IORING_CQE_F_MORE) != 0, {}};
   bool hasBuffer = flags & IORING_CQE_F_BUFFER;

@@ -1,6 +1,7 @@
 // The event loop of one worker thread: one io_uring ring, completion-driven.
 //
-// net/ and js/ see only the operations below (accept, recv, send, close, timers, wakeups,
+// net/ and js/ see only the operations below (accept, recv, send, socket, connect, poll,
+// close, timers, wakeups,
 // the per-drain hook); every io_uring detail stays in engine/, so that a second backend
 // (epoll, where io_uring is blocked) can be added without touching them.
 //
@@ -12,6 +13,7 @@
 // may be called from other threads.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <atomic>
@@ -55,6 +57,7 @@ class Operation {
   friend class Loop;
   Fn fn_;
   bool pending_ = false;
+  int32_t immediateResult_ = 0;  // a result known at submit (Loop::immediate)
 };
 
 // An Operation that calls Owner::*method. Members of a connection use this: no allocation,
@@ -158,6 +161,17 @@ class Loop {
   // must stay valid until the completion. A short send completes with the count sent: the
   // caller resumes.
   void send(int fd, const iovec* iov, size_t iovCount, Operation* op);
+  // Creates a socket (SOCK_NONBLOCK and SOCK_CLOEXEC added): completes with the new fd or
+  // -errno. On kernels without IORING_OP_SOCKET (< 5.19) it is made at once and the result
+  // still arrives as a completion, so callers have one path.
+  void socket(int domain, int type, int protocol, Operation* op);
+  // Connects fd to addr; completes with 0 or -errno (-ECONNREFUSED, -ETIMEDOUT, -ENETUNREACH,
+  // ...). addr must stay valid until the completion (the kernel may read it when the
+  // request is issued, after this call). Bound the wait with a Timer and cancel().
+  void connect(int fd, const sockaddr* addr, socklen_t len, Operation* op);
+  // Multishot poll for `events` (POLLIN, POLLOUT): completes with the revents mask each time
+  // fd is ready, more == true while it stays armed; cancel() ends it (for c-ares' sockets).
+  void poll(int fd, uint32_t events, Operation* op);
   // Cancels a pending operation; its final completion still arrives (-ECANCELED or a result).
   void cancel(Operation* op);
   // Closes fd on the ring; nothing is reported.
@@ -202,6 +216,8 @@ class Loop {
   void wake();  // makes the eventfd readable: the next turn runs the mailbox and sees stop()
   void onWakeup(const Completion& c);
   void submitOp(Operation* op);
+  // Completes op with `result` through the ring at the next turn (never inside the caller).
+  void immediate(Operation* op, int32_t result);
 
   std::unique_ptr<Ring> ring_;
   std::vector<std::function<void()>> drainHooks_;
