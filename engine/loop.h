@@ -1,9 +1,9 @@
 // The event loop of one worker thread: one io_uring ring, completion-driven.
 //
 // net/ and js/ see only the operations below (accept, recv, send, socket, connect, poll,
-// close, timers, wakeups,
-// the per-drain hook); every io_uring detail stays in engine/, so that a second backend
-// (epoll, where io_uring is blocked) can be added without touching them.
+// close, timers, wakeups, the per-drain hook); every io_uring detail stays in engine/, so
+// that a second backend (epoll, where io_uring is blocked) can be added without touching
+// them.
 //
 // Each turn: submit what the previous turn produced and wait; drain the whole completion
 // queue, dispatching each completion to its Operation; expire due timers; run the drain
