@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <list>
 #include <mutex>
 #include <unordered_map>
@@ -27,6 +28,10 @@ namespace {
 constexpr size_t kMaxAddresses = 32;
 // A hosts file larger than this is refused at create() (ad-blocking lists reach a few MiB).
 constexpr size_t kMaxHostsFileBytes = 16u << 20;
+// A socket whose poll fails this many times in a row is no longer polled (no busy loop).
+constexpr int kMaxPollFailures = 3;
+// Extra reads of a socket that is still readable after c-ares processed an event.
+constexpr int kMaxRereads = 64;
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -195,6 +200,7 @@ struct SockWatch {
   int fd;
   uint32_t events;
   bool inCallback = false;
+  int failures = 0;  // polls in a row that failed
   engine::MemberOperation<SockWatch, &SockWatch::onPoll> op{this};
 };
 
@@ -248,7 +254,7 @@ struct ResolverCore {
   std::unordered_map<std::string, CacheEntry> cache;
   std::list<std::string> lru;  // most recently used first
   std::unordered_map<std::string, Lookup*> lookups;  // every lookup not yet final
-  std::vector<Lookup*> reported;  // reported by c-ares, not yet settled
+  std::deque<Lookup*> reported;  // reported by c-ares, not yet settled
   std::unordered_map<int, SockWatch*> watches;
   size_t waiting = 0;  // DnsQuery objects alive
   ResolverStats stats;
@@ -266,17 +272,28 @@ void SockWatch::onPoll(const engine::Completion& c) {
     bool broken = ev & (POLLERR | POLLHUP | POLLNVAL);
     owner->process((ev & POLLIN) || broken ? fd : ARES_SOCKET_BAD,
                    (ev & POLLOUT) || broken ? fd : ARES_SOCKET_BAD);
+    // A multishot poll reports edges (new data), not levels, and c-ares reads one TCP
+    // message per call: a second answer already buffered would wait for a packet that may
+    // never come. Ask again while the socket stays readable (a zero-timeout poll(2)).
+    for (int i = 0; i < kMaxRereads && impl && (events & POLLIN); ++i) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) break;
+      owner->process(fd, ARES_SOCKET_BAD);
+    }
+    failures = 0;
   } else if (c.result != -ECANCELED) {
     // The poll itself failed: let c-ares read the socket and see the error for itself.
     owner->process(fd, ARES_SOCKET_BAD);
+    ++failures;
   }
   inCallback = false;
   if (c.more) return;
   if (!impl) {
     delete this;
-  } else {
+  } else if (failures < kMaxPollFailures) {
     impl->loop.poll(fd, events, &op);  // the kernel ended the multishot poll: re-arm
   }
+  // Else the watch stays idle (c-ares' timeout ends its queries) until c-ares retires it.
 }
 
 ResolverCore::~ResolverCore() {
@@ -532,6 +549,10 @@ void ResolverCore::onAddrinfo(void* arg, int status, int timeouts, ares_addrinfo
       }
       ttl = std::min(ttl, uint32_t(std::max(n->ai_ttl, 0)));
     }
+    // An alias's record expires too: the chain is only as fresh as its shortest link.
+    for (ares_addrinfo_cname* c = res->cnames; c; c = c->next) {
+      ttl = std::min(ttl, uint32_t(std::max(c->ttl, 0)));
+    }
     lk->ttl = lk->addresses.empty() ? 0 : ttl;
     if (lk->addresses.empty()) lk->status = ARES_ENODATA;
   }
@@ -616,7 +637,7 @@ void ResolverCore::freeLookup(Lookup* lk) {
 void ResolverCore::deliverReported() {
   while (!reported.empty()) {
     Lookup* lk = reported.front();
-    reported.erase(reported.begin());
+    reported.pop_front();
     if (!settle(lk)) continue;
     DnsAnswer answer = conclude(lk);
     deliver(lk, answer);

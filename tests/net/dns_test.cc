@@ -39,6 +39,7 @@ struct Rule {
   uint32_t ttlA = 60;
   uint32_t ttlAaaa = 60;
   int delayMs = 0;
+  bool truncateUdp = false;  // UDP answers say TC (no records): c-ares asks again over TCP
 };
 
 Rule only(Rule::Kind kind) {
@@ -47,22 +48,37 @@ Rule only(Rule::Kind kind) {
   return r;
 }
 
+// UDP and TCP (RFC 1035 §4.2.2: a two-byte length before each message) on one port.
 class DnsServer {
  public:
   DnsServer() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
-    socklen_t len = sizeof sin;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len);
-    port_ = ntohs(sin.sin_port);
+    for (int attempt = 0; attempt < 20 && tcpFd_ < 0; ++attempt) {
+      fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      sockaddr_in sin{};
+      sin.sin_family = AF_INET;
+      sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+      socklen_t len = sizeof sin;
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sin), &len);
+      port_ = ntohs(sin.sin_port);
+      tcpFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      int one = 1;
+      ::setsockopt(tcpFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      if (::bind(tcpFd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 ||
+          ::listen(tcpFd_, 16) != 0) {
+        ::close(tcpFd_);  // the TCP port is taken: another pair
+        ::close(fd_);
+        tcpFd_ = fd_ = -1;
+      }
+    }
+    EXPECT_GE(tcpFd_, 0);
     thread_ = std::thread([this] { run(); });
   }
   ~DnsServer() {
     stop_ = true;
     thread_.join();
+    for (auto& c : conns_) ::close(c.fd);
+    ::close(tcpFd_);
     ::close(fd_);
   }
 
@@ -82,6 +98,10 @@ class DnsServer {
     for (auto& [k, v] : counts_) n += v;
     return n;
   }
+  int tcpQueries() {
+    std::lock_guard lock(mu_);
+    return tcpCount_;
+  }
 
  private:
   struct Later {
@@ -89,6 +109,10 @@ class DnsServer {
     std::string bytes;
     sockaddr_storage to;
     socklen_t toLen;
+  };
+  struct Conn {
+    int fd;
+    std::string in;
   };
 
   void run() {
@@ -99,14 +123,24 @@ class DnsServer {
         int ms = int(std::chrono::duration_cast<std::chrono::milliseconds>(l.due - now).count());
         waitMs = std::max(0, std::min(waitMs, ms));
       }
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, waitMs) > 0) {
-        char buf[1500];
-        sockaddr_storage from{};
-        socklen_t fromLen = sizeof from;
-        ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from),
-                               &fromLen);
-        if (n > 0) answer(std::string(buf, size_t(n)), from, fromLen);
+      std::vector<pollfd> p{{fd_, POLLIN, 0}, {tcpFd_, POLLIN, 0}};
+      for (auto& c : conns_) p.push_back({c.fd, POLLIN, 0});
+      if (::poll(p.data(), p.size(), waitMs) > 0) {
+        if (p[0].revents) {
+          char buf[1500];
+          sockaddr_storage from{};
+          socklen_t fromLen = sizeof from;
+          ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from),
+                                 &fromLen);
+          if (n > 0) answer(std::string(buf, size_t(n)), from, fromLen, -1);
+        }
+        if (p[1].revents) {
+          int c = ::accept4(tcpFd_, nullptr, nullptr, SOCK_CLOEXEC);
+          if (c >= 0) conns_.push_back({c, {}});
+        }
+        for (size_t k = 2; k < p.size(); ++k) {
+          if (p[k].revents) readTcp(p[k].fd);
+        }
       }
       now = Clock::now();
       for (size_t i = 0; i < later_.size();) {
@@ -124,6 +158,25 @@ class DnsServer {
     ::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<const sockaddr*>(&to), len);
   }
 
+  void readTcp(int fd) {
+    auto it = std::find_if(conns_.begin(), conns_.end(), [&](Conn& c) { return c.fd == fd; });
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      ::close(fd);
+      conns_.erase(it);
+      return;
+    }
+    it->in.append(buf, size_t(n));
+    while (it->in.size() >= 2) {
+      size_t len = size_t(uint8_t(it->in[0])) << 8 | uint8_t(it->in[1]);
+      if (it->in.size() < 2 + len) break;
+      std::string q = it->in.substr(2, len);
+      it->in.erase(0, 2 + len);
+      answer(q, {}, 0, fd);
+    }
+  }
+
   static void put16(std::string& s, unsigned v) {
     s += char(v >> 8);
     s += char(v & 0xff);
@@ -133,7 +186,9 @@ class DnsServer {
     put16(s, v & 0xffff);
   }
 
-  void answer(const std::string& q, const sockaddr_storage& from, socklen_t fromLen) {
+  // One query from UDP (tcpFd < 0) or from the TCP connection tcpFd.
+  void answer(const std::string& q, const sockaddr_storage& from, socklen_t fromLen,
+              int tcpFd) {
     if (q.size() < 12) return;
     auto u8 = [&](size_t i) { return unsigned(uint8_t(q[i])); };
     if ((u8(4) << 8 | u8(5)) != 1) return;  // one question
@@ -156,6 +211,7 @@ class DnsServer {
     {
       std::lock_guard lock(mu_);
       ++counts_[name];
+      if (tcpFd >= 0) ++tcpCount_;
       auto it = rules_.find(name);
       known = it != rules_.end();
       if (known) rule = it->second;
@@ -165,7 +221,10 @@ class DnsServer {
 
     std::vector<std::string> rdata;
     uint32_t ttl = 0;
-    if (rcode == 0 && qtype == 1) {
+    bool truncated = tcpFd < 0 && rule.truncateUdp;
+    if (rcode == 0 && truncated) {
+      // no records: the TC bit says they did not fit
+    } else if (rcode == 0 && qtype == 1) {
       for (auto& a : rule.a) {
         in_addr x;
         inet_pton(AF_INET, a.c_str(), &x);
@@ -183,7 +242,8 @@ class DnsServer {
     std::string r;
     r += q[0];
     r += q[1];
-    unsigned flags = 0x8000 | 0x0400 | 0x0080 | (u8(2) << 8 & 0x0100) | rcode;
+    unsigned flags =
+        0x8000 | 0x0400 | 0x0080 | (u8(2) << 8 & 0x0100) | (truncated ? 0x0200 : 0) | rcode;
     put16(r, flags);
     put16(r, 1);
     put16(r, unsigned(rdata.size()));
@@ -198,7 +258,12 @@ class DnsServer {
       put16(r, unsigned(d.size()));
       r += d;
     }
-    if (rule.delayMs > 0) {
+    if (tcpFd >= 0) {
+      std::string framed;
+      put16(framed, unsigned(r.size()));
+      framed += r;
+      ::send(tcpFd, framed.data(), framed.size(), MSG_NOSIGNAL);
+    } else if (rule.delayMs > 0) {
       later_.push_back({Clock::now() + std::chrono::milliseconds(rule.delayMs), r, from, fromLen});
     } else {
       send(r, from, fromLen);
@@ -206,13 +271,16 @@ class DnsServer {
   }
 
   int fd_ = -1;
+  int tcpFd_ = -1;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;
   std::map<std::string, Rule> rules_;
   std::map<std::string, int> counts_;
+  int tcpCount_ = 0;
   std::vector<Later> later_;  // server thread only
+  std::vector<Conn> conns_;   // server thread only
 };
 
 // ---- helpers ----
@@ -387,6 +455,13 @@ TEST_F(DnsTest, BadOptionsAreRefusedAtCreate) {
   options.hostsFile = "/nonexistent/hosts";  // a missing file: DNS only
   EXPECT_TRUE(Resolver::create(*loop, options).ok());
 
+  // The defaults (resolv.conf, /etc/hosts) make a resolver; localhost needs no server.
+  auto d = Resolver::create(*loop, ResolverOptions{});
+  ASSERT_TRUE(d.ok()) << d.error();
+  DnsAnswer a;
+  EXPECT_EQ((*d)->resolve("localhost", nullptr, &a), nullptr);
+  EXPECT_EQ(strs(a), (Strings{"::1", "127.0.0.1"}));
+
   options.servers = {"not a server"};
   r = Resolver::create(*loop, options);
   ASSERT_FALSE(r.ok());
@@ -419,6 +494,26 @@ TEST_F(DnsTest, BothFamiliesInterleaved) {
 
   EXPECT_EQ(strs(later("v6only.test")), Strings{"2001:db8::7"});
   EXPECT_EQ(resolver->stats().queries, 2u);
+}
+
+TEST_F(DnsTest, TruncatedAnswerAskedAgainOverTcp) {
+  // 40 A and 40 AAAA records: more than a 512-byte UDP answer holds.
+  Rule big;
+  big.truncateUdp = true;
+  for (int i = 1; i <= 40; ++i) {
+    big.a.push_back("10.0.5." + std::to_string(i));
+    big.aaaa.push_back("2001:db8::5:" + std::to_string(i));
+  }
+  server.set("big.test", big);
+  start();
+  DnsAnswer a = later("big.test");
+  ASSERT_TRUE(a.error.empty()) << a.error;
+  EXPECT_EQ(a.addresses.size(), 32u);  // capped, both families alternating
+  for (size_t i = 0; i + 1 < a.addresses.size(); ++i) {
+    EXPECT_NE(a.addresses[i].family(), a.addresses[i + 1].family()) << i;
+  }
+  EXPECT_EQ(server.tcpQueries(), 2);
+  EXPECT_EQ(server.queries("big.test"), 4);
 }
 
 TEST_F(DnsTest, CacheHonoursTtlCapAndNegativeTtl) {
