@@ -4,6 +4,7 @@
 #include "net/dns.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -22,8 +23,6 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 namespace torus::net {
 namespace {
 
@@ -32,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 // ---- the test's DNS server ----
 
 struct Rule {
-  enum Kind { kAnswer, kNxdomain, kRefused, kSilent };
+  enum Kind { kAnswer, kNxdomain, kRefused, kServfail, kSilent };
   Kind kind = kAnswer;
   std::vector<std::string> a;
   std::vector<std::string> aaaa;
@@ -130,8 +129,8 @@ class DnsServer {
           char buf[1500];
           sockaddr_storage from{};
           socklen_t fromLen = sizeof from;
-          ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from),
-                                 &fromLen);
+          ssize_t n =
+              ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fromLen);
           if (n > 0) answer(std::string(buf, size_t(n)), from, fromLen, -1);
         }
         if (p[1].revents) {
@@ -187,8 +186,7 @@ class DnsServer {
   }
 
   // One query from UDP (tcpFd < 0) or from the TCP connection tcpFd.
-  void answer(const std::string& q, const sockaddr_storage& from, socklen_t fromLen,
-              int tcpFd) {
+  void answer(const std::string& q, const sockaddr_storage& from, socklen_t fromLen, int tcpFd) {
     if (q.size() < 12) return;
     auto u8 = [&](size_t i) { return unsigned(uint8_t(q[i])); };
     if ((u8(4) << 8 | u8(5)) != 1) return;  // one question
@@ -217,7 +215,10 @@ class DnsServer {
       if (known) rule = it->second;
     }
     if (known && rule.kind == Rule::kSilent) return;
-    unsigned rcode = !known || rule.kind == Rule::kNxdomain ? 3 : rule.kind == Rule::kRefused ? 5 : 0;
+    unsigned rcode = !known || rule.kind == Rule::kNxdomain ? 3
+                     : rule.kind == Rule::kRefused          ? 5
+                     : rule.kind == Rule::kServfail         ? 2
+                                                            : 0;
 
     std::vector<std::string> rdata;
     uint32_t ttl = 0;
@@ -459,14 +460,14 @@ TEST_F(DnsTest, BadOptionsAreRefusedAtCreate) {
   auto d = Resolver::create(*loop, ResolverOptions{});
   ASSERT_TRUE(d.ok()) << d.error();
   DnsAnswer a;
-  EXPECT_EQ((*d)->resolve("localhost", nullptr, &a), nullptr);
+  Recorder listener;
+  EXPECT_EQ((*d)->resolve("localhost", &listener, &a), nullptr);
   EXPECT_EQ(strs(a), (Strings{"::1", "127.0.0.1"}));
 
   options.servers = {"not a server"};
   r = Resolver::create(*loop, options);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().find("bad DNS server list \"not a server\""), std::string::npos)
-      << r.error();
+  EXPECT_NE(r.error().find("bad DNS server list \"not a server\""), std::string::npos) << r.error();
 }
 
 TEST_F(DnsTest, BothFamiliesInterleaved) {
@@ -554,8 +555,8 @@ TEST_F(DnsTest, CacheHonoursTtlCapAndNegativeTtl) {
   EXPECT_EQ(resolver->stats().cacheEntries, 4u);
 
   // After 1 s: the 1 s TTL and the negative answers expired, the capped one not yet.
-  runFor(int(1100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0)
-                        .count()));
+  runFor(
+      int(1100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()));
   EXPECT_EQ(later("short.test").addresses.size(), 2u);
   EXPECT_EQ(later("nx.test").error, "no such host: nx.test");
   EXPECT_EQ(strs(now("long.test")), Strings{"10.0.1.2"});
@@ -564,8 +565,8 @@ TEST_F(DnsTest, CacheHonoursTtlCapAndNegativeTtl) {
   EXPECT_EQ(server.queries("long.test"), 2);
 
   // After 2 s: the 3600 s TTL was capped to 2 s.
-  runFor(int(2100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0)
-                        .count()));
+  runFor(
+      int(2100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()));
   EXPECT_EQ(strs(later("long.test")), Strings{"10.0.1.2"});
   EXPECT_EQ(server.queries("long.test"), 4);
 }
@@ -591,13 +592,18 @@ TEST_F(DnsTest, SilentServerTimesOutAfterEveryTry) {
   resolver->cancel(q);
 }
 
-TEST_F(DnsTest, RefusedIsAnErrorNotCached) {
+TEST_F(DnsTest, RefusedAndServfailAreErrorsNotCached) {
   server.set("refused.test", only(Rule::kRefused));
   start();
-  std::string refused = "DNS server refused the query for refused.test, or is unreachable";
+  std::string refused =
+      "DNS server refused or failed the query for refused.test, or is unreachable";
   EXPECT_EQ(later("refused.test").error, refused);
   EXPECT_EQ(later("refused.test").error, refused);  // asked again
   EXPECT_EQ(server.queries("refused.test"), 4);
+
+  server.set("servfail.test", only(Rule::kServfail));
+  EXPECT_EQ(later("servfail.test").error,
+            "DNS server refused or failed the query for servfail.test, or is unreachable");
 }
 
 TEST_F(DnsTest, ClosedServerPortIsAnError) {
@@ -618,7 +624,7 @@ TEST_F(DnsTest, ClosedServerPortIsAnError) {
   // times out, and the last status is the answer's: either message is the truth.
   std::string error = later("closed.test").error;
   EXPECT_TRUE(error == "DNS server timed out for closed.test after 1 try" ||
-              error == "DNS server refused the query for closed.test, or is unreachable")
+              error == "DNS server refused or failed the query for closed.test, or is unreachable")
       << error;
 }
 
