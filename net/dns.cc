@@ -280,9 +280,10 @@ void SockWatch::onPoll(const engine::Completion& c) {
       owner->process(fd, ARES_SOCKET_BAD);
     }
     failures = 0;
-  } else if (c.result != -ECANCELED) {
-    // The poll itself failed: let c-ares read the socket and see the error for itself.
-    owner->process(fd, ARES_SOCKET_BAD);
+  } else {
+    // The poll itself failed (or the ring cancelled it): let c-ares read the socket and see
+    // any error for itself.
+    if (c.result != -ECANCELED) owner->process(fd, ARES_SOCKET_BAD);
     ++failures;
   }
   inCallback = false;
@@ -428,6 +429,9 @@ DnsQuery* ResolverCore::resolve(std::string_view host, DnsListener* listener, Dn
     ++stats.failures;
     return nullptr;
   };
+
+  // inet_pton and c-ares read C strings: "1.2.3.4\0.evil" must not pass for 1.2.3.4.
+  if (host.find('\0') != std::string_view::npos) return fail("bad host name: (contains NUL)");
 
   // Literals: "[v6]", "v6", "v4".
   ResolvedAddress literal;
