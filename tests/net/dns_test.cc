@@ -465,6 +465,9 @@ TEST_F(DnsTest, BadOptionsAreRefusedAtCreate) {
   EXPECT_EQ((*d)->resolve("localhost", &listener, &a), nullptr);
   EXPECT_EQ(strs(a), (Strings{"::1", "127.0.0.1"}));
 
+  options.servers = {"[::1]:5353", "127.0.0.1:53"};
+  EXPECT_TRUE(Resolver::create(*loop, options).ok());
+
   options.servers = {"not a server"};
   r = Resolver::create(*loop, options);
   ASSERT_FALSE(r.ok());
@@ -698,6 +701,53 @@ TEST_F(DnsTest, PendingQuerySharedByItsCallers) {
   EXPECT_EQ(strs(again), Strings{"10.0.3.1"});
   EXPECT_EQ(server.queries("shared.test"), 2);  // one A and one AAAA for all
   EXPECT_EQ(resolver->stats().queries, 1u);
+}
+
+TEST_F(DnsTest, ListenerMayResolveAndCancel) {
+  Rule rule;
+  rule.a = {"10.0.6.1"};
+  server.set("one.test", rule);
+  rule.a = {"10.0.6.2"};
+  server.set("two.test", rule);
+  start();
+
+  Recorder r1, r2, r3;
+  DnsAnswer a;
+  DnsQuery* q1 = resolver->resolve("one.test", &r1, &a);
+  DnsQuery* q2 = resolver->resolve("one.test", &r2, &a);
+  ASSERT_TRUE(q1 && q2);
+  // The first listener cancels the second query of its own lookup and starts a new lookup.
+  DnsQuery* q3 = nullptr;
+  r1.then = [&] {
+    resolver->cancel(q2);
+    q3 = resolver->resolve("two.test", &r3, &a);
+  };
+  EXPECT_TRUE(runUntil([&] { return r3.calls > 0; }, 2000));
+  runFor(30);
+  EXPECT_EQ(r1.calls, 1);
+  EXPECT_EQ(r2.calls, 0);
+  EXPECT_NE(q3, nullptr);
+  EXPECT_EQ(r3.calls, 1);
+  EXPECT_EQ(strs(r3.answer), Strings{"10.0.6.2"});
+}
+
+TEST_F(DnsTest, NextServerAnswersWhenTheFirstIsSilent) {
+  DnsServer second;
+  server.set("fallback.test", only(Rule::kSilent));
+  Rule rule;
+  rule.a = {"10.0.7.1"};
+  second.set("fallback.test", rule);
+  options.servers = {server.address(), second.address()};
+  options.timeoutMs = 150;
+  options.tries = 1;
+  start();
+  auto t0 = Clock::now();
+  EXPECT_EQ(strs(later("fallback.test")), Strings{"10.0.7.1"});
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  EXPECT_GE(ms, 140);
+  EXPECT_LT(ms, 1000);
+  EXPECT_EQ(server.queries("fallback.test"), 2);
+  EXPECT_EQ(second.queries("fallback.test"), 2);
 }
 
 TEST_F(DnsTest, MaxPendingRefusesAtOnce) {
