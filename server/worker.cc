@@ -71,8 +71,16 @@ void Worker::run(std::promise<Result<void>> ready) {
   }
   std::unique_ptr<engine::Loop> loop = std::move(created).value();
   if (index_ == 0) LOG_INFO("io_uring: %s", loop->features().c_str());
+  auto made = Outbound::create(*loop, options_.outbound);
+  if (!made.ok()) {
+    ready.set_value(makeError(made.error()));
+    return;
+  }
+  std::unique_ptr<Outbound> outbound = std::move(made).value();
   {
-    js::Runtime runtime(*loop, options_.runtime);
+    js::RuntimeOptions runtimeOptions = options_.runtime;
+    runtimeOptions.httpClient = outbound->client.get();
+    js::Runtime runtime(*loop, runtimeOptions);
     v8::HandleScope scope(runtime.realm().isolate());
     auto module = runtime.loadModule(options_.entry);
     if (!module.ok()) {
@@ -132,6 +140,8 @@ void Worker::run(std::promise<Result<void>> ready) {
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
     servers.clear();
   }
+  outbound.reset();
+  for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
   loop.reset();
 }
 
