@@ -174,6 +174,8 @@ class HttpClient {
   void closeIdle();
 
  private:
+  friend class ClientExchange;
+  friend class ClientConnection;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
