@@ -178,8 +178,10 @@ class Loop {
   void close(int fd);
 
   // Called once at the end of every turn that dispatched at least one completion or timer,
-  // in registration order.
-  void addDrainHook(std::function<void()> hook);
+  // in registration order. Returns an id for removeDrainHook (an owner that dies before the
+  // loop must remove its hook).
+  size_t addDrainHook(std::function<void()> hook);
+  void removeDrainHook(size_t id);
 
   // Runs fn on this loop's thread at its next turn. Thread-safe: the one way other threads
   // talk to a worker (control messages: stop, reload).

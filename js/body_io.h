@@ -16,6 +16,7 @@
 
 namespace torus::js {
 
+class BodyWriter;
 class Realm;
 
 // Told when a source has news: bytes to read, its end, or its failure. Called from a drain
@@ -82,6 +83,8 @@ class BodySink {
   // The body failed mid-way with `reason`: the receiver must be able to tell (no clean
   // end), and the failure is logged with what it was for.
   virtual void abort(Realm& realm, v8::Local<v8::Value> reason) = 0;
+  // The writer feeding this sink (js/api/body.h's BodyWriter) was collected: forget it.
+  virtual void writerGone(BodyWriter* writer) = 0;
 
  protected:
   ~BodySink() = default;

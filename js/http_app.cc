@@ -148,6 +148,9 @@ class ExchangeSink final : public BodySink, public BodyListener, public ContextS
     if (!queued) return Write::kGone;
     return ex_->wantsMore() ? Write::kMore : Write::kFull;
   }
+  void writerGone(BodyWriter* writer) override {
+    if (writer_ == writer) writer_ = nullptr;
+  }
   void end() override {
     done_ = true;
     if (ex_) ex_->endStream();

@@ -26,10 +26,11 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
   installGlobals(*realm_);
   timers_ = std::make_unique<Timers>(*realm_, loop_, options.maxTimers);
   timers_->install();
-  loop_.addDrainHook([this] { drain(); });
+  drainHook_ = loop_.addDrainHook([this] { drain(); });
 }
 
 Runtime::~Runtime() {
+  loop_.removeDrainHook(drainHook_);
   v8::HandleScope scope(realm_->isolate());
   timers_.reset();
   rejections_.clear();

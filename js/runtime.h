@@ -136,6 +136,7 @@ class Runtime {
   bool afterCheckpoint();
 
   engine::Loop& loop_;
+  size_t drainHook_ = 0;
   RuntimeOptions options_;
   std::unique_ptr<Realm> realm_;
   std::unique_ptr<Timers> timers_;

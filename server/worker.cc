@@ -99,7 +99,7 @@ void Worker::run(std::promise<Result<void>> ready) {
       servers.back()->start(fd);
     }
     Shutdown shutdown{*loop, servers, runtime.realm()};
-    loop->addDrainHook([&] { shutdown.check(); });
+    size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
     loop_.store(loop.get());
     ready.set_value(Result<void>());
 
@@ -139,6 +139,7 @@ void Worker::run(std::promise<Result<void>> ready) {
     for (auto& srv : servers) srv->closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
     servers.clear();
+    loop->removeDrainHook(shutdownHook);
   }
   outbound.reset();
   for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);

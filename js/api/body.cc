@@ -521,7 +521,10 @@ JsResult<void> Body::moveBodyInto(Realm& realm, Body& to, const char* what) {
 
 // ---- writers: a stream body on its way to a sink ----
 
-BodyWriter::~BodyWriter() = default;
+BodyWriter::~BodyWriter() {
+  // Collected first (its sink outlives it): the sink must not call it any more.
+  if (sink_) sink_->writerGone(this);
+}
 
 void BodyWriter::writable(Realm& realm) {
   if (ready_.IsEmpty()) return;

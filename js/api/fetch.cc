@@ -335,6 +335,9 @@ class FetchCall final : public Wrappable,
     if (!queued) return Write::kGone;
     return ex_->wantsMore() ? Write::kMore : Write::kFull;
   }
+  void writerGone(BodyWriter* writer) override {
+    if (writer_ == writer) writer_ = nullptr;
+  }
   void end() override {
     if (ex_) ex_->endBody();
   }

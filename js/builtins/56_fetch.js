@@ -40,6 +40,8 @@ const DateNow = Date.now;
 const ArrayBufferIsView = ArrayBuffer.isView;
 const RegExpPrototypeTest = uncurry(RegExp.prototype.test);
 const ObjectDefineProperty = Object.defineProperty;
+const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const PromisePrototypeThen = uncurry(Promise.prototype.then);
 
 const kRedirectModes = ['follow', 'error', 'manual'];
 const kNullBodyStatus = { __proto__: null, 101: true, 103: true, 204: true, 205: true, 304: true };
@@ -135,10 +137,14 @@ function decodedBody(call, headers) {
   if (formats.length === 0) return undefined;
   loadBuiltin('51_compression.js');
   const { streams, DecompressionStream } = internals;
+  const readableOf = uncurry(ObjectGetOwnPropertyDescriptor(DecompressionStream.prototype, 'readable').get);
+  const writableOf = uncurry(ObjectGetOwnPropertyDescriptor(DecompressionStream.prototype, 'writable').get);
   let stream = fetchBodyStream(call);
   for (let i = formats.length - 1; i >= 0; i--) {
     const ds = new DecompressionStream(formats[i]);
-    stream = streams.ReadableStreamPipeThrough(stream, ds.writable, ds.readable);
+    const piped = streams.ReadableStreamPipeTo(stream, writableOf(ds), false, false, false, undefined);
+    PromisePrototypeThen(piped, undefined, () => {});
+    stream = readableOf(ds);
   }
   return stream;
 }
