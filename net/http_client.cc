@@ -281,8 +281,8 @@ class ClientConnection final : public DnsListener {
     shut();
   }
   void resumeBody() {
-    if (st_ != St::kActive || !ex_ || recvOp_.pending() || ex_->s_->bodyEnded) return;
-    if (ex_->s_->buffered >= mark()) return;
+    if (!paused_ || st_ != St::kActive || !ex_ || ex_->s_->buffered >= mark()) return;
+    paused_ = false;
     loop_.recvOnce(fd_, &recvOp_);
     armStage(Stage::kBody, client_.options.bodyTimeoutMs);
   }
@@ -372,7 +372,8 @@ class ClientConnection final : public DnsListener {
   int fd_ = -1;
   ClientExchange* ex_ = nullptr;
   ClientExchange* pinned_ = nullptr;  // its memory may be read by the send in flight
-  bool served_ = false;  // an exchange was completed on it: later ones are "reused"
+  bool served_ = false;
+  bool paused_ = false;  // no recv armed: the body buffer is at the mark  // an exchange was completed on it: later ones are "reused"
   bool freed_ = false;
   DnsQuery* query_ = nullptr;
   HttpResponseParser parser_;
@@ -635,8 +636,9 @@ void ClientConnection::onRecv(const engine::Completion& c) {
     if (ex_ != ex || st_ != St::kActive || s.bodyEnded) return;
     if (!s.headArrived || s.buffered < mark()) {
       loop_.recvOnce(fd_, &recvOp_);
-    } else if (stage_ == Stage::kBody) {
-      clearStage();  // paused for the handler: the body timeout measures the server only
+    } else {
+      paused_ = true;
+      if (stage_ == Stage::kBody) clearStage();  // the body timeout measures the server only
     }
     return;
   }
@@ -725,7 +727,7 @@ void ClientConnection::responseEnded(bool leftover) {
 void ClientConnection::toPool() {
   detach();
   served_ = true;
-  if (client_.destroying || origin_->idle.size() >= client_.options.maxIdlePerOrigin) {
+  if (client_.destroying) {
     shut();
     return;
   }
@@ -734,6 +736,11 @@ void ClientConnection::toPool() {
   ++client_.stats.idleConnections;
   if (!recvOp_.pending()) loop_.recvOnce(fd_, &recvOp_);
   armStage(Stage::kIdle, client_.options.idleTimeoutMs);
+  // A request waiting for this origin takes it at once; beyond maxIdlePerOrigin, the oldest
+  // idle ones close.
+  Origin* o = origin_;
+  client_.pump();
+  while (o->idle.size() > client_.options.maxIdlePerOrigin) o->idle.front()->shut();
 }
 
 void ClientConnection::detach() {
