@@ -4,13 +4,19 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <memory>
@@ -23,6 +29,7 @@
 
 #include "net/dns.h"
 #include "net/http_server.h"
+#include "net/tls.h"
 
 namespace torus::net {
 namespace {
@@ -239,8 +246,8 @@ class HttpClientTest : public ::testing::Test {
     resolver_.reset();
     loop_.reset();
   }
-  HttpClient& client(const ClientOptions& options = {}) {
-    client_ = std::make_unique<HttpClient>(*loop_, *resolver_, options);
+  HttpClient& client(const ClientOptions& options = {}, TlsClientContext* tls = nullptr) {
+    client_ = std::make_unique<HttpClient>(*loop_, *resolver_, options, tls);
     return *client_;
   }
   bool runUntil(const std::function<bool()>& done, int ms = 5000) {
@@ -936,6 +943,295 @@ TEST_F(HttpClientTest, ThousandConcurrentRequests) {
   runUntil([&] { return client_->stats().openConnections == 0; });
   up.stop();
   EXPECT_EQ(up.accepted, st.connectionsOpened);
+}
+
+// ---- https: a python3 HTTPS server (keep-alive HTTP/1.1) and openssl s_server, with a test
+// CA and leaves made by the openssl CLI ----
+
+std::string g_certs;  // the certificate directory, for the whole run
+
+bool sh(const std::string& cmd) {
+  std::string full = "cd '" + g_certs + "' && " + cmd + " >>openssl.log 2>&1";
+  return std::system(full.c_str()) == 0;
+}
+
+void writeFile(const std::string& name, const std::string& text) {
+  std::ofstream(g_certs + "/" + name) << text;
+}
+
+bool makeLeaf(const std::string& name, const std::string& san) {
+  writeFile(name + ".ext", "subjectAltName=" + san + "\nextendedKeyUsage=serverAuth\n");
+  return sh("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+            name + ".key -out " + name + ".csr -subj /CN=" + name) &&
+         sh("openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+            " -days 30 -sha256 -extfile " + name + ".ext -out " + name + ".pem");
+}
+
+const char kServerPy[] = R"(
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = (b"x" * 1000000) if self.path == "/big" else ("hello " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = str(len(data)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ctx.set_alpn_protocols(["http/1.1"])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+)";
+
+class CertEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    char tmpl[] = "/tmp/torus-client-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    g_certs = tmpl;
+    ok = sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+            " -keyout ca.key -out ca.pem -days 30 -subj '/CN=torus client test CA'"
+            " -addext basicConstraints=critical,CA:TRUE"
+            " -addext keyUsage=critical,keyCertSign,cRLSign") &&
+         makeLeaf("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1") &&
+         makeLeaf("other", "DNS:other.example");
+    writeFile("server.py", kServerPy);
+  }
+  void TearDown() override {
+    if (!g_certs.empty()) std::filesystem::remove_all(g_certs);
+  }
+  static inline bool ok = false;
+};
+
+[[maybe_unused]] const auto* const kCerts =
+    ::testing::AddGlobalTestEnvironment(new CertEnvironment);
+
+// A child process serving TLS on a loopback port, killed on destruction.
+class TlsUpstream {
+ public:
+  // python3 server.py (keep-alive) with `cert`, or openssl s_server -www when sServer.
+  TlsUpstream(const std::string& cert, bool sServer) {
+    int probe = -1;
+    std::vector<std::string> args;
+    if (sServer) {
+      probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      socklen_t len = sizeof a;
+      getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+      port = ntohs(a.sin_port);
+      ::close(probe);
+      args = {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+              g_certs + "/" + cert + ".pem", "-key", g_certs + "/" + cert + ".key", "-www",
+              "-quiet"};
+    } else {
+      args = {"python3", g_certs + "/server.py", g_certs + "/" + cert + ".pem",
+              g_certs + "/" + cert + ".key"};
+    }
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      int devnull = open("/dev/null", O_RDWR);
+      dup2(devnull, 0);
+      dup2(devnull, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execvp(argv[0], argv.data());
+      _exit(127);
+    }
+    ::close(out[1]);
+    if (!sServer) {
+      FILE* f = fdopen(out[0], "r");
+      unsigned p = 0;
+      if (fscanf(f, "%u", &p) == 1) port = uint16_t(p);
+      fclose(f);
+    } else {
+      ::close(out[0]);
+      // Wait until it listens.
+      for (int i = 0; i < 200; ++i) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(port);
+        bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+        ::close(fd);
+        if (up) break;
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+  }
+  ~TlsUpstream() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  uint16_t port = 0;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+class HttpsTest : public HttpClientTest {
+ protected:
+  void SetUp() override {
+    if (!CertEnvironment::ok) GTEST_SKIP() << "openssl could not make the test certificates";
+    HttpClientTest::SetUp();
+    TlsClientOptions options;
+    options.caFile = g_certs + "/ca.pem";
+    auto t = TlsClientContext::create(options);
+    ASSERT_TRUE(t.ok()) << t.error();
+    tls_ = std::move(t).value();
+  }
+  void TearDown() override {
+    HttpClientTest::TearDown();
+    tls_.reset();
+  }
+  ClientExchange* startHttps(Outcome& o, std::string_view host, uint16_t port,
+                             std::string_view target = "/", std::string_view method = "GET") {
+    ClientRequest req;
+    req.https = true;
+    req.host = host;
+    req.port = port;
+    req.target = target;
+    req.method = method;
+    auto r = client_->start(req, recorder_);
+    EXPECT_TRUE(r.ok()) << r.error();
+    if (!r.ok()) return nullptr;
+    (*r)->userData = &o;
+    return *r;
+  }
+  Outcome fetchHttps(std::string_view host, uint16_t port, std::string_view target = "/") {
+    Outcome o;
+    startHttps(o, host, port, target);
+    EXPECT_TRUE(runUntil([&] { return o.ended || o.failed; }, 10000));
+    return o;
+  }
+  std::unique_ptr<TlsClientContext> tls_;
+};
+
+TEST_F(HttpsTest, GetAndReuse) {
+  TlsUpstream up("localhost", false);
+  ASSERT_NE(up.port, 0);
+  client({}, tls_.get());
+  Outcome a = fetchHttps("127.0.0.1", up.port, "/a");
+  ASSERT_FALSE(a.failed) << a.error.message;
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, "hello /a");
+  Outcome b = fetchHttps("127.0.0.1", up.port, "/b");
+  EXPECT_EQ(b.body, "hello /b");
+  EXPECT_TRUE(b.reused);
+  Outcome c = fetchHttps("localhost", up.port, "/c");
+  ASSERT_FALSE(c.failed) << c.error.message;
+  EXPECT_EQ(c.body, "hello /c");
+  EXPECT_EQ(client_->stats().connectionsOpened, 2u);  // 127.0.0.1 and localhost: two origins
+}
+
+TEST_F(HttpsTest, BodyBackpressureAndStreamedUpload) {
+  TlsUpstream up("localhost", false);
+  ClientOptions options;
+  client(options, tls_.get());
+  recorder_.hold = true;
+  Outcome o;
+  ClientExchange* ex = startHttps(o, "127.0.0.1", up.port, "/big");
+  ASSERT_TRUE(runUntil([&] { return o.head || o.failed; }, 10000)) << o.error.message;
+  for (int i = 0; i < 20; ++i) loop_->runOnce(10);
+  const size_t bound = options.bodyHighWaterMark + engine::LoopOptions().recvBufferSize;
+  EXPECT_LE(ex->bodyBuffered(), bound);
+  std::string got;
+  ASSERT_TRUE(runUntil([&] {
+    EXPECT_LE(ex->bodyBuffered(), bound);
+    char buf[16384];
+    while (size_t n = ex->readBody(buf)) got.append(buf, n);
+    return ex->bodyEnded() && ex->bodyBuffered() == 0;
+  }, 10000));
+  EXPECT_EQ(got, std::string(1000000, 'x'));
+  ex->close();
+  recorder_.hold = false;
+
+  // A 2 MiB streamed body with a declared length, paced by wantsMore()/onWritable.
+  constexpr size_t kTotal = 2 << 20;
+  std::string chunk(32768, 'u');
+  size_t written = 0;
+  auto pump = [&](ClientExchange* e) {
+    while (written < kTotal && e->wantsMore()) {
+      ASSERT_TRUE(e->writeBodyCopy(chunk));
+      written += chunk.size();
+    }
+    if (written == kTotal) {
+      EXPECT_TRUE(e->endBody());
+      written = kTotal + 1;
+    }
+  };
+  recorder_.writable = pump;
+  ClientRequest req;
+  req.https = true;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  req.method = "POST";
+  req.streamBody = true;
+  req.contentLength = kTotal;
+  Outcome p;
+  auto r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &p;
+  pump(*r);
+  ASSERT_TRUE(runUntil([&] { return p.ended || p.failed; }, 20000));
+  EXPECT_FALSE(p.failed) << p.error.message;
+  EXPECT_EQ(p.body, std::to_string(kTotal));
+  EXPECT_TRUE(p.reused);
+}
+
+TEST_F(HttpsTest, CloseDelimitedFromOpensslServer) {
+  TlsUpstream up("localhost", true);
+  client({}, tls_.get());
+  Outcome o = fetchHttps("127.0.0.1", up.port);
+  ASSERT_FALSE(o.failed) << o.error.message;
+  EXPECT_EQ(o.status, 200);
+  EXPECT_NE(o.body.find("Cipher"), std::string::npos) << o.body;  // s_server's status page
+}
+
+TEST_F(HttpsTest, CertificateErrorsAreTlsErrors) {
+  TlsUpstream wrongName("other", true);
+  client({}, tls_.get());
+  Outcome a = fetchHttps("localhost", wrongName.port);
+  ASSERT_TRUE(a.failed);
+  EXPECT_EQ(a.error.stage, ClientStage::kTls);
+  EXPECT_NE(a.error.message.find("TLS: "), std::string::npos) << a.error.message;
+  EXPECT_NE(a.error.message.find("localhost:" + std::to_string(wrongName.port)),
+            std::string::npos)
+      << a.error.message;
+  // A client trusting only the system store does not know the test CA.
+  auto sys = TlsClientContext::create({});
+  ASSERT_TRUE(sys.ok()) << sys.error();
+  client_->closeIdle();
+  runUntil([&] { return client_->stats().openConnections == 0; });
+  client_.reset();
+  TlsUpstream good("localhost", false);
+  client({}, sys->get());
+  Outcome b = fetchHttps("127.0.0.1", good.port);
+  ASSERT_TRUE(b.failed);
+  EXPECT_EQ(b.error.stage, ClientStage::kTls);
+  printf("wrong name: %s\nunknown CA: %s\n", a.error.message.c_str(), b.error.message.c_str());
+  client_->closeIdle();
+  runUntil([&] { return client_->stats().openConnections == 0; });
+  client_.reset();
 }
 
 }  // namespace
