@@ -528,6 +528,83 @@ TEST_F(HttpClientTest, LocalhostTriesEveryAddress) {
   EXPECT_EQ(o.body, "ok");
 }
 
+// RFC 8305: the first address hangs (a listener whose accept queue is full drops SYNs); the
+// second is tried 250 ms later and wins; the first attempt is cancelled.
+TEST_F(HttpClientTest, HappyEyeballsStartsTheNextAttemptAfterTheDelay) {
+  int stuck = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = inet_addr("127.0.0.2");
+  ASSERT_EQ(bind(stuck, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(stuck, 0), 0);
+  socklen_t len = sizeof a;
+  getsockname(stuck, reinterpret_cast<sockaddr*>(&a), &len);
+  // Fill the accept queue so that further SYNs get no answer.
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int f = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(f);
+  }
+  std::this_thread::sleep_for(50ms);
+  // The good listener: 127.0.0.1 on the same port.
+  int good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in g = a;
+  g.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(good, reinterpret_cast<sockaddr*>(&g), sizeof g) != 0) {
+    for (int f : fillers) ::close(f);
+    ::close(stuck);
+    ::close(good);
+    GTEST_SKIP() << "port taken on 127.0.0.1";
+  }
+  listen(good, 16);
+  uint16_t port = ntohs(a.sin_port);
+  std::thread server([good] {
+    int fd = accept(good, nullptr, nullptr);
+    Peer p{fd, {}};
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    p.readRequest();
+    p.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    p.readRequest();
+    ::close(fd);
+  });
+  char hosts[] = "/tmp/torus-client-hosts-XXXXXX";
+  int hf = mkstemp(hosts);
+  std::string text = "127.0.0.2 dual.test\n127.0.0.1 dual.test\n";
+  ASSERT_EQ(::write(hf, text.data(), text.size()), ssize_t(text.size()));
+  ::close(hf);
+  ResolverOptions ro;
+  ro.hostsFile = hosts;
+  ro.servers = {"127.0.0.1:9"};
+  auto r = Resolver::create(*loop_, ro);
+  ASSERT_TRUE(r.ok()) << r.error();
+  resolver_ = std::move(r).value();
+  client();
+  ClientRequest req;
+  req.host = "dual.test";
+  req.port = port;
+  Outcome o;
+  auto t0 = std::chrono::steady_clock::now();
+  auto ex = client_->start(req, recorder_);
+  ASSERT_TRUE(ex.ok());
+  (*ex)->userData = &o;
+  ASSERT_TRUE(runUntil([&] { return o.ended || o.failed; }));
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_FALSE(o.failed) << o.error.message;
+  EXPECT_EQ(o.body, "ok");
+  EXPECT_GE(took, 240ms);
+  EXPECT_LT(took, 1500ms);
+  client_->closeIdle();
+  runUntil([&] { return loop_->pendingOperations() == 0; });
+  loop_->runOnce(0);  // submits the close
+  server.join();
+  unlink(hosts);
+  for (int f : fillers) ::close(f);
+  ::close(stuck);
+  ::close(good);
+}
+
 TEST_F(HttpClientTest, UnknownHost) {
   client();
   ClientRequest req;
@@ -577,6 +654,73 @@ TEST_F(HttpClientTest, BodyTimeout) {
   EXPECT_EQ(o.body, "abc");
   EXPECT_EQ(o.error.stage, ClientStage::kBody);
   EXPECT_NE(o.error.message.find("timed out waiting for the response body"), std::string::npos);
+}
+
+TEST_F(HttpClientTest, SendTimeoutWhenTheServerDoesNotRead) {
+  Upstream up(
+      [](Peer& p, int) {
+        std::this_thread::sleep_for(1500ms);  // reads nothing
+      },
+      4096);
+  ClientOptions options;
+  options.sendTimeoutMs = 300;
+  client(options);
+  std::string body(32 << 20, 'b');
+  Outcome o;
+  start(o, up.port, "/upload", "POST", body);
+  ASSERT_TRUE(runUntil([&] { return o.failed || o.ended; }, 10000));
+  EXPECT_TRUE(o.failed);
+  EXPECT_EQ(o.error.stage, ClientStage::kSend);
+  EXPECT_NE(o.error.message.find("timed out sending the request after 300 ms"), std::string::npos)
+      << o.error.message;
+}
+
+TEST_F(HttpClientTest, BodyTimeoutIgnoresTheHandlersPauses) {
+  Upstream up([](Peer& p, int) {
+    p.readRequest();
+    p.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");
+    p.write(std::string(1000000, 'q'));
+    p.readRequest();
+  });
+  ClientOptions options;
+  options.bodyTimeoutMs = 150;
+  client(options);
+  recorder_.hold = true;
+  Outcome o;
+  ClientExchange* ex = start(o, up.port);
+  ASSERT_TRUE(runUntil([&] { return o.head; }));
+  // The handler sits on a full buffer three times as long as the body timeout.
+  auto end = std::chrono::steady_clock::now() + 450ms;
+  while (std::chrono::steady_clock::now() < end) loop_->runOnce(10);
+  EXPECT_FALSE(o.failed) << o.error.message;
+  std::string got;
+  ASSERT_TRUE(runUntil([&] {
+    char buf[16384];
+    while (size_t n = ex->readBody(buf)) got.append(buf, n);
+    return ex->bodyEnded() || o.failed;
+  }));
+  EXPECT_FALSE(o.failed) << o.error.message;
+  EXPECT_EQ(got.size(), 1000000u);
+  ex->close();
+}
+
+TEST_F(HttpClientTest, IdleTimeoutAndMaxIdle) {
+  Upstream up(answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  ClientOptions options;
+  options.idleTimeoutMs = 150;
+  options.maxIdlePerOrigin = 2;
+  client(options);
+  Outcome o[4];
+  for (auto& x : o) start(x, up.port);
+  ASSERT_TRUE(runUntil([&] {
+    for (auto& x : o) {
+      if (!x.ended) return false;
+    }
+    return true;
+  }));
+  EXPECT_EQ(client_->stats().idleConnections, 2u);  // the other two were closed
+  ASSERT_TRUE(runUntil([&] { return client_->stats().openConnections == 0; }, 2000));
+  EXPECT_EQ(client_->stats().idleConnections, 0u);
 }
 
 TEST_F(HttpClientTest, HeadLimits) {
