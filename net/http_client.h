@@ -129,6 +129,7 @@ class ClientExchange {
   friend class ClientConnection;
   ClientExchange() = default;
   ~ClientExchange();
+  bool queueBody(std::span<const char> data, PieceOwner owner, bool copy);
   struct State;
   std::unique_ptr<State> s_;
 };
