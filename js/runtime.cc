@@ -99,7 +99,7 @@ void Runtime::queue(Settlement* s) {
 }
 
 void Runtime::runUntilIdle() {
-  while (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0) loop_.runOnce(-1);
+  while (loop_.hasForegroundWork()) loop_.runOnce(-1);
 }
 
 // ---- errors ----
@@ -449,7 +449,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
   promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
   realm_->checkpoint();
   while (promise->State() == v8::Promise::kPending &&
-         (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0)) {
+         loop_.hasForegroundWork()) {
     loop_.runOnce(-1);
   }
   if (promise->State() == v8::Promise::kPending) {
