@@ -129,6 +129,7 @@ class ClientExchange {
   friend class ClientConnection;
   ClientExchange() = default;
   ~ClientExchange();
+  bool queueBody(std::span<const char> data, PieceOwner owner, bool copy);
   struct State;
   std::unique_ptr<State> s_;
 };
@@ -174,6 +175,8 @@ class HttpClient {
   void closeIdle();
 
  private:
+  friend class ClientExchange;
+  friend class ClientConnection;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

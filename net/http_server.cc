@@ -11,6 +11,7 @@
 
 #include "base/check.h"
 #include "base/log.h"
+#include "net/http_serialize.h"
 
 namespace torus::net {
 
@@ -41,22 +42,6 @@ constexpr size_t kMaxFreePieces = 4096;
 
 void releaseOwner(PieceOwner owner) {
   if (owner.release) owner.release(owner.arg);
-}
-
-// "<hex size>\r\n" at p; returns its length (at most 18).
-size_t formatChunkLine(char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char digits[16];
-  int len = 0;
-  do {
-    digits[len++] = kHex[n & 15];
-    n >>= 4;
-  } while (n);
-  size_t out = 0;
-  while (len) p[out++] = digits[--len];
-  p[out++] = '\r';
-  p[out++] = '\n';
-  return out;
 }
 
 }  // namespace

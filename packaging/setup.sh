@@ -9,7 +9,8 @@
 # nodejs source package, fetched by URI from apt's own answer and checked against its SHA256,
 # then unpacked into third_party/ada (git-ignored; never committed) and patched with
 # packaging/patches/ada-*.patch. tr46 (UTS #46 data for our IDNA) comes from the npm registry
-# into third_party/npm.
+# into third_party/npm. wolfSSL is rebuilt from Debian's own source package (Debian's binary
+# has no AES-NI, Intel asm or SP math) into third_party/wolfssl/prefix, statically.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +22,8 @@ apt_packages=(
   libc-ares-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
   curl wrk python3 patch
+  autoconf automake libtool
+  ca-certificates openssl
 )
 
 missing=()
@@ -63,9 +66,37 @@ if [ ! -f "$prefix/.stamp" ] || [ "$(cat "$prefix/.stamp")" != "$want" ]; then
   test -f "$prefix/usr/share/llhttp/llhttp.c"
   echo "$want" >"$prefix/.stamp"
 fi
-# ada from the nodejs source package. apt needs a deb-src entry: it is derived at run time
-# from the machine's own sources (same URIs and suites, Types: deb-src) in a private apt
-# config, so /etc/apt is left as it is and no mirror name is written here.
+# Source packages: apt needs a deb-src entry. It is derived at run time from the machine's own
+# sources (same URIs and suites, Types: deb-src) in a private apt config under $apt_src_dir, so
+# /etc/apt is left as it is and no mirror name is written here. Set up (and apt-get update'd)
+# once, on first use; removed on exit.
+apt_src=()
+apt_src_dir=
+deb_src_init() {
+  [ ${#apt_src[@]} -gt 0 ] && return 0
+  apt_src_dir=$(mktemp -d)
+  trap 'rm -rf "$apt_src_dir"' EXIT
+  mkdir -p "$apt_src_dir/parts" "$apt_src_dir/lists/partial"
+  sed -e 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+    >"$apt_src_dir/parts/deb-src.sources"
+  apt_src=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$apt_src_dir/parts"
+           -o "Dir::State::Lists=$apt_src_dir/lists" -o "APT::Sandbox::User=root")
+  echo "setup: apt-get update (deb-src, private config)"
+  apt-get "${apt_src[@]}" update -qq
+}
+# Fetches one line of `apt-get source --print-uris` ('URI' file size SHA256:hex) into $2,
+# checked against the SHA256 apt gives (apt's Sources index is signed through Release).
+fetch_checked() {
+  local uri file sum sha
+  read -r uri file _ sum <<<"$1"
+  uri=${uri//\'/}
+  sha=${sum#SHA256:}
+  [[ $sha =~ ^[0-9a-f]{64}$ ]] || { echo "setup: apt gave no SHA256 for $file" >&2; exit 1; }
+  echo "setup: fetching $file"
+  curl -fsSL --retry 3 -o "$2/$file" "$uri"
+  echo "$sha  $2/$file" | sha256sum -c --quiet -
+}
+# ada from the nodejs source package (deb_src_init above).
 ada="$root/third_party/ada"
 # The orig-ada tarball belongs to the upstream version of nodejs (Debian revision dropped), the
 # same one libnode108 is built from.
@@ -77,25 +108,14 @@ ada_patches=("$root"/packaging/patches/ada-*.patch)
 ada_want="$node_upstream $(cat "${ada_patches[@]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$ada/.stamp" ] || [ "$(cat "$ada/.stamp")" != "$ada_want" ]; then
   tmp=$(mktemp -d)
-  mkdir -p "$tmp/parts" "$tmp/lists/partial"
-  sed -e 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-    >"$tmp/parts/deb-src.sources"
-  apt_src=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$tmp/parts"
-           -o "Dir::State::Lists=$tmp/lists" -o "APT::Sandbox::User=root")
-  echo "setup: apt-get update (deb-src, private config)"
-  apt-get "${apt_src[@]}" update -qq
+  deb_src_init
   # Each line: 'URI' file size SHA256:hex
   uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "nodejs=$node_upstream*" 2>/dev/null \
          || apt-get "${apt_src[@]}" source --print-uris -qq nodejs)
   line=$(grep -E "orig-ada\.tar\.xz'? " <<<"$uris" | head -n1)
   [ -n "$line" ] || { echo "setup: no orig-ada component in the nodejs source package" >&2; exit 1; }
-  read -r uri file _ sum <<<"$line"
-  uri=${uri//\'/}
-  sha=${sum#SHA256:}
-  [[ $sha =~ ^[0-9a-f]{64}$ ]] || { echo "setup: apt gave no SHA256 for $file" >&2; exit 1; }
-  echo "setup: fetching $file"
-  curl -fsSL --retry 3 -o "$tmp/$file" "$uri"
-  echo "$sha  $tmp/$file" | sha256sum -c --quiet -
+  read -r _ file _ <<<"$line"
+  fetch_checked "$line" "$tmp"
   rm -rf "$ada"
   mkdir -p "$ada"
   tar -xJf "$tmp/$file" -C "$ada" --strip-components=1
@@ -107,6 +127,71 @@ if [ ! -f "$ada/.stamp" ] || [ "$(cat "$ada/.stamp")" != "$ada_want" ]; then
   done
   echo "$ada_want" >"$ada/.stamp"
   rm -rf "$tmp"
+fi
+# wolfSSL from Debian's own source package (the security archive's revision, with Debian's
+# patches applied by dpkg-source), configured with what debian/rules enables (--enable-distro
+# --enable-pkcs11 --disable-examples) plus the assembly options Debian's binary lacks (AES-NI,
+# Intel asm, SP math: ~45x AES-GCM, ~3x handshakes; notes/deps.md) and everything net/tls.cc
+# and WebCrypto use, spelled as 5.5.4's configure spells them (AES key wrap is aeskeywrap).
+# Static with PIC: torus links it into its own binary, so no libwolfssl.so of ours can be
+# mistaken for Debian's (--enable-distro builds one anyway; it is removed after install). WOLFSSL_ALWAYS_KEEP_SNI lands in wolfssl/options.h, which every user
+# includes first. The stamp holds the version and the flags: a change to either rebuilds.
+wolfssl_dir="$root/third_party/wolfssl"
+wolfssl_flags=(
+  --enable-distro --enable-pkcs11 --disable-examples --disable-silent-rules
+  --enable-aesni --enable-intelasm --enable-sp --enable-sp-asm
+  --enable-hkdf --enable-aesgcm --enable-aesctr --enable-aeskeywrap --enable-aescbc --enable-ecc
+  --enable-curve25519 --enable-ed25519 --enable-rsapss --enable-keygen --enable-certgen
+  --enable-sessioncerts --enable-sni --enable-alpn --enable-session-ticket --enable-tls13
+  --enable-opensslextra
+  --enable-static --disable-shared --with-pic --disable-crypttests
+)
+wolfssl_cflags="-O2 -DWOLFSSL_ALWAYS_KEEP_SNI"
+wolfssl_ver=$(apt-cache policy libwolfssl-dev | awk '/Candidate:/{print $2}')
+[ -n "$wolfssl_ver" ] && [ "$wolfssl_ver" != "(none)" ] \
+  || { echo "setup: apt knows no libwolfssl-dev (is the main component enabled?)" >&2; exit 1; }
+wolfssl_want="$wolfssl_ver ${wolfssl_flags[*]} CFLAGS=$wolfssl_cflags"
+if [ ! -f "$wolfssl_dir/.stamp" ] || [ "$(cat "$wolfssl_dir/.stamp")" != "$wolfssl_want" ]; then
+  deb_src_init
+  tmp=$(mktemp -d)
+  uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "wolfssl=$wolfssl_ver")
+  dsc=
+  while read -r line; do
+    [ -n "$line" ] || continue
+    fetch_checked "$line" "$tmp"
+    read -r _ file _ <<<"$line"
+    [[ $file == *.dsc ]] && dsc=$file
+  done <<<"$uris"
+  [ -n "$dsc" ] || { echo "setup: no .dsc in the wolfssl source package" >&2; exit 1; }
+  # dpkg-source checks the .dsc's file sums again and applies debian/patches (Debian's CVE
+  # fixes among them; gpgv may say it has no key for the .dsc's signature: the sums from apt's
+  # signed index are the check). The patches touch configure.ac and Makefile.am, hence
+  # autoreconf. Extracted beside the downloads, then moved, so no link to them is left behind.
+  (cd "$tmp" && dpkg-source -q -x "$dsc" src)
+  rm -rf "$wolfssl_dir"
+  mkdir -p "$wolfssl_dir"
+  mv "$tmp/src" "$wolfssl_dir/src"
+  rm -rf "$tmp"
+  echo "setup: building wolfssl $wolfssl_ver into $wolfssl_dir/prefix (log: $wolfssl_dir/build.log)"
+  if ! (cd "$wolfssl_dir/src" \
+        && autoreconf -fi \
+        && ./configure --prefix="$wolfssl_dir/prefix" "${wolfssl_flags[@]}" \
+             CFLAGS="$wolfssl_cflags" \
+        && make -j"$(nproc)" \
+        && make install) >"$wolfssl_dir/build.log" 2>&1; then
+    tail -n 30 "$wolfssl_dir/build.log" >&2
+    echo "setup: building wolfssl failed (full log: $wolfssl_dir/build.log)" >&2
+    exit 1
+  fi
+  # --enable-distro turns shared libraries back on and leaves options.h (the build's defines,
+  # which every user must see) uninstalled, for Debian's multi-arch: ours is one arch and
+  # static, so options.h is installed by hand and the shared library removed.
+  install -m 644 "$wolfssl_dir/src/wolfssl/options.h" "$wolfssl_dir/prefix/include/wolfssl/"
+  rm -f "$wolfssl_dir"/prefix/lib/libwolfssl.so* "$wolfssl_dir"/prefix/lib/libwolfssl.la
+  test -f "$wolfssl_dir/prefix/lib/libwolfssl.a"
+  grep -q "define WOLFSSL_AESNI" "$wolfssl_dir/prefix/include/wolfssl/options.h"
+  grep -q "define WOLFSSL_ALWAYS_KEEP_SNI" "$wolfssl_dir/prefix/include/wolfssl/options.h"
+  echo "$wolfssl_want" >"$wolfssl_dir/.stamp"
 fi
 # The WHATWG Encoding Standard's index files, as the text-encoding package (the standard's
 # polyfill by one of its editors; Unlicense OR Apache-2.0) carries them in
