@@ -392,6 +392,14 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   if (wolfSSL_CTX_set_cipher_list(ctx, kCipherList) != WOLFSSL_SUCCESS) {
     return makeError("tls: the cipher list was refused");
   }
+  // Key exchange groups, in preference order (the TLS 1.3 key share is for the first): only
+  // these three, not wolfSSL's default list, which offers P-521 first to a TLS 1.2 server
+  // that follows the client's order.
+  int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
+  if (wolfSSL_CTX_set_groups(ctx, groups, static_cast<int>(std::size(groups))) !=
+      WOLFSSL_SUCCESS) {
+    return makeError("tls: the key exchange groups were refused");
+  }
   const std::string& caFile = options.caFile.empty() ? kSystemCaFile : options.caFile;
   // One unparsable certificate in a large bundle must not drop the rest; a file with no
   // usable certificate at all still fails.

@@ -4,9 +4,10 @@
 // receive(), sends what takeOutput() hands out, and reads and writes plaintext.
 //
 // Policy: TLS 1.2 and 1.3 only, an explicit modern cipher list (AEAD with forward secrecy:
-// AES-GCM and ChaCha20-Poly1305, ECDHE for 1.2), SNI (not for IP literals), ALPN http/1.1,
-// the peer's chain and host name verified against the system CA store (ca-certificates) or a
-// configured CA file, session resumption per origin (TLS 1.3 tickets, 1.2 tickets or ids).
+// AES-GCM and ChaCha20-Poly1305, ECDHE for 1.2), key exchange over X25519, P-256 or P-384,
+// SNI (not for IP literals), ALPN http/1.1, the peer's chain and host name verified against
+// the system CA store (ca-certificates) or a configured CA file, session resumption per
+// origin (TLS 1.3 tickets, 1.2 tickets or session ids).
 //
 // Driving a session: after connect() and after every receive(), send what takeOutput()
 // holds (connect() already queued the ClientHello), then read() what became readable. The

@@ -320,6 +320,27 @@ TEST(Tls, LargeTransfersBothWays) {
   }
 }
 
+TEST(Tls, KeyExchangeGroups) {
+  auto ctx = makeContext();
+  {
+    // Our TLS 1.3 key share is X25519: a P-256-only server asks again (HelloRetryRequest).
+    OpensslServer server("localhost", {"-groups", "P-256"});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto c = connectClient(*ctx, server.port());
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_EQ(c->tls->protocol(), "TLSv1.3");
+    ASSERT_TRUE(c->get());
+  }
+  {
+    // P-521 is not offered.
+    OpensslServer server("localhost", {"-groups", "P-521"});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto c = connectClient(*ctx, server.port());
+    EXPECT_FALSE(c->handshake());
+    EXPECT_EQ(c->tls->error(), "peer sent alert: handshake failure");
+  }
+}
+
 TEST(Tls, BadCaFileIsAnError) {
   TlsClientOptions options;
   options.extraCaFile = path("does-not-exist.pem");
