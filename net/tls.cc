@@ -187,6 +187,10 @@ struct TlsSession::Impl {
   std::string protocol;
   std::string cipher;
   bool resumed = false;
+  // Whether the peer's first bytes looked like a TLS record (content type 20..24, major
+  // version 3), to tell "not TLS at all" (a plain HTTP server, a wrong port) from the rest.
+  bool sawInput = false;
+  bool inputLooksLikeTls = true;
   // The first certificate error the verify callback saw (wolfSSL's code, X509_V_ERR_* for
   // some), and at which depth (0 = the peer's own certificate).
   int verifyError = 0;
@@ -312,6 +316,8 @@ void TlsSession::Impl::fail(int ret) {
     if (verifyDepth > 0 && error.rfind("unknown CA", 0) != 0) {
       error += " (certificate at depth " + std::to_string(verifyDepth) + ")";
     }
+  } else if (!inputLooksLikeTls) {
+    error = "the peer does not speak TLS (" + errorString(err) + ")";
   } else if (std::string reason = verifyReason(err, serverName); !reason.empty()) {
     error = std::move(reason);
   } else if (err == FATAL_ERROR) {
@@ -493,6 +499,11 @@ void TlsSession::receive(std::span<const char> wire) {
   if (s.inPos > 0 && s.inPos >= s.in.size() / 2) {
     s.in.erase(0, s.inPos);
     s.inPos = 0;
+  }
+  if (!s.sawInput) {
+    s.sawInput = true;
+    auto type = static_cast<unsigned char>(wire[0]);
+    s.inputLooksLikeTls = type >= 20 && type <= 24 && (wire.size() < 2 || wire[1] == 3);
   }
   s.in.append(wire.data(), wire.size());
   s.advance();

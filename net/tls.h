@@ -96,7 +96,8 @@ class TlsSession {
   // Why the session failed: "certificate verify failed: host name mismatch (expected
   // example.com)", "certificate has expired", "certificate is not yet valid", "unknown CA
   // (self-signed or untrusted issuer)", "peer sent alert: handshake failure", "protocol
-  // version not accepted (TLS 1.2 or 1.3 required): ...", or wolfSSL's own text.
+  // version not accepted (TLS 1.2 or 1.3 required): ...", "the peer does not speak TLS
+  // (...)" (its first bytes are no TLS record), or wolfSSL's own text.
   std::string_view error() const;
   std::string_view alpn() const;  // "http/1.1" or empty
   bool resumed() const;

@@ -105,17 +105,21 @@ inline void removeCerts() {
 class OpensslServer {
  public:
   // cert: the base name of a pem/key pair in g_dir. extra: more s_server arguments.
-  OpensslServer(const std::string& cert, std::vector<std::string> extra = {}) {
-    int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    close(probe);
-    log_ = path("s_server." + std::to_string(port_) + ".log");
+  // port: 0 picks a free one.
+  OpensslServer(const std::string& cert, std::vector<std::string> extra = {}, int port = 0)
+      : port_(port) {
+    if (port_ == 0) {
+      int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
+      socklen_t len = sizeof a;
+      getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+      port_ = ntohs(a.sin_port);
+      close(probe);
+    }
+    log_ = path("s_server." + std::to_string(port_) + "." + std::to_string(++serial()) + ".log");
 
     std::vector<std::string> args = {"openssl", "s_server", "-accept",
                                      "127.0.0.1:" + std::to_string(port_), "-cert",
@@ -165,6 +169,10 @@ class OpensslServer {
   }
   bool ready() const { return ready_; }
   int port() const { return port_; }
+  static int& serial() {
+    static int n = 0;
+    return n;
+  }
   std::string log() const {
     std::ifstream f(log_);
     std::stringstream ss;

@@ -341,6 +341,64 @@ TEST(Tls, KeyExchangeGroups) {
   }
 }
 
+TEST(Tls, NewTicketKeysMeanAFullHandshakeNotAFailure) {
+  auto ctx = makeContext();
+  int port = 0;
+  {
+    OpensslServer server("localhost");
+    ASSERT_TRUE(server.ready()) << server.log();
+    port = server.port();
+    auto c = connectClient(*ctx, port);
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    ASSERT_TRUE(c->get());
+  }
+  // The same origin, restarted: its ticket key is new, our ticket is no use to it.
+  OpensslServer server("localhost", {}, port);
+  ASSERT_TRUE(server.ready()) << server.log();
+  {
+    auto c = connectClient(*ctx, port);
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_FALSE(c->tls->resumed());
+    ASSERT_TRUE(c->get());
+  }
+  {
+    // ...and the fresh ticket it gave resumes.
+    auto c = connectClient(*ctx, port);
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_TRUE(c->tls->resumed());
+    ASSERT_TRUE(c->get());
+  }
+}
+
+TEST(Tls, SessionOutlivesItsContext) {
+  OpensslServer server("localhost");
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto ctx = makeContext();
+  auto c = connectClient(*ctx, server.port());
+  ctx.reset();
+  ASSERT_TRUE(c->handshake()) << c->tls->error();
+  ASSERT_TRUE(c->get());
+  EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
+}
+
+TEST(Tls, NonTlsReplyFails) {
+  // No server: what a plain HTTP server would answer to a ClientHello.
+  auto ctx = makeContext();
+  auto session = ctx->connect("localhost", "localhost:1");
+  ASSERT_TRUE(session->hasOutput());
+  session->takeOutput();
+  std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+  session->receive(reply);
+  EXPECT_EQ(session->state(), State::kFailed);
+  EXPECT_EQ(session->error().rfind("the peer does not speak TLS (", 0), 0u) << session->error();
+  // Nothing more happens to a failed session.
+  session->receive(reply);
+  EXPECT_EQ(session->state(), State::kFailed);
+  EXPECT_FALSE(session->write(reply));
+  char buf[16];
+  EXPECT_EQ(session->read(buf), 0u);
+}
+
 TEST(Tls, BadCaFileIsAnError) {
   TlsClientOptions options;
   options.extraCaFile = path("does-not-exist.pem");
