@@ -153,7 +153,8 @@ wolfssl_want="$wolfssl_ver ${wolfssl_flags[*]} CFLAGS=$wolfssl_cflags"
 if [ ! -f "$wolfssl_dir/.stamp" ] || [ "$(cat "$wolfssl_dir/.stamp")" != "$wolfssl_want" ]; then
   deb_src_init
   tmp=$(mktemp -d)
-  uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "wolfssl=$wolfssl_ver")
+  # The source version is the binary's without a binNMU suffix (+bN).
+  uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "wolfssl=${wolfssl_ver%+b[0-9]*}")
   dsc=
   while read -r line; do
     [ -n "$line" ] || continue
