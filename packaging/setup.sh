@@ -133,8 +133,9 @@ fi
 # Intel asm, SP math: ~45x AES-GCM, ~3x handshakes; notes/deps.md) and everything net/tls.cc
 # and WebCrypto use, spelled as 5.5.4's configure spells them (AES key wrap is aeskeywrap).
 # Static with PIC: torus links it into its own binary, so no libwolfssl.so of ours can be
-# mistaken for Debian's (--enable-distro builds one anyway; it is removed after install). WOLFSSL_ALWAYS_KEEP_SNI lands in wolfssl/options.h, which every user
-# includes first. The stamp holds the version and the flags: a change to either rebuilds.
+# mistaken for Debian's (--enable-distro builds one anyway; it is removed after install).
+# WOLFSSL_ALWAYS_KEEP_SNI lands in wolfssl/options.h, which every user includes first. The
+# stamp holds the version and the flags: a change to either rebuilds.
 wolfssl_dir="$root/third_party/wolfssl"
 wolfssl_flags=(
   --enable-distro --enable-pkcs11 --disable-examples --disable-silent-rules
