@@ -446,7 +446,7 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   si->ssl = wolfSSL_new(impl_->state->ctx);
   if (!si->ssl) {
     si->state = TlsSession::State::kFailed;
-    si->error = "tls: wolfSSL_new failed";
+    si->error = "wolfSSL_new failed";
     return session;
   }
   WOLFSSL* ssl = si->ssl;
@@ -455,16 +455,21 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   wolfSSL_SetCertCbCtx(ssl, si);
   auto setupFailed = [&](const char* what) {
     si->state = TlsSession::State::kFailed;
-    si->error = std::string("tls: ") + what;
+    si->error = what;
     return std::move(session);
   };
   std::string ip = ipLiteral(si->serverName);
   if (ip.empty()) {
-    if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, si->serverName.data(),
-                       static_cast<unsigned short>(si->serverName.size())) != WOLFSSL_SUCCESS) {
+    // A fully qualified "example.com." is example.com, for SNI (RFC 6066 allows no trailing
+    // dot) and for the certificate.
+    std::string name = si->serverName;
+    if (name.size() > 1 && name.back() == '.') name.pop_back();
+    if (name.empty() || name.size() > 255) return setupFailed("bad server name");
+    if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name.data(),
+                       static_cast<unsigned short>(name.size())) != WOLFSSL_SUCCESS) {
       return setupFailed("cannot set SNI");
     }
-    if (si->verifyPeer && wolfSSL_check_domain_name(ssl, si->serverName.c_str()) !=
+    if (si->verifyPeer && wolfSSL_check_domain_name(ssl, name.c_str()) !=
                               WOLFSSL_SUCCESS) {
       return setupFailed("cannot set the host name to verify");
     }

@@ -1,6 +1,6 @@
 // A real TLS peer for tests and benchmarks of net/tls.h: test certificates made with the
 // openssl CLI in a temp dir (a CA; leaves for localhost + 127.0.0.1 + ::1, for another name,
-// expired; an RSA leaf; a self-signed one), `openssl s_server` as a child process on a
+// for *.example.test, expired; an RSA leaf; a self-signed one), `openssl s_server` as a child process on a
 // loopback port, and a client that pumps a TlsSession over a blocking socket by hand.
 // Single-threaded; test code only.
 #pragma once
@@ -82,6 +82,7 @@ inline bool makeCerts() {
                  " -addext keyUsage=critical,keyCertSign,cRLSign");
   ok = ok && makeLeaf("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1");
   ok = ok && makeLeaf("other", "DNS:other.example");
+  ok = ok && makeLeaf("wild", "DNS:*.example.test");
   ok = ok && makeLeaf("expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z",
                       "20200201000000Z");
   // An RSA leaf, for the ECDHE-RSA suites.

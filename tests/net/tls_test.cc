@@ -399,6 +399,40 @@ TEST(Tls, NonTlsReplyFails) {
   EXPECT_EQ(session->read(buf), 0u);
 }
 
+TEST(Tls, HostNameMatching) {
+  auto ctx = makeContext();
+  auto connects = [&](OpensslServer& server, std::string_view name) {
+    auto c = connectClient(*ctx, server.port(), name);
+    bool ok = c->handshake();
+    if (ok) EXPECT_TRUE(c->get());
+    return ok;
+  };
+  {
+    OpensslServer server("wild");
+    ASSERT_TRUE(server.ready()) << server.log();
+    EXPECT_TRUE(connects(server, "www.example.test"));
+    EXPECT_TRUE(connects(server, "WWW.Example.TEST"));
+    EXPECT_FALSE(connects(server, "a.b.example.test"));  // one label only
+    EXPECT_FALSE(connects(server, "example.test"));
+  }
+  {
+    OpensslServer server("localhost");
+    ASSERT_TRUE(server.ready()) << server.log();
+    EXPECT_TRUE(connects(server, "LocalHost"));
+    EXPECT_TRUE(connects(server, "localhost."));  // a fully qualified name
+    EXPECT_FALSE(connects(server, "localhost.."));
+    EXPECT_FALSE(connects(server, "host"));
+  }
+}
+
+TEST(Tls, EmptyServerNameFails) {
+  auto ctx = makeContext();
+  auto session = ctx->connect("", "");
+  EXPECT_EQ(session->state(), State::kFailed);
+  EXPECT_EQ(session->error(), "bad server name");
+  EXPECT_FALSE(session->hasOutput());
+}
+
 TEST(Tls, BadCaFileIsAnError) {
   TlsClientOptions options;
   options.extraCaFile = path("does-not-exist.pem");
