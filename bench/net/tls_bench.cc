@@ -1,7 +1,8 @@
 // TlsSession's cost on the client side, against `openssl s_server` on loopback (the peer of
 // tests/net/tls_peer.h, a separate process): the CPU column is this thread's time, that is
-// wolfSSL's work plus the socket calls, without the server's (results: docs/benchmarks.md). Handshakes are TLS 1.3 (or
+// wolfSSL's work plus the socket calls, without the server's. Handshakes are TLS 1.3 (or
 // 1.2) with an ECDSA P-256 leaf; the download is one GET of a 64 MiB file (s_server -WWW).
+// Results: docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
