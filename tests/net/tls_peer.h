@@ -207,6 +207,7 @@ struct Client {
   std::unique_ptr<TlsSession> tls;
   std::string received;  // plaintext read so far
   bool eof = false;      // the peer closed TCP
+  size_t recvSize = 16 * 1024;  // bytes per recv(), so a test can split records
 
   ~Client() {
     if (fd >= 0) close(fd);
@@ -236,7 +237,7 @@ struct Client {
       if (std::chrono::steady_clock::now() > deadline) break;
       pollfd p{fd, POLLIN, 0};
       if (poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      ssize_t n = recv(fd, buf, std::min(sizeof buf, recvSize), 0);
       if (n <= 0) {
         eof = true;
         continue;

@@ -433,6 +433,25 @@ TEST(Tls, EmptyServerNameFails) {
   EXPECT_FALSE(session->hasOutput());
 }
 
+TEST(Tls, RecordsSplitAnywhere) {
+  // Ciphertext fed one byte at a time, then 7 at a time: every record arrives in pieces.
+  OpensslServer server("localhost");
+  ASSERT_TRUE(server.ready()) << server.log();
+  TlsClientOptions options;
+  options.sessionCacheEntries = 0;  // no resumption: full flights each time
+  auto ctx = makeContext(options);
+  for (size_t size : {1, 7}) {
+    auto c = connectClient(*ctx, server.port());
+    EXPECT_FALSE(c->tls->resumed());
+    c->recvSize = size;
+    EXPECT_FALSE(c->tls->write(std::string_view("too early")));  // not open yet
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    ASSERT_TRUE(c->get());
+    EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
+    EXPECT_EQ(c->tls->state(), State::kClosed);
+  }
+}
+
 TEST(Tls, BadCaFileIsAnError) {
   TlsClientOptions options;
   options.extraCaFile = path("does-not-exist.pem");
