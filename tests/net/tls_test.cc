@@ -442,10 +442,10 @@ TEST(Tls, RecordsSplitAnywhere) {
   auto ctx = makeContext(options);
   for (size_t size : {1, 7}) {
     auto c = connectClient(*ctx, server.port());
-    EXPECT_FALSE(c->tls->resumed());
     c->recvSize = size;
     EXPECT_FALSE(c->tls->write(std::string_view("too early")));  // not open yet
     ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_FALSE(c->tls->resumed());
     ASSERT_TRUE(c->get());
     EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
     EXPECT_EQ(c->tls->state(), State::kClosed);
