@@ -10,8 +10,9 @@
 
 // options.h first: it carries the build's defines, which the other headers depend on.
 #include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
+
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include <arpa/inet.h>
@@ -68,7 +69,6 @@ std::string ipLiteral(const std::string& name) {
   }
   return {};
 }
-
 
 // Decrypted bytes waiting for read(): [begin, end) of an uninitialised block that grows by
 // doubling (a std::string's resize would zero a record's worth on every read attempt).
@@ -179,7 +179,7 @@ struct TlsSession::Impl {
 
   std::string in;  // ciphertext not yet consumed by wolfSSL, from inPos
   size_t inPos = 0;
-  std::string out;  // ciphertext to send
+  std::string out;    // ciphertext to send
   PlainBuffer plain;  // decrypted, not yet read
 
   std::string error;
@@ -249,7 +249,7 @@ int newSessionCallback(WOLFSSL* ssl, WOLFSSL_SESSION* session) {
   if (!s || !s->context) return 0;
   // A TLS 1.3 session resumes only with a ticket; its (echoed) session id is no use.
   bool resumable = wolfSSL_version(ssl) == TLS1_3_VERSION ? wolfSSL_SESSION_has_ticket(session)
-                                                           : wolfSSL_SESSION_is_resumable(session);
+                                                          : wolfSSL_SESSION_is_resumable(session);
   if (!resumable) return 0;
   // A copy: wolfSSL keeps changing its own object while the connection lives.
   if (WOLFSSL_SESSION* copy = wolfSSL_SESSION_dup(session)) {
@@ -402,8 +402,7 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   // these three, not wolfSSL's default list, which offers P-521 first to a TLS 1.2 server
   // that follows the client's order.
   int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
-  if (wolfSSL_CTX_set_groups(ctx, groups, static_cast<int>(std::size(groups))) !=
-      WOLFSSL_SUCCESS) {
+  if (wolfSSL_CTX_set_groups(ctx, groups, static_cast<int>(std::size(groups))) != WOLFSSL_SUCCESS) {
     return makeError("tls: the key exchange groups were refused");
   }
   const std::string& caFile = options.caFile.empty() ? kSystemCaFile : options.caFile;
@@ -426,8 +425,8 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   wolfSSL_CTX_SetIOSend(ctx, ioSend);
   wolfSSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
   // Our cache is the client cache; wolfSSL's own is for servers.
-  wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_CLIENT |
-                                              WOLFSSL_SESS_CACHE_NO_INTERNAL_STORE);
+  wolfSSL_CTX_set_session_cache_mode(
+      ctx, WOLFSSL_SESS_CACHE_CLIENT | WOLFSSL_SESS_CACHE_NO_INTERNAL_STORE);
   auto impl = std::make_unique<Impl>();
   impl->state = std::move(state);
   return std::unique_ptr<TlsClientContext>(new TlsClientContext(std::move(impl)));
@@ -469,13 +468,11 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
                        static_cast<unsigned short>(name.size())) != WOLFSSL_SUCCESS) {
       return setupFailed("cannot set SNI");
     }
-    if (si->verifyPeer && wolfSSL_check_domain_name(ssl, name.c_str()) !=
-                              WOLFSSL_SUCCESS) {
+    if (si->verifyPeer && wolfSSL_check_domain_name(ssl, name.c_str()) != WOLFSSL_SUCCESS) {
       return setupFailed("cannot set the host name to verify");
     }
-  } else if (si->verifyPeer &&
-             wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(ssl), ip.c_str()) !=
-                 WOLFSSL_SUCCESS) {
+  } else if (si->verifyPeer && wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(
+                                   wolfSSL_get0_param(ssl), ip.c_str()) != WOLFSSL_SUCCESS) {
     return setupFailed("cannot set the IP address to verify");
   }
   char alpn[sizeof kAlpn];

@@ -36,7 +36,7 @@ struct TlsClientOptions {
   std::string caFile;
   // Also trust these (PEM), beside the store: a private PKI.
   std::string extraCaFile;
-  bool verifyPeer = true;  // false only for tests and explicit opt-out
+  bool verifyPeer = true;                // false only for tests and explicit opt-out
   uint32_t sessionCacheEntries = 1'000;  // resumption tickets/sessions kept per worker
 };
 
@@ -54,8 +54,7 @@ class TlsClientContext {
   // picks a cached session to resume, and is where this session's own resumable sessions
   // are kept (the newest per key; a key whose resumption failed is forgotten). Never null:
   // a session that cannot be set up starts in kFailed.
-  std::unique_ptr<TlsSession> connect(std::string_view serverName,
-                                      std::string_view resumptionKey);
+  std::unique_ptr<TlsSession> connect(std::string_view serverName, std::string_view resumptionKey);
 
   struct Impl;
   Impl* impl() { return impl_.get(); }
@@ -102,7 +101,7 @@ class TlsSession {
   std::string_view alpn() const;  // "http/1.1" or empty
   bool resumed() const;
   std::string_view protocol() const;  // "TLSv1.3", "TLSv1.2"
-  std::string_view cipher() const;  // wolfSSL's (OpenSSL-style) name of the suite
+  std::string_view cipher() const;    // wolfSSL's (OpenSSL-style) name of the suite
 
   struct Impl;
 

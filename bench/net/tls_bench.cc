@@ -75,8 +75,8 @@ void handshakes(benchmark::State& state, std::vector<std::string> serverArgs, bo
     if (resume && !c.get()) std::abort();
     resumed += c.tls->resumed();
   }
-  state.counters["resumed"] = benchmark::Counter(static_cast<double>(resumed),
-                                                 benchmark::Counter::kAvgIterations);
+  state.counters["resumed"] =
+      benchmark::Counter(static_cast<double>(resumed), benchmark::Counter::kAvgIterations);
   state.counters["handshakes/s(cpu)"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }

@@ -1,7 +1,7 @@
 // A real TLS peer for tests and benchmarks of net/tls.h: test certificates made with the
 // openssl CLI in a temp dir (a CA; leaves for localhost + 127.0.0.1 + ::1, for another name,
-// for *.example.test, expired; an RSA leaf; a self-signed one), `openssl s_server` as a child process on a
-// loopback port, and a client that pumps a TlsSession over a blocking socket by hand.
+// for *.example.test, expired; an RSA leaf; a self-signed one), `openssl s_server` as a child
+// process on a loopback port, and a client that pumps a TlsSession over a blocking socket by hand.
 // Single-threaded; test code only.
 #pragma once
 
@@ -49,16 +49,18 @@ inline std::string path(const std::string& name) { return g_dir + "/" + name; }
 // A leaf signed by the test CA, with the given subjectAltName, or (dates non-empty) through
 // `openssl ca` with explicit validity dates.
 inline bool makeLeaf(const std::string& name, const std::string& san, const std::string& start = "",
-              const std::string& end = "") {
-  writeFile(name + ".ext", "subjectAltName=" + san +
-                               "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-  if (!run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
-           name + ".key -out " + name + ".csr -subj /CN=" + name)) {
+                     const std::string& end = "") {
+  writeFile(name + ".ext",
+            "subjectAltName=" + san + "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
+  if (!run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " + name +
+           ".key -out " + name + ".csr -subj /CN=" + name)) {
     return false;
   }
   if (start.empty()) {
-    return run("openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-               " -days 30 -sha256 -extfile " + name + ".ext -out " + name + ".pem");
+    return run("openssl x509 -req -in " + name +
+               ".csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+               " -days 30 -sha256 -extfile " +
+               name + ".ext -out " + name + ".pem");
   }
   return run("openssl ca -batch -notext -config ca.cnf -in " + name + ".csr -out " + name +
              ".pem -startdate " + start + " -enddate " + end + " -extfile " + name + ".ext");
@@ -83,8 +85,8 @@ inline bool makeCerts() {
   ok = ok && makeLeaf("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1");
   ok = ok && makeLeaf("other", "DNS:other.example");
   ok = ok && makeLeaf("wild", "DNS:*.example.test");
-  ok = ok && makeLeaf("expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z",
-                      "20200201000000Z");
+  ok =
+      ok && makeLeaf("expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z", "20200201000000Z");
   // An RSA leaf, for the ECDHE-RSA suites.
   writeFile("rsa.ext", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
   ok = ok && run("openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr"
@@ -122,10 +124,10 @@ class OpensslServer {
     }
     log_ = path("s_server." + std::to_string(port_) + "." + std::to_string(++serial()) + ".log");
 
-    std::vector<std::string> args = {"openssl", "s_server", "-accept",
-                                     "127.0.0.1:" + std::to_string(port_), "-cert",
-                                     path(cert + ".pem"), "-key", path(cert + ".key"),
-                                     "-alpn", "http/1.1"};
+    std::vector<std::string> args = {
+        "openssl", "s_server",          "-accept", "127.0.0.1:" + std::to_string(port_),
+        "-cert",   path(cert + ".pem"), "-key",    path(cert + ".key"),
+        "-alpn",   "http/1.1"};
     // s_server's mode: -www (a status page) unless the test picks -WWW or -rev.
     if (std::find(extra.begin(), extra.end(), "-WWW") == extra.end() &&
         std::find(extra.begin(), extra.end(), "-rev") == extra.end()) {
@@ -205,8 +207,8 @@ inline int connectTo(int port) {
 struct Client {
   int fd = -1;
   std::unique_ptr<TlsSession> tls;
-  std::string received;  // plaintext read so far
-  bool eof = false;      // the peer closed TCP
+  std::string received;         // plaintext read so far
+  bool eof = false;             // the peer closed TCP
   size_t recvSize = 16 * 1024;  // bytes per recv(), so a test can split records
 
   ~Client() {

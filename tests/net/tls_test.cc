@@ -99,8 +99,7 @@ TEST(Tls, HostNameMismatchFails) {
   auto c = connectClient(*ctx, server.port());
   EXPECT_FALSE(c->handshake());
   EXPECT_EQ(c->tls->state(), State::kFailed);
-  EXPECT_EQ(c->tls->error(),
-            "certificate verify failed: host name mismatch (expected localhost)");
+  EXPECT_EQ(c->tls->error(), "certificate verify failed: host name mismatch (expected localhost)");
   c->flush();  // the alert goes out; the server sees the refusal
 }
 
@@ -235,8 +234,8 @@ TEST(Tls, SniIsSentForNamesOnly) {
   {
     // The server picks its second certificate only for the SNI name other.example: the
     // handshake verifies only if SNI was sent.
-    OpensslServer server("localhost", {"-servername", "other.example", "-cert2",
-                                       path("other.pem"), "-key2", path("other.key")});
+    OpensslServer server("localhost", {"-servername", "other.example", "-cert2", path("other.pem"),
+                                       "-key2", path("other.key")});
     ASSERT_TRUE(server.ready()) << server.log();
     auto c = connectClient(*ctx, server.port(), "other.example");
     ASSERT_TRUE(c->handshake()) << c->tls->error();
