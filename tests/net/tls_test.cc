@@ -457,6 +457,17 @@ TEST(Tls, BadCaFileIsAnError) {
   auto ctx = TlsClientContext::create(options);
   ASSERT_FALSE(ctx.ok());
   EXPECT_NE(ctx.error().find("does-not-exist.pem"), std::string::npos) << ctx.error();
+
+  options = {};
+  options.caFile = path("missing-store.pem");
+  auto noStore = TlsClientContext::create(options);
+  ASSERT_FALSE(noStore.ok());
+  EXPECT_NE(noStore.error().find("missing-store.pem"), std::string::npos) << noStore.error();
+
+  // A CA file instead of the system store: only that CA is trusted.
+  options.caFile = path("ca.pem");
+  auto own = TlsClientContext::create(options);
+  ASSERT_TRUE(own.ok()) << own.error();
 }
 
 }  // namespace
