@@ -62,6 +62,7 @@ TEST(Tls, HandshakeAlpnAndExchangeOverTls13) {
 }
 
 TEST(Tls, Tls12OnlyServerWithEcdsaAndRsa) {
+  ASSERT_TRUE(makeRsaLeaf());
   for (const char* cert : {"localhost", "rsa"}) {
     OpensslServer server(cert, {"-tls1_2"});
     ASSERT_TRUE(server.ready()) << server.log();
@@ -271,6 +272,7 @@ TEST(Tls, Ipv6LiteralIsVerifiedAgainstIpSans) {
 
 TEST(Tls, ServerWithoutForwardSecrecyOrAeadIsRefused) {
   // CBC with RSA key exchange: neither AEAD nor forward secret.
+  ASSERT_TRUE(makeRsaLeaf());
   OpensslServer server("rsa", {"-tls1_2", "-cipher", "AES128-SHA"});
   ASSERT_TRUE(server.ready()) << server.log();
   auto ctx = makeContext();
