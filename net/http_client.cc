@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -141,6 +142,7 @@ struct ClientExchange::State {
   bool reused = false;
   bool retried = false;
   bool retryable = true;
+  bool closeAfter = false;  // the request said Connection: close
   // Memory a closing connection's send may still read: freed when pins drops to 0.
   int pins = 0;
   // The wait queue (intrusive, FIFO).
@@ -874,7 +876,7 @@ void ClientConnection::responseEnded(bool leftover) {
   auto& s = *ex->s_;
   clearStage();
   s.bodyEnded = true;
-  s.keepAlive = parser_.response().keepAlive && !leftover;
+  s.keepAlive = parser_.response().keepAlive && !leftover && !s.closeAfter;
   s.news = false;
   s.handler->onBodyData(ex);
 }
@@ -1051,6 +1053,13 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
   s.handler = &handler;
   s.headRequest = request.method == "HEAD";
   s.retryable = request.retryable;
+  for (const HttpHeader& h : request.headers) {
+    // The caller asked the server to close after this response: not pooled.
+    if (h.name.size() == 10 && strncasecmp(h.name.data(), "connection", 10) == 0 &&
+        h.value.size() == 5 && strncasecmp(h.value.data(), "close", 5) == 0) {
+      s.closeAfter = true;
+    }
+  }
   s.streamBody = request.streamBody;
   s.chunked = framing.kind == BodyFraming::kChunked;
   s.declared = request.streamBody ? request.contentLength : -1;

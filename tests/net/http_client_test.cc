@@ -427,6 +427,22 @@ TEST_F(HttpClientTest, KeepAliveReuse) {
   EXPECT_EQ(client_->stats().idleConnections, 1u);
 }
 
+TEST_F(HttpClientTest, ConnectionCloseRequestIsNotPooled) {
+  Upstream up(answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  client();
+  const HttpHeader close[] = {{"Connection", "close"}};
+  ClientRequest req;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  req.headers = close;
+  Outcome o;
+  auto r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &o;
+  ASSERT_TRUE(runUntil([&] { return o.ended; }));
+  EXPECT_EQ(client_->stats().idleConnections, 0u);
+}
+
 TEST_F(HttpClientTest, PeerClosingAnIdleConnectionDropsIt) {
   Upstream up([](Peer& p, int) {
     p.readRequest();
