@@ -1215,7 +1215,12 @@ void HttpClient::Impl::close(ClientExchange* ex) {
     }
   }
   releaseBody(s);
-  if (s.pins == 0 && !s.errorPending) bury(ex);
+  if (s.pins == 0) {
+    // No send reads them: borrowed body chunks go back to their owners now.
+    for (SendItem& it : s.items) releaseOwner(it.owner);
+    s.items.clear();
+    if (!s.errorPending) bury(ex);
+  }
   pump();
 }
 

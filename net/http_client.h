@@ -148,8 +148,8 @@ class ClientExchange {
   friend class HttpClient;
   friend class ClientConnection;
   ClientExchange() = default;
-  // writeBody/writeBodyCopy: copy says whether the bytes are copied into the queue.
   ~ClientExchange();
+  // writeBody/writeBodyCopy: copy says whether the bytes are copied into the queue.
   bool queueBody(std::span<const char> data, PieceOwner owner, bool copy);
   struct State;
   std::unique_ptr<State> s_;

@@ -982,6 +982,39 @@ TEST_F(HttpClientTest, CloseMidBodyAndMidConnect) {
   ASSERT_TRUE(runUntil([&] { return client_->stats().openConnections == 0; }));
 }
 
+// Borrowed body chunks go back to their owners once no send reads them: at close() when
+// nothing was sent, after the cancelled send's completion when one was in flight.
+TEST_F(HttpClientTest, BorrowedChunksReleasedAfterClose) {
+  Upstream up([](Peer& p, int) { std::this_thread::sleep_for(600ms); }, 4096);
+  client();
+  static std::string big(8 << 20, 'w');
+  int released = 0;
+  PieceOwner owner{[](void* arg) { ++*static_cast<int*>(arg); }, &released};
+  ClientRequest req;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  req.method = "POST";
+  req.streamBody = true;
+  Outcome a, b;
+  auto r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &a;
+  ASSERT_TRUE((*r)->writeBody(big, owner));
+  (*r)->close();  // before the connection is up
+  EXPECT_EQ(released, 1);
+  r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &b;
+  ASSERT_TRUE((*r)->writeBody(big, owner));
+  // The first never connected (closed while its socket was being made).
+  ASSERT_TRUE(runUntil([&] { return up.connections.load() == 1; }));
+  for (int i = 0; i < 20; ++i) loop_->runOnce(5);  // the send is in flight, stalled
+  (*r)->close();
+  EXPECT_EQ(released, 1);  // the kernel may still read it
+  ASSERT_TRUE(runUntil([&] { return released == 2; }));
+  EXPECT_FALSE(a.failed || b.failed);
+}
+
 TEST_F(HttpClientTest, HttpsWithoutTls) {
   client();
   ClientRequest req;
