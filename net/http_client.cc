@@ -382,8 +382,8 @@ class ClientConnection final : public DnsListener {
   int fd_ = -1;
   ClientExchange* ex_ = nullptr;
   ClientExchange* pinned_ = nullptr;  // its memory may be read by the send in flight
-  bool served_ = false;
-  bool paused_ = false;  // no recv armed: the body buffer is at the mark  // an exchange was completed on it: later ones are "reused"
+  bool served_ = false;  // an exchange was completed on it
+  bool paused_ = false;  // no recv armed: the body buffer is at the mark
   bool freed_ = false;
   DnsQuery* query_ = nullptr;
   HttpResponseParser parser_;
@@ -644,8 +644,8 @@ void ClientConnection::onSend(const engine::Completion& c) {
     sendTimer_.cancel();
     int err = -c.result;
     if ((err == EPIPE || err == ECONNRESET) && retry()) return;
-    failExchange(ClientStage::kSend, errnoText(err) + " sending the request (" + origin_->name + ")",
-                 c.result);
+    failExchange(ClientStage::kSend,
+                 errnoText(err) + " sending the request (" + origin_->name + ")", c.result);
     return;
   }
   if (tls_) {

@@ -745,7 +745,8 @@ TEST_F(HttpClientTest, HeadLimits) {
   std::string many = "HTTP/1.1 200 OK\r\n";
   for (int i = 0; i < 20; ++i) many += "X-" + std::to_string(i) + ": v\r\n";
   Upstream lots(answer(many + "Content-Length: 0\r\n\r\n"));
-  Upstream both(answer("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  Upstream both(
+      answer("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
   ClientOptions options;
   options.maxHeadBytes = 1024;
   options.maxHeaderCount = 10;

@@ -54,7 +54,8 @@ Parsed parse(HttpResponseParser& p, std::string_view in, bool head = false,
 TEST(HttpResponseParser, ContentLength) {
   HttpResponseParser p({});
   for (size_t step : {size_t(1), size_t(3), SIZE_MAX}) {
-    Parsed r = parse(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhello", false, step);
+    Parsed r =
+        parse(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhello", false, step);
     EXPECT_EQ(r.status, Status::kMessageComplete) << step;
     EXPECT_TRUE(r.sawHead);
     EXPECT_EQ(r.code, 200);
@@ -81,7 +82,8 @@ TEST(HttpResponseParser, ViewsSurviveAMove) {
 TEST(HttpResponseParser, Chunked) {
   HttpResponseParser p({});
   std::string in =
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;x=y\r\n!\r\n0\r\nT: v\r\n\r\n";
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n1;x=y\r\n!\r\n0\r\nT: v\r\n\r\n";
   for (size_t step : {size_t(1), size_t(7), SIZE_MAX}) {
     Parsed r = parse(p, in, false, step);
     EXPECT_EQ(r.status, Status::kMessageComplete);
@@ -158,6 +160,12 @@ TEST(HttpResponseParser, FramingRefusals) {
   r = parse(p, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n");
   EXPECT_EQ(r.status, Status::kError);
   r = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+  EXPECT_EQ(r.status, Status::kError);
+  // Chunk line ends are CRLF exactly (loose llhttp would take any byte there).
+  r = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n");
+  EXPECT_EQ(r.status, Status::kError);
+  EXPECT_EQ(r.error, "response: bad chunk framing");
+  r = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\rXhello\r\n0\r\n\r\n");
   EXPECT_EQ(r.status, Status::kError);
   r = parse(p, "SMTP ready\r\n\r\n");
   EXPECT_EQ(r.status, Status::kError);
