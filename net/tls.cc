@@ -10,8 +10,9 @@
 
 // options.h first: it carries the build's defines, which the other headers depend on.
 #include <wolfssl/options.h>
-#include <wolfssl/ssl.h>
+
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include <arpa/inet.h>
@@ -68,7 +69,6 @@ std::string ipLiteral(const std::string& name) {
   }
   return {};
 }
-
 
 // Decrypted bytes waiting for read(): [begin, end) of an uninitialised block that grows by
 // doubling (a std::string's resize would zero a record's worth on every read attempt).
@@ -179,7 +179,7 @@ struct TlsSession::Impl {
 
   std::string in;  // ciphertext not yet consumed by wolfSSL, from inPos
   size_t inPos = 0;
-  std::string out;  // ciphertext to send
+  std::string out;    // ciphertext to send
   PlainBuffer plain;  // decrypted, not yet read
 
   std::string error;
@@ -187,6 +187,10 @@ struct TlsSession::Impl {
   std::string protocol;
   std::string cipher;
   bool resumed = false;
+  // Whether the peer's first bytes looked like a TLS record (content type 20..24, major
+  // version 3), to tell "not TLS at all" (a plain HTTP server, a wrong port) from the rest.
+  bool sawInput = false;
+  bool inputLooksLikeTls = true;
   // The first certificate error the verify callback saw (wolfSSL's code, X509_V_ERR_* for
   // some), and at which depth (0 = the peer's own certificate).
   int verifyError = 0;
@@ -245,7 +249,7 @@ int newSessionCallback(WOLFSSL* ssl, WOLFSSL_SESSION* session) {
   if (!s || !s->context) return 0;
   // A TLS 1.3 session resumes only with a ticket; its (echoed) session id is no use.
   bool resumable = wolfSSL_version(ssl) == TLS1_3_VERSION ? wolfSSL_SESSION_has_ticket(session)
-                                                           : wolfSSL_SESSION_is_resumable(session);
+                                                          : wolfSSL_SESSION_is_resumable(session);
   if (!resumable) return 0;
   // A copy: wolfSSL keeps changing its own object while the connection lives.
   if (WOLFSSL_SESSION* copy = wolfSSL_SESSION_dup(session)) {
@@ -312,6 +316,8 @@ void TlsSession::Impl::fail(int ret) {
     if (verifyDepth > 0 && error.rfind("unknown CA", 0) != 0) {
       error += " (certificate at depth " + std::to_string(verifyDepth) + ")";
     }
+  } else if (!inputLooksLikeTls) {
+    error = "the peer does not speak TLS (" + errorString(err) + ")";
   } else if (std::string reason = verifyReason(err, serverName); !reason.empty()) {
     error = std::move(reason);
   } else if (err == FATAL_ERROR) {
@@ -392,6 +398,13 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   if (wolfSSL_CTX_set_cipher_list(ctx, kCipherList) != WOLFSSL_SUCCESS) {
     return makeError("tls: the cipher list was refused");
   }
+  // Key exchange groups, in preference order (the TLS 1.3 key share is for the first): only
+  // these three, not wolfSSL's default list, which offers P-521 first to a TLS 1.2 server
+  // that follows the client's order.
+  int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
+  if (wolfSSL_CTX_set_groups(ctx, groups, static_cast<int>(std::size(groups))) != WOLFSSL_SUCCESS) {
+    return makeError("tls: the key exchange groups were refused");
+  }
   const std::string& caFile = options.caFile.empty() ? kSystemCaFile : options.caFile;
   // One unparsable certificate in a large bundle must not drop the rest; a file with no
   // usable certificate at all still fails.
@@ -412,8 +425,8 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   wolfSSL_CTX_SetIOSend(ctx, ioSend);
   wolfSSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
   // Our cache is the client cache; wolfSSL's own is for servers.
-  wolfSSL_CTX_set_session_cache_mode(ctx, WOLFSSL_SESS_CACHE_CLIENT |
-                                              WOLFSSL_SESS_CACHE_NO_INTERNAL_STORE);
+  wolfSSL_CTX_set_session_cache_mode(
+      ctx, WOLFSSL_SESS_CACHE_CLIENT | WOLFSSL_SESS_CACHE_NO_INTERNAL_STORE);
   auto impl = std::make_unique<Impl>();
   impl->state = std::move(state);
   return std::unique_ptr<TlsClientContext>(new TlsClientContext(std::move(impl)));
@@ -432,7 +445,7 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   si->ssl = wolfSSL_new(impl_->state->ctx);
   if (!si->ssl) {
     si->state = TlsSession::State::kFailed;
-    si->error = "tls: wolfSSL_new failed";
+    si->error = "wolfSSL_new failed";
     return session;
   }
   WOLFSSL* ssl = si->ssl;
@@ -441,22 +454,25 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   wolfSSL_SetCertCbCtx(ssl, si);
   auto setupFailed = [&](const char* what) {
     si->state = TlsSession::State::kFailed;
-    si->error = std::string("tls: ") + what;
+    si->error = what;
     return std::move(session);
   };
   std::string ip = ipLiteral(si->serverName);
   if (ip.empty()) {
-    if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, si->serverName.data(),
-                       static_cast<unsigned short>(si->serverName.size())) != WOLFSSL_SUCCESS) {
+    // A fully qualified "example.com." is example.com, for SNI (RFC 6066 allows no trailing
+    // dot) and for the certificate.
+    std::string name = si->serverName;
+    if (name.size() > 1 && name.back() == '.') name.pop_back();
+    if (name.empty() || name.size() > 255) return setupFailed("bad server name");
+    if (wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, name.data(),
+                       static_cast<unsigned short>(name.size())) != WOLFSSL_SUCCESS) {
       return setupFailed("cannot set SNI");
     }
-    if (si->verifyPeer && wolfSSL_check_domain_name(ssl, si->serverName.c_str()) !=
-                              WOLFSSL_SUCCESS) {
+    if (si->verifyPeer && wolfSSL_check_domain_name(ssl, name.c_str()) != WOLFSSL_SUCCESS) {
       return setupFailed("cannot set the host name to verify");
     }
-  } else if (si->verifyPeer &&
-             wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(ssl), ip.c_str()) !=
-                 WOLFSSL_SUCCESS) {
+  } else if (si->verifyPeer && wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(
+                                   wolfSSL_get0_param(ssl), ip.c_str()) != WOLFSSL_SUCCESS) {
     return setupFailed("cannot set the IP address to verify");
   }
   char alpn[sizeof kAlpn];
@@ -485,6 +501,11 @@ void TlsSession::receive(std::span<const char> wire) {
   if (s.inPos > 0 && s.inPos >= s.in.size() / 2) {
     s.in.erase(0, s.inPos);
     s.inPos = 0;
+  }
+  if (!s.sawInput) {
+    s.sawInput = true;
+    auto type = static_cast<unsigned char>(wire[0]);
+    s.inputLooksLikeTls = type >= 20 && type <= 24 && (wire.size() < 2 || wire[1] == 3);
   }
   s.in.append(wire.data(), wire.size());
   s.advance();

@@ -4,9 +4,10 @@
 // receive(), sends what takeOutput() hands out, and reads and writes plaintext.
 //
 // Policy: TLS 1.2 and 1.3 only, an explicit modern cipher list (AEAD with forward secrecy:
-// AES-GCM and ChaCha20-Poly1305, ECDHE for 1.2), SNI (not for IP literals), ALPN http/1.1,
-// the peer's chain and host name verified against the system CA store (ca-certificates) or a
-// configured CA file, session resumption per origin (TLS 1.3 tickets, 1.2 tickets or ids).
+// AES-GCM and ChaCha20-Poly1305, ECDHE for 1.2), key exchange over X25519, P-256 or P-384,
+// SNI (not for IP literals), ALPN http/1.1, the peer's chain and host name verified against
+// the system CA store (ca-certificates) or a configured CA file, session resumption per
+// origin (TLS 1.3 tickets, 1.2 tickets or session ids).
 //
 // Driving a session: after connect() and after every receive(), send what takeOutput()
 // holds (connect() already queued the ClientHello), then read() what became readable. The
@@ -35,7 +36,7 @@ struct TlsClientOptions {
   std::string caFile;
   // Also trust these (PEM), beside the store: a private PKI.
   std::string extraCaFile;
-  bool verifyPeer = true;  // false only for tests and explicit opt-out
+  bool verifyPeer = true;                // false only for tests and explicit opt-out
   uint32_t sessionCacheEntries = 1'000;  // resumption tickets/sessions kept per worker
 };
 
@@ -53,8 +54,7 @@ class TlsClientContext {
   // picks a cached session to resume, and is where this session's own resumable sessions
   // are kept (the newest per key; a key whose resumption failed is forgotten). Never null:
   // a session that cannot be set up starts in kFailed.
-  std::unique_ptr<TlsSession> connect(std::string_view serverName,
-                                      std::string_view resumptionKey);
+  std::unique_ptr<TlsSession> connect(std::string_view serverName, std::string_view resumptionKey);
 
   struct Impl;
   Impl* impl() { return impl_.get(); }
@@ -95,12 +95,13 @@ class TlsSession {
   // Why the session failed: "certificate verify failed: host name mismatch (expected
   // example.com)", "certificate has expired", "certificate is not yet valid", "unknown CA
   // (self-signed or untrusted issuer)", "peer sent alert: handshake failure", "protocol
-  // version not accepted (TLS 1.2 or 1.3 required): ...", or wolfSSL's own text.
+  // version not accepted (TLS 1.2 or 1.3 required): ...", "the peer does not speak TLS
+  // (...)" (its first bytes are no TLS record), or wolfSSL's own text.
   std::string_view error() const;
   std::string_view alpn() const;  // "http/1.1" or empty
   bool resumed() const;
   std::string_view protocol() const;  // "TLSv1.3", "TLSv1.2"
-  std::string_view cipher() const;  // wolfSSL's (OpenSSL-style) name of the suite
+  std::string_view cipher() const;    // wolfSSL's (OpenSSL-style) name of the suite
 
   struct Impl;
 

@@ -134,8 +134,9 @@ fi
 # Intel asm, SP math: ~45x AES-GCM, ~3x handshakes; notes/deps.md) and everything net/tls.cc
 # and WebCrypto use, spelled as 5.5.4's configure spells them (AES key wrap is aeskeywrap).
 # Static with PIC: torus links it into its own binary, so no libwolfssl.so of ours can be
-# mistaken for Debian's (--enable-distro builds one anyway; it is removed after install). WOLFSSL_ALWAYS_KEEP_SNI lands in wolfssl/options.h, which every user
-# includes first. The stamp holds the version and the flags: a change to either rebuilds.
+# mistaken for Debian's (--enable-distro builds one anyway; it is removed after install).
+# WOLFSSL_ALWAYS_KEEP_SNI lands in wolfssl/options.h, which every user includes first. The
+# stamp holds the version and the flags: a change to either rebuilds.
 wolfssl_dir="$root/third_party/wolfssl"
 wolfssl_flags=(
   --enable-distro --enable-pkcs11 --disable-examples --disable-silent-rules
@@ -154,7 +155,8 @@ wolfssl_want="$wolfssl_ver ${wolfssl_flags[*]} CFLAGS=$wolfssl_cflags"
 if [ ! -f "$wolfssl_dir/.stamp" ] || [ "$(cat "$wolfssl_dir/.stamp")" != "$wolfssl_want" ]; then
   deb_src_init
   tmp=$(mktemp -d)
-  uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "wolfssl=$wolfssl_ver")
+  # The source version is the binary's without a binNMU suffix (+bN).
+  uris=$(apt-get "${apt_src[@]}" source --print-uris -qq "wolfssl=${wolfssl_ver%+b[0-9]*}")
   dsc=
   while read -r line; do
     [ -n "$line" ] || continue

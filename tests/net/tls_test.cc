@@ -1,255 +1,28 @@
 // TlsClientContext / TlsSession against a real `openssl s_server` on a loopback port: the
 // test moves the ciphertext over a real socket itself (no ring here), like the HTTP client
-// does from completions. The certificates (a test CA, leaves for localhost / another name /
-// expired, a self-signed one) are made at start with the openssl CLI in a temp dir.
+// does from completions. The peer, the certificates and the pump are in tls_peer.h.
 #include "net/tls.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <sstream>
 #include <string>
-#include <thread>
-#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "tests/net/tls_peer.h"
 
 namespace torus::net {
 namespace {
 
-namespace fs = std::filesystem;
-using State = TlsSession::State;
-
-std::string g_dir;  // the certificates, for the whole run
-
-bool run(const std::string& cmd) {
-  std::string full = "cd '" + g_dir + "' && " + cmd + " >>openssl.log 2>&1";
-  return std::system(full.c_str()) == 0;
-}
-
-void writeFile(const std::string& name, const std::string& text) {
-  std::ofstream(g_dir + "/" + name) << text;
-}
-
-std::string path(const std::string& name) { return g_dir + "/" + name; }
-
-// A leaf signed by the test CA, with the given subjectAltName, or (dates non-empty) through
-// `openssl ca` with explicit validity dates.
-bool makeLeaf(const std::string& name, const std::string& san, const std::string& start = "",
-              const std::string& end = "") {
-  writeFile(name + ".ext", "subjectAltName=" + san +
-                               "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-  if (!run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
-           name + ".key -out " + name + ".csr -subj /CN=" + name)) {
-    return false;
-  }
-  if (start.empty()) {
-    return run("openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-               " -days 30 -sha256 -extfile " + name + ".ext -out " + name + ".pem");
-  }
-  return run("openssl ca -batch -notext -config ca.cnf -in " + name + ".csr -out " + name +
-             ".pem -startdate " + start + " -enddate " + end + " -extfile " + name + ".ext");
-}
+using namespace tlspeer;
 
 class TlsEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    char tmpl[] = "/tmp/torus-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    g_dir = tmpl;
-    writeFile("ca.cnf",
-              "[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\n"
-              "default_md=sha256\npolicy=p\ncertificate=ca.pem\nprivate_key=ca.key\n"
-              "[p]\ncommonName=supplied\n");
-    writeFile("index.txt", "");
-    writeFile("serial", "1000\n");
-    ASSERT_TRUE(run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-                    " -keyout ca.key -out ca.pem -days 30 -subj '/CN=torus test CA'"
-                    " -addext basicConstraints=critical,CA:TRUE"
-                    " -addext keyUsage=critical,keyCertSign,cRLSign"))
-        << "openssl failed, see " << g_dir << "/openssl.log";
-    ASSERT_TRUE(makeLeaf("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1"));
-    ASSERT_TRUE(makeLeaf("other", "DNS:other.example"));
-    ASSERT_TRUE(makeLeaf("expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z",
-                         "20200201000000Z"));
-    // An RSA leaf, for the ECDHE-RSA suites.
-    writeFile("rsa.ext", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
-    ASSERT_TRUE(run("openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr"
-                    " -subj /CN=localhost"));
-    ASSERT_TRUE(run("openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-                    " -days 30 -sha256 -extfile rsa.ext -out rsa.pem"));
-    ASSERT_TRUE(run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-                    " -keyout self.key -out self.pem -days 30 -subj /CN=localhost"
-                    " -addext subjectAltName=DNS:localhost"));
+    ASSERT_TRUE(makeCerts()) << "openssl failed, see " << g_dir << "/openssl.log";
   }
-  void TearDown() override {
-    if (!g_dir.empty()) fs::remove_all(g_dir);
-  }
+  void TearDown() override { removeCerts(); }
 };
 
 [[maybe_unused]] const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new TlsEnvironment);
-
-// `openssl s_server` on a free loopback port, killed on destruction.
-class OpensslServer {
- public:
-  // cert: the base name of a pem/key pair in g_dir. extra: more s_server arguments.
-  OpensslServer(const std::string& cert, std::vector<std::string> extra = {}) {
-    int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    close(probe);
-    log_ = path("s_server." + std::to_string(port_) + ".log");
-
-    std::vector<std::string> args = {"openssl", "s_server", "-accept",
-                                     "127.0.0.1:" + std::to_string(port_), "-cert",
-                                     path(cert + ".pem"), "-key", path(cert + ".key"),
-                                     "-alpn", "http/1.1"};
-    // s_server's mode: -www (a status page) unless the test picks -WWW or -rev.
-    if (std::find(extra.begin(), extra.end(), "-WWW") == extra.end() &&
-        std::find(extra.begin(), extra.end(), "-rev") == extra.end()) {
-      args.push_back("-www");
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = fork();
-    if (pid_ == 0) {
-      int out = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int in = open("/dev/null", O_RDONLY);
-      dup2(in, 0);
-      dup2(out, 1);
-      dup2(out, 2);
-      if (chdir(g_dir.c_str()) != 0) _exit(126);  // -WWW serves files from here
-      std::vector<char*> argv;
-      for (auto& s : args) argv.push_back(s.data());
-      argv.push_back(nullptr);
-      execvp("openssl", argv.data());
-      _exit(127);
-    }
-    // Ready once it says so (it listens before it prints ACCEPT).
-    for (int i = 0; i < 300; ++i) {
-      std::ifstream f(log_);
-      std::stringstream ss;
-      ss << f.rdbuf();
-      if (ss.str().find("ACCEPT") != std::string::npos) {
-        ready_ = true;
-        break;
-      }
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  ~OpensslServer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool ready() const { return ready_; }
-  int port() const { return port_; }
-  std::string log() const {
-    std::ifstream f(log_);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  bool ready_ = false;
-  std::string log_;
-};
-
-int connectTo(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-// One client connection: a socket and a session, pumped by hand.
-struct Client {
-  int fd = -1;
-  std::unique_ptr<TlsSession> tls;
-  std::string received;  // plaintext read so far
-  bool eof = false;      // the peer closed TCP
-
-  ~Client() {
-    if (fd >= 0) close(fd);
-  }
-
-  void flush() {
-    std::string out = tls->takeOutput();
-    size_t off = 0;
-    while (off < out.size()) {
-      ssize_t n = send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-
-  // Moves ciphertext both ways until done() holds, the session fails or closes, TCP ends,
-  // or 5 s pass. Returns done().
-  bool pump(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    char buf[16 * 1024];
-    while (true) {
-      flush();
-      char plain[4096];
-      while (size_t n = tls->read(plain)) received.append(plain, n);
-      if (done()) return true;
-      if (tls->state() == State::kFailed || tls->state() == State::kClosed || eof) break;
-      if (std::chrono::steady_clock::now() > deadline) break;
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      ssize_t n = recv(fd, buf, sizeof buf, 0);
-      if (n <= 0) {
-        eof = true;
-        continue;
-      }
-      tls->receive({buf, static_cast<size_t>(n)});
-    }
-    return done();
-  }
-
-  bool handshake() {
-    return pump([&] { return tls->state() != State::kHandshaking; }) &&
-           tls->state() == State::kOpen;
-  }
-
-  // GET target over the open session; s_server -www answers with a status page (-WWW with
-  // the file) and closes.
-  void get(const std::string& target = "/") {
-    std::string req = "GET " + target + " HTTP/1.0\r\n\r\n";
-    ASSERT_TRUE(tls->write(req));
-    pump([] { return false; });
-  }
-};
 
 std::unique_ptr<Client> connectClient(TlsClientContext& ctx, int port,
                                       std::string_view name = "localhost") {
@@ -279,7 +52,7 @@ TEST(Tls, HandshakeAlpnAndExchangeOverTls13) {
   EXPECT_EQ(c->tls->protocol(), "TLSv1.3");
   EXPECT_FALSE(c->tls->cipher().empty());
   EXPECT_FALSE(c->tls->resumed());
-  c->get();
+  ASSERT_TRUE(c->get());
   EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u) << c->received;
   // The status page names what was negotiated, from the server's side.
   EXPECT_NE(c->received.find("TLSv1.3"), std::string::npos);
@@ -303,7 +76,7 @@ TEST(Tls, Tls12OnlyServerWithEcdsaAndRsa) {
     EXPECT_TRUE(cipher.find("GCM") != std::string::npos ||
                 cipher.find("CHACHA20") != std::string::npos)
         << cipher;
-    c->get();
+    ASSERT_TRUE(c->get());
     EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u) << c->received;
   }
 }
@@ -326,8 +99,7 @@ TEST(Tls, HostNameMismatchFails) {
   auto c = connectClient(*ctx, server.port());
   EXPECT_FALSE(c->handshake());
   EXPECT_EQ(c->tls->state(), State::kFailed);
-  EXPECT_EQ(c->tls->error(),
-            "certificate verify failed: host name mismatch (expected localhost)");
+  EXPECT_EQ(c->tls->error(), "certificate verify failed: host name mismatch (expected localhost)");
   c->flush();  // the alert goes out; the server sees the refusal
 }
 
@@ -370,7 +142,7 @@ TEST(Tls, VerifyPeerOffConnectsToAnything) {
   auto ctx = makeContext(options);
   auto c = connectClient(*ctx, server.port(), "not-the-name.example");
   ASSERT_TRUE(c->handshake()) << c->tls->error();
-  c->get();
+  ASSERT_TRUE(c->get());
   EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u) << c->received;
 }
 
@@ -381,7 +153,7 @@ TEST(Tls, IpLiteralIsVerifiedAgainstIpSans) {
   {
     auto c = connectClient(*ctx, server.port(), "127.0.0.1");
     ASSERT_TRUE(c->handshake()) << c->tls->error();
-    c->get();
+    ASSERT_TRUE(c->get());
     // No SNI for an IP literal: s_server's page would not show one anyway, but the
     // handshake succeeding on the IP SAN is the point.
     EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
@@ -403,13 +175,13 @@ TEST(Tls, SessionResumption) {
       auto c = connectClient(*ctx, server.port());
       ASSERT_TRUE(c->handshake()) << c->tls->error();
       EXPECT_FALSE(c->tls->resumed());
-      c->get();  // a TLS 1.3 ticket comes after the handshake, read with the data
+      ASSERT_TRUE(c->get());  // a TLS 1.3 ticket comes after the handshake, read with the data
     }
     {
       auto c = connectClient(*ctx, server.port());
       ASSERT_TRUE(c->handshake()) << c->tls->error();
       EXPECT_TRUE(c->tls->resumed());
-      c->get();
+      ASSERT_TRUE(c->get());
       EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
       EXPECT_NE(c->received.find("Reused"), std::string::npos) << c->received;
     }
@@ -428,7 +200,7 @@ TEST(Tls, SessionCacheIsBounded) {
     c->tls = ctx->connect("localhost", key);
     EXPECT_TRUE(c->handshake()) << c->tls->error();
     bool resumed = c->tls->resumed();
-    c->get();
+    EXPECT_TRUE(c->get());
     return resumed;
   };
   EXPECT_FALSE(once("a"));
@@ -462,12 +234,12 @@ TEST(Tls, SniIsSentForNamesOnly) {
   {
     // The server picks its second certificate only for the SNI name other.example: the
     // handshake verifies only if SNI was sent.
-    OpensslServer server("localhost", {"-servername", "other.example", "-cert2",
-                                       path("other.pem"), "-key2", path("other.key")});
+    OpensslServer server("localhost", {"-servername", "other.example", "-cert2", path("other.pem"),
+                                       "-key2", path("other.key")});
     ASSERT_TRUE(server.ready()) << server.log();
     auto c = connectClient(*ctx, server.port(), "other.example");
     ASSERT_TRUE(c->handshake()) << c->tls->error();
-    c->get();
+    ASSERT_TRUE(c->get());
   }
   {
     // Were 127.0.0.1 sent as SNI, the server would answer with other.example's certificate.
@@ -476,7 +248,7 @@ TEST(Tls, SniIsSentForNamesOnly) {
     ASSERT_TRUE(server.ready()) << server.log();
     auto c = connectClient(*ctx, server.port(), "127.0.0.1");
     ASSERT_TRUE(c->handshake()) << c->tls->error();
-    c->get();
+    ASSERT_TRUE(c->get());
   }
 }
 
@@ -488,7 +260,7 @@ TEST(Tls, Ipv6LiteralIsVerifiedAgainstIpSans) {
     // The name is what is verified; the socket still goes to 127.0.0.1.
     auto c = connectClient(*ctx, server.port(), "::1");
     ASSERT_TRUE(c->handshake()) << c->tls->error();
-    c->get();
+    ASSERT_TRUE(c->get());
   }
   {
     auto c = connectClient(*ctx, server.port(), "::2");
@@ -518,7 +290,7 @@ TEST(Tls, LargeTransfersBothWays) {
     auto ctx = makeContext();
     auto c = connectClient(*ctx, server.port());
     ASSERT_TRUE(c->handshake()) << c->tls->error();
-    c->get("/big.txt");
+    ASSERT_TRUE(c->get("/big.txt"));
     size_t head = c->received.find("\r\n\r\n");
     ASSERT_NE(head, std::string::npos) << c->received.substr(0, 200);
     EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
@@ -544,6 +316,138 @@ TEST(Tls, LargeTransfersBothWays) {
         << c->received.size() << " of " << expected.size();
     EXPECT_EQ(c->received.substr(0, 64), expected.substr(0, 64));
     EXPECT_TRUE(c->received == expected);
+  }
+}
+
+TEST(Tls, KeyExchangeGroups) {
+  auto ctx = makeContext();
+  {
+    // Our TLS 1.3 key share is X25519: a P-256-only server asks again (HelloRetryRequest).
+    OpensslServer server("localhost", {"-groups", "P-256"});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto c = connectClient(*ctx, server.port());
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_EQ(c->tls->protocol(), "TLSv1.3");
+    ASSERT_TRUE(c->get());
+  }
+  {
+    // P-521 is not offered.
+    OpensslServer server("localhost", {"-groups", "P-521"});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto c = connectClient(*ctx, server.port());
+    EXPECT_FALSE(c->handshake());
+    EXPECT_EQ(c->tls->error(), "peer sent alert: handshake failure");
+  }
+}
+
+TEST(Tls, NewTicketKeysMeanAFullHandshakeNotAFailure) {
+  auto ctx = makeContext();
+  int port = 0;
+  {
+    OpensslServer server("localhost");
+    ASSERT_TRUE(server.ready()) << server.log();
+    port = server.port();
+    auto c = connectClient(*ctx, port);
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    ASSERT_TRUE(c->get());
+  }
+  // The same origin, restarted: its ticket key is new, our ticket is no use to it.
+  OpensslServer server("localhost", {}, port);
+  ASSERT_TRUE(server.ready()) << server.log();
+  {
+    auto c = connectClient(*ctx, port);
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_FALSE(c->tls->resumed());
+    ASSERT_TRUE(c->get());
+  }
+  {
+    // ...and the fresh ticket it gave resumes.
+    auto c = connectClient(*ctx, port);
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_TRUE(c->tls->resumed());
+    ASSERT_TRUE(c->get());
+  }
+}
+
+TEST(Tls, SessionOutlivesItsContext) {
+  OpensslServer server("localhost");
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto ctx = makeContext();
+  auto c = connectClient(*ctx, server.port());
+  ctx.reset();
+  ASSERT_TRUE(c->handshake()) << c->tls->error();
+  ASSERT_TRUE(c->get());
+  EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
+}
+
+TEST(Tls, NonTlsReplyFails) {
+  // No server: what a plain HTTP server would answer to a ClientHello.
+  auto ctx = makeContext();
+  auto session = ctx->connect("localhost", "localhost:1");
+  ASSERT_TRUE(session->hasOutput());
+  session->takeOutput();
+  std::string reply = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+  session->receive(reply);
+  EXPECT_EQ(session->state(), State::kFailed);
+  EXPECT_EQ(session->error().rfind("the peer does not speak TLS (", 0), 0u) << session->error();
+  // Nothing more happens to a failed session.
+  session->receive(reply);
+  EXPECT_EQ(session->state(), State::kFailed);
+  EXPECT_FALSE(session->write(reply));
+  char buf[16];
+  EXPECT_EQ(session->read(buf), 0u);
+}
+
+TEST(Tls, HostNameMatching) {
+  auto ctx = makeContext();
+  auto connects = [&](OpensslServer& server, std::string_view name) {
+    auto c = connectClient(*ctx, server.port(), name);
+    bool ok = c->handshake();
+    if (ok) EXPECT_TRUE(c->get());
+    return ok;
+  };
+  {
+    OpensslServer server("wild");
+    ASSERT_TRUE(server.ready()) << server.log();
+    EXPECT_TRUE(connects(server, "www.example.test"));
+    EXPECT_TRUE(connects(server, "WWW.Example.TEST"));
+    EXPECT_FALSE(connects(server, "a.b.example.test"));  // one label only
+    EXPECT_FALSE(connects(server, "example.test"));
+  }
+  {
+    OpensslServer server("localhost");
+    ASSERT_TRUE(server.ready()) << server.log();
+    EXPECT_TRUE(connects(server, "LocalHost"));
+    EXPECT_TRUE(connects(server, "localhost."));  // a fully qualified name
+    EXPECT_FALSE(connects(server, "localhost.."));
+    EXPECT_FALSE(connects(server, "host"));
+  }
+}
+
+TEST(Tls, EmptyServerNameFails) {
+  auto ctx = makeContext();
+  auto session = ctx->connect("", "");
+  EXPECT_EQ(session->state(), State::kFailed);
+  EXPECT_EQ(session->error(), "bad server name");
+  EXPECT_FALSE(session->hasOutput());
+}
+
+TEST(Tls, RecordsSplitAnywhere) {
+  // Ciphertext fed one byte at a time, then 7 at a time: every record arrives in pieces.
+  OpensslServer server("localhost");
+  ASSERT_TRUE(server.ready()) << server.log();
+  TlsClientOptions options;
+  options.sessionCacheEntries = 0;  // no resumption: full flights each time
+  auto ctx = makeContext(options);
+  for (size_t size : {1, 7}) {
+    auto c = connectClient(*ctx, server.port());
+    c->recvSize = size;
+    EXPECT_FALSE(c->tls->write(std::string_view("too early")));  // not open yet
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    EXPECT_FALSE(c->tls->resumed());
+    ASSERT_TRUE(c->get());
+    EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
+    EXPECT_EQ(c->tls->state(), State::kClosed);
   }
 }
 
