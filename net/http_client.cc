@@ -996,7 +996,7 @@ Origin* HttpClient::Impl::origin(bool https, std::string_view host, uint16_t por
   std::string key;
   key.reserve(host.size() + 10);
   key += https ? "s:" : "h:";
-  key.append(host);
+  for (char c : host) key += (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c;  // one pool
   key += ':';
   key += std::to_string(port);
   auto it = origins.find(key);
