@@ -434,7 +434,9 @@ void ClientConnection::onResolved(const DnsAnswer& answer) {
   if (!answer.error.empty() || answer.addresses.empty()) {
     std::string why = answer.error.empty() ? "no address" : answer.error;
     // Inside start() when the answer was known at once: the failure waits for the timer.
-    client_.failLater(ex_, ClientStage::kDns, why + ": " + origin_->host);
+    // The resolver's messages name the host ("no such host: example.invalid"); others get it.
+    if (why.find(origin_->host) == std::string::npos) why += ": " + origin_->host;
+    client_.failLater(ex_, ClientStage::kDns, why);
     return;
   }
   std::vector<ResolvedAddress> addresses = answer.addresses;
