@@ -128,6 +128,13 @@ struct Origin {
   std::vector<ClientConnection*> idle;  // LIFO: the newest at the back
   size_t open = 0;   // connections of this origin not closing (connecting, busy, idle)
   size_t users = 0;  // exchanges that point here
+  // Exchanges waiting for a connection of this origin (or for the in-flight cap), FIFO.
+  ClientExchange* qhead = nullptr;
+  ClientExchange* qtail = nullptr;
+  // In the client's list of origins with waiters (served round-robin).
+  Origin* wprev = nullptr;
+  Origin* wnext = nullptr;
+  bool waiting = false;
 };
 
 struct ClientExchange::State {
@@ -194,7 +201,9 @@ struct HttpClient::Impl {
   void activate(ClientExchange* ex, bool fresh);
   void pump();
   bool canActivate(const ClientExchange* ex) const;
+  void enqueue(ClientExchange* ex);
   void unqueue(ClientExchange* ex);
+  void unwait(Origin* o);
   void endFlight(ClientExchange* ex) {
     if (ex->s_->inFlight) {
       ex->s_->inFlight = false;
@@ -226,8 +235,8 @@ struct HttpClient::Impl {
   alloc::BlockPool pool{kBlockSize, 256};
   std::unordered_map<std::string, std::unique_ptr<Origin>> origins;
   ClientConnection* connections = nullptr;  // every connection not yet freed
-  ClientExchange* qhead = nullptr;
-  ClientExchange* qtail = nullptr;
+  Origin* whead = nullptr;  // origins with waiting exchanges
+  Origin* wtail = nullptr;
   size_t live = 0;  // exchanges started and not closed
   bool pumping = false;
   bool destroying = false;
@@ -1075,19 +1084,12 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
               "https not available: the client has no TLS context (" + s.origin->name + ")");
     return ex;
   }
-  // Behind others waiting, or over a cap: queued; else on a connection now.
-  if (!qhead && canActivate(ex)) {
+  // Behind others waiting for the same origin, or over a cap: queued; else on a
+  // connection now.
+  if (!s.origin->qhead && canActivate(ex)) {
     activate(ex, false);
   } else {
-    s.queued = true;
-    s.qprev = qtail;
-    if (qtail) {
-      qtail->s_->qnext = ex;
-    } else {
-      qhead = ex;
-    }
-    qtail = ex;
-    ++stats.queued;
+    enqueue(ex);
   }
   return ex;
 }
@@ -1098,22 +1100,65 @@ bool HttpClient::Impl::canActivate(const ClientExchange* ex) const {
   return !o->idle.empty() || o->open < options.maxConnectionsPerOrigin;
 }
 
+void HttpClient::Impl::enqueue(ClientExchange* ex) {
+  auto& s = *ex->s_;
+  Origin* o = s.origin;
+  s.queued = true;
+  s.qprev = o->qtail;
+  if (o->qtail) {
+    o->qtail->s_->qnext = ex;
+  } else {
+    o->qhead = ex;
+  }
+  o->qtail = ex;
+  ++stats.queued;
+  if (!o->waiting) {
+    o->waiting = true;
+    o->wprev = wtail;
+    o->wnext = nullptr;
+    if (wtail) {
+      wtail->wnext = o;
+    } else {
+      whead = o;
+    }
+    wtail = o;
+  }
+}
+
+void HttpClient::Impl::unwait(Origin* o) {
+  if (!o->waiting) return;
+  o->waiting = false;
+  if (o->wprev) {
+    o->wprev->wnext = o->wnext;
+  } else {
+    whead = o->wnext;
+  }
+  if (o->wnext) {
+    o->wnext->wprev = o->wprev;
+  } else {
+    wtail = o->wprev;
+  }
+  o->wprev = o->wnext = nullptr;
+}
+
 void HttpClient::Impl::unqueue(ClientExchange* ex) {
   auto& s = *ex->s_;
   if (!s.queued) return;
+  Origin* o = s.origin;
   s.queued = false;
   if (s.qprev) {
     s.qprev->s_->qnext = s.qnext;
   } else {
-    qhead = s.qnext;
+    o->qhead = s.qnext;
   }
   if (s.qnext) {
     s.qnext->s_->qprev = s.qprev;
   } else {
-    qtail = s.qprev;
+    o->qtail = s.qprev;
   }
   s.qprev = s.qnext = nullptr;
   --stats.queued;
+  if (!o->qhead) unwait(o);
 }
 
 void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
@@ -1135,16 +1180,30 @@ void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
   conn->connect(ex);
 }
 
+// Starts what waits and may go now: per origin in FIFO order, across origins round-robin
+// (an origin served here moves to the back). Costs the number of origins with waiters.
 void HttpClient::Impl::pump() {
   if (pumping || destroying) return;
   pumping = true;
-  for (ClientExchange* ex = qhead; ex && stats.inFlight < options.maxInFlight;) {
-    ClientExchange* next = ex->s_->qnext;
-    if (canActivate(ex)) {
+  Origin* last = wtail;
+  for (Origin* o = whead; o && stats.inFlight < options.maxInFlight;) {
+    Origin* next = o->wnext;
+    bool served = false;
+    while (o->qhead && canActivate(o->qhead)) {
+      ClientExchange* ex = o->qhead;
       unqueue(ex);
       activate(ex, false);
+      served = true;
     }
-    ex = next;
+    if (served && o->waiting && o != wtail) {
+      unwait(o);  // to the back
+      o->waiting = true;
+      o->wprev = wtail;
+      wtail->wnext = o;
+      wtail = o;
+    }
+    if (o == last) break;
+    o = next;
   }
   pumping = false;
 }

@@ -822,6 +822,36 @@ TEST_F(HttpClientTest, ConnectionsPerOriginQueue) {
   EXPECT_EQ(client_->stats().connectionsReused, 4u);
 }
 
+// Queues are per origin: a request to an origin with a free slot does not wait behind
+// another origin's queue; the in-flight cap is shared.
+TEST_F(HttpClientTest, QueuesArePerOrigin) {
+  Upstream slow([](Peer& p, int) {
+    while (!p.readRequest().empty()) {
+      std::this_thread::sleep_for(100ms);
+      p.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow");
+    }
+  });
+  Upstream fast(answer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfast"));
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 1;
+  options.maxInFlight = 2;
+  client(options);
+  Outcome a[3], b, c[2];
+  for (auto& x : a) start(x, slow.port);
+  start(b, fast.port);
+  EXPECT_EQ(client_->stats().queued, 2u);
+  EXPECT_EQ(client_->stats().inFlight, 2u);
+  ASSERT_TRUE(runUntil([&] { return b.ended; }));
+  EXPECT_FALSE(a[0].ended);  // the slow origin's first is still running
+  EXPECT_EQ(b.body, "fast");
+  // Now the fast origin queues behind the in-flight cap only.
+  start(c[0], fast.port);
+  start(c[1], fast.port);
+  ASSERT_TRUE(runUntil([&] { return a[2].ended && c[0].ended && c[1].ended; }));
+  for (auto& x : a) EXPECT_EQ(x.body, "slow");
+  EXPECT_EQ(c[1].body, "fast");
+}
+
 TEST_F(HttpClientTest, ResponseBackpressure) {
   constexpr size_t kTotal = 8 << 20;
   Upstream up([](Peer& p, int) {
