@@ -113,7 +113,8 @@ struct SendItem {
   const char* data = nullptr;
   size_t len = 0;
   PieceOwner owner;
-  std::string copy;  // the bytes, when copied (data points here; deque items never move)
+  void* block = nullptr;  // a block of the client's pool holding copied bytes, or null
+  char line[kMaxChunkLine];  // a chunk-size line (data points here; deque items never move)
 };
 
 }  // namespace
@@ -224,6 +225,11 @@ struct HttpClient::Impl {
   void releaseOrigin(Origin* o);
   void onReap();
   void releaseBody(ClientExchange::State& s);
+  // A send item is done with (sent, or dropped): its owner and its block go back.
+  void releaseItem(SendItem& it) {
+    releaseOwner(it.owner);
+    if (it.block) pool.give(it.block);
+  }
   void appendBody(ClientExchange::State& s, const char* data, size_t n);
   Origin* origin(bool https, std::string_view host, uint16_t port);
 
@@ -598,7 +604,7 @@ void ClientConnection::flushTls() {
       SendItem& it = s.items.front();
       if (it.len > 0) tls_->write({it.data, it.len});
       s.queuedBytes -= it.len;
-      releaseOwner(it.owner);
+      client_.releaseItem(it);
       s.items.pop_front();
     }
     s.nextItem = 0;
@@ -698,7 +704,7 @@ void ClientConnection::onSend(const engine::Completion& c) {
     n -= left;
     s.queuedBytes -= left;
     s.frontAcked = 0;
-    releaseOwner(f.owner);
+    client_.releaseItem(f);
     s.items.pop_front();
     --s.nextItem;
   }
@@ -1278,7 +1284,7 @@ void HttpClient::Impl::close(ClientExchange* ex) {
   releaseBody(s);
   if (s.pins == 0) {
     // No send reads them: borrowed body chunks go back to their owners now.
-    for (SendItem& it : s.items) releaseOwner(it.owner);
+    for (SendItem& it : s.items) releaseItem(it);
     s.items.clear();
     if (!s.errorPending) bury(ex);
   }
@@ -1323,7 +1329,7 @@ void HttpClient::Impl::releaseBody(ClientExchange::State& s) {
 
 ClientExchange::~ClientExchange() {
   if (!s_) return;
-  for (SendItem& it : s_->items) releaseOwner(it.owner);
+  for (SendItem& it : s_->items) s_->client->releaseItem(it);
   if (s_->client) s_->client->releaseBody(*s_);
 }
 
@@ -1349,22 +1355,30 @@ bool ClientExchange::queueBody(std::span<const char> data, PieceOwner owner, boo
   }
   if (s.chunked) {
     SendItem& line = s.items.emplace_back();
-    line.copy.resize(kMaxChunkLine);
-    line.copy.resize(formatChunkLine(line.copy.data(), data.size()));
-    line.data = line.copy.data();
-    line.len = line.copy.size();
+    line.len = formatChunkLine(line.line, data.size());
+    line.data = line.line;
     s.queuedBytes += line.len;
   }
-  SendItem& it = s.items.emplace_back();
   if (copy) {
-    it.copy.assign(data.data(), data.size());
-    it.data = it.copy.data();
+    // Into blocks of the client's pool (given back once sent), never the general heap.
+    alloc::BlockPool& pool = s.client->pool;
+    for (size_t off = 0; off < data.size();) {
+      size_t n = std::min(data.size() - off, pool.blockSize());
+      SendItem& it = s.items.emplace_back();
+      it.block = pool.take();
+      memcpy(it.block, data.data() + off, n);
+      it.data = static_cast<const char*>(it.block);
+      it.len = n;
+      s.queuedBytes += n;
+      off += n;
+    }
   } else {
+    SendItem& it = s.items.emplace_back();
     it.data = data.data();
     it.owner = owner;
+    it.len = data.size();
+    s.queuedBytes += it.len;
   }
-  it.len = data.size();
-  s.queuedBytes += it.len;
   if (s.chunked) {
     SendItem& crlf = s.items.emplace_back();
     crlf.data = "\r\n";
