@@ -1036,13 +1036,14 @@ void HttpClient::Impl::releaseOrigin(Origin* o) {
 
 Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
                                                 ClientHandler& handler) {
-  if (live >= size_t(options.maxInFlight) + options.maxQueued) {
+  auto refuse = [&] {
     ++stats.refused;
     return makeError("too many outgoing requests: " + std::to_string(stats.inFlight) +
                      " in flight (maxInFlight " + std::to_string(options.maxInFlight) + ") and " +
                      std::to_string(stats.queued) + " queued (maxQueued " +
                      std::to_string(options.maxQueued) + ")");
-  }
+  };
+  if (live >= size_t(options.maxInFlight) + options.maxQueued) return refuse();
   if (request.port == 0) return makeError("invalid port 0");
   BodyFraming framing;
   const bool hasBody = !request.body.empty();
@@ -1083,6 +1084,13 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
   s.bodyEnd = !request.streamBody;
   s.origin = origin(request.https, request.host, request.port);
   ++s.origin->users;
+  // Behind others waiting for the same origin, or over a cap: queued, up to maxQueued.
+  const bool now = !s.origin->qhead && canActivate(ex);
+  if (!now && stats.queued >= options.maxQueued) {
+    releaseOrigin(s.origin);
+    delete ex;
+    return refuse();
+  }
   ++live;
   ++stats.requests;
   if (request.https && !tls) {
@@ -1090,9 +1098,7 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
               "https not available: the client has no TLS context (" + s.origin->name + ")");
     return ex;
   }
-  // Behind others waiting for the same origin, or over a cap: queued; else on a
-  // connection now.
-  if (!s.origin->qhead && canActivate(ex)) {
+  if (now) {
     activate(ex, false);
   } else {
     enqueue(ex);

@@ -797,6 +797,30 @@ TEST_F(HttpClientTest, InFlightAndQueueCaps) {
   EXPECT_EQ(client_->stats().inFlight, 0u);
 }
 
+// The queue holds at most maxQueued, whatever keeps its requests waiting (here the
+// per-origin connection cap, far below maxInFlight).
+TEST_F(HttpClientTest, QueueBoundUnderTheOriginCap) {
+  Upstream up([](Peer& p, int) {
+    p.readRequest();
+    p.waitClosed();
+  });
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 1;
+  options.maxQueued = 2;
+  client(options);
+  Outcome o[3];
+  ClientExchange* ex[3];
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ex[i] = start(o[i], up.port));
+  EXPECT_EQ(client_->stats().queued, 2u);
+  ClientRequest req;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  auto r = client_->start(req, recorder_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("2 queued (maxQueued 2)"), std::string::npos) << r.error();
+  for (auto* e : ex) e->close();
+}
+
 TEST_F(HttpClientTest, ConnectionsPerOriginQueue) {
   Upstream up([](Peer& p, int) {
     while (!p.readRequest().empty()) {
