@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,7 +116,8 @@ struct SendItem {
   const char* data = nullptr;
   size_t len = 0;
   PieceOwner owner;
-  std::string copy;  // the bytes, when copied (data points here; deque items never move)
+  void* block = nullptr;  // a block of the client's pool holding copied bytes, or null
+  char line[kMaxChunkLine];  // a chunk-size line (data points here; deque items never move)
 };
 
 }  // namespace
@@ -130,6 +132,13 @@ struct Origin {
   std::vector<ClientConnection*> idle;  // LIFO: the newest at the back
   size_t open = 0;   // connections of this origin not closing (connecting, busy, idle)
   size_t users = 0;  // exchanges that point here
+  // Exchanges waiting for a connection of this origin (or for the in-flight cap), FIFO.
+  ClientExchange* qhead = nullptr;
+  ClientExchange* qtail = nullptr;
+  // In the client's list of origins with waiters (served round-robin).
+  Origin* wprev = nullptr;
+  Origin* wnext = nullptr;
+  bool waiting = false;
 };
 
 struct ClientExchange::State {
@@ -144,6 +153,7 @@ struct ClientExchange::State {
   bool reused = false;
   bool retried = false;
   bool retryable = true;
+  bool closeAfter = false;  // the request said Connection: close
   // Memory a closing connection's send may still read: freed when pins drops to 0.
   int pins = 0;
   // The wait queue (intrusive, FIFO).
@@ -195,7 +205,9 @@ struct HttpClient::Impl {
   void activate(ClientExchange* ex, bool fresh);
   void pump();
   bool canActivate(const ClientExchange* ex) const;
+  void enqueue(ClientExchange* ex);
   void unqueue(ClientExchange* ex);
+  void unwait(Origin* o);
   void endFlight(ClientExchange* ex) {
     if (ex->s_->inFlight) {
       ex->s_->inFlight = false;
@@ -216,6 +228,11 @@ struct HttpClient::Impl {
   void releaseOrigin(Origin* o);
   void onReap();
   void releaseBody(ClientExchange::State& s);
+  // A send item is done with (sent, or dropped): its owner and its block go back.
+  void releaseItem(SendItem& it) {
+    releaseOwner(it.owner);
+    if (it.block) pool.give(it.block);
+  }
   void appendBody(ClientExchange::State& s, const char* data, size_t n);
   Origin* origin(bool https, std::string_view host, uint16_t port);
 
@@ -227,8 +244,8 @@ struct HttpClient::Impl {
   alloc::BlockPool pool{kBlockSize, 256};
   std::unordered_map<std::string, std::unique_ptr<Origin>> origins;
   ClientConnection* connections = nullptr;  // every connection not yet freed
-  ClientExchange* qhead = nullptr;
-  ClientExchange* qtail = nullptr;
+  Origin* whead = nullptr;  // origins with waiting exchanges
+  Origin* wtail = nullptr;
   size_t live = 0;  // exchanges started and not closed
   bool pumping = false;
   bool destroying = false;
@@ -383,8 +400,8 @@ class ClientConnection final : public DnsListener {
   int fd_ = -1;
   ClientExchange* ex_ = nullptr;
   ClientExchange* pinned_ = nullptr;  // its memory may be read by the send in flight
-  bool served_ = false;
-  bool paused_ = false;  // no recv armed: the body buffer is at the mark  // an exchange was completed on it: later ones are "reused"
+  bool served_ = false;  // an exchange was completed on it
+  bool paused_ = false;  // no recv armed: the body buffer is at the mark
   bool freed_ = false;
   DnsQuery* query_ = nullptr;
   HttpResponseParser parser_;
@@ -435,7 +452,9 @@ void ClientConnection::onResolved(const DnsAnswer& answer) {
   if (!answer.error.empty() || answer.addresses.empty()) {
     std::string why = answer.error.empty() ? "no address" : answer.error;
     // Inside start() when the answer was known at once: the failure waits for the timer.
-    client_.failLater(ex_, ClientStage::kDns, why + ": " + origin_->host);
+    // The resolver's messages name the host ("no such host: example.invalid"); others get it.
+    if (why.find(origin_->host) == std::string::npos) why += ": " + origin_->host;
+    client_.failLater(ex_, ClientStage::kDns, why);
     return;
   }
   std::vector<ResolvedAddress> addresses = answer.addresses;
@@ -588,7 +607,7 @@ void ClientConnection::flushTls() {
       SendItem& it = s.items.front();
       if (it.len > 0) tls_->write({it.data, it.len});
       s.queuedBytes -= it.len;
-      releaseOwner(it.owner);
+      client_.releaseItem(it);
       s.items.pop_front();
     }
     s.nextItem = 0;
@@ -645,8 +664,8 @@ void ClientConnection::onSend(const engine::Completion& c) {
     sendTimer_.cancel();
     int err = -c.result;
     if ((err == EPIPE || err == ECONNRESET) && retry()) return;
-    failExchange(ClientStage::kSend, errnoText(err) + " sending the request (" + origin_->name + ")",
-                 c.result);
+    failExchange(ClientStage::kSend,
+                 errnoText(err) + " sending the request (" + origin_->name + ")", c.result);
     return;
   }
   if (tls_) {
@@ -688,7 +707,7 @@ void ClientConnection::onSend(const engine::Completion& c) {
     n -= left;
     s.queuedBytes -= left;
     s.frontAcked = 0;
-    releaseOwner(f.owner);
+    client_.releaseItem(f);
     s.items.pop_front();
     --s.nextItem;
   }
@@ -877,7 +896,7 @@ void ClientConnection::responseEnded(bool leftover) {
   auto& s = *ex->s_;
   clearStage();
   s.bodyEnded = true;
-  s.keepAlive = parser_.response().keepAlive && !leftover;
+  s.keepAlive = parser_.response().keepAlive && !leftover && !s.closeAfter;
   s.news = false;
   s.handler->onBodyData(ex);
 }
@@ -1000,7 +1019,7 @@ Origin* HttpClient::Impl::origin(bool https, std::string_view host, uint16_t por
   std::string key;
   key.reserve(host.size() + 10);
   key += https ? "s:" : "h:";
-  key.append(host);
+  for (char c : host) key += (c >= 'A' && c <= 'Z') ? char(c + ('a' - 'A')) : c;  // one pool
   key += ':';
   key += std::to_string(port);
   auto it = origins.find(key);
@@ -1023,13 +1042,14 @@ void HttpClient::Impl::releaseOrigin(Origin* o) {
 
 Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
                                                 ClientHandler& handler) {
-  if (live >= size_t(options.maxInFlight) + options.maxQueued) {
+  auto refuse = [&] {
     ++stats.refused;
     return makeError("too many outgoing requests: " + std::to_string(stats.inFlight) +
                      " in flight (maxInFlight " + std::to_string(options.maxInFlight) + ") and " +
                      std::to_string(stats.queued) + " queued (maxQueued " +
                      std::to_string(options.maxQueued) + ")");
-  }
+  };
+  if (live >= size_t(options.maxInFlight) + options.maxQueued) return refuse();
   if (request.port == 0) return makeError("invalid port 0");
   BodyFraming framing;
   const bool hasBody = !request.body.empty();
@@ -1057,12 +1077,26 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
   s.handler = &handler;
   s.headRequest = request.method == "HEAD";
   s.retryable = request.retryable;
+  for (const HttpHeader& h : request.headers) {
+    // The caller asked the server to close after this response: not pooled.
+    if (h.name.size() == 10 && strncasecmp(h.name.data(), "connection", 10) == 0 &&
+        h.value.size() == 5 && strncasecmp(h.value.data(), "close", 5) == 0) {
+      s.closeAfter = true;
+    }
+  }
   s.streamBody = request.streamBody;
   s.chunked = framing.kind == BodyFraming::kChunked;
   s.declared = request.streamBody ? request.contentLength : -1;
   s.bodyEnd = !request.streamBody;
   s.origin = origin(request.https, request.host, request.port);
   ++s.origin->users;
+  // Behind others waiting for the same origin, or over a cap: queued, up to maxQueued.
+  const bool now = !s.origin->qhead && canActivate(ex);
+  if (!now && stats.queued >= options.maxQueued) {
+    releaseOrigin(s.origin);
+    delete ex;
+    return refuse();
+  }
   ++live;
   ++stats.requests;
   if (request.https && !tls) {
@@ -1070,19 +1104,10 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
               "https not available: the client has no TLS context (" + s.origin->name + ")");
     return ex;
   }
-  // Behind others waiting, or over a cap: queued; else on a connection now.
-  if (!qhead && canActivate(ex)) {
+  if (now) {
     activate(ex, false);
   } else {
-    s.queued = true;
-    s.qprev = qtail;
-    if (qtail) {
-      qtail->s_->qnext = ex;
-    } else {
-      qhead = ex;
-    }
-    qtail = ex;
-    ++stats.queued;
+    enqueue(ex);
   }
   return ex;
 }
@@ -1093,22 +1118,65 @@ bool HttpClient::Impl::canActivate(const ClientExchange* ex) const {
   return !o->idle.empty() || o->open < options.maxConnectionsPerOrigin;
 }
 
+void HttpClient::Impl::enqueue(ClientExchange* ex) {
+  auto& s = *ex->s_;
+  Origin* o = s.origin;
+  s.queued = true;
+  s.qprev = o->qtail;
+  if (o->qtail) {
+    o->qtail->s_->qnext = ex;
+  } else {
+    o->qhead = ex;
+  }
+  o->qtail = ex;
+  ++stats.queued;
+  if (!o->waiting) {
+    o->waiting = true;
+    o->wprev = wtail;
+    o->wnext = nullptr;
+    if (wtail) {
+      wtail->wnext = o;
+    } else {
+      whead = o;
+    }
+    wtail = o;
+  }
+}
+
+void HttpClient::Impl::unwait(Origin* o) {
+  if (!o->waiting) return;
+  o->waiting = false;
+  if (o->wprev) {
+    o->wprev->wnext = o->wnext;
+  } else {
+    whead = o->wnext;
+  }
+  if (o->wnext) {
+    o->wnext->wprev = o->wprev;
+  } else {
+    wtail = o->wprev;
+  }
+  o->wprev = o->wnext = nullptr;
+}
+
 void HttpClient::Impl::unqueue(ClientExchange* ex) {
   auto& s = *ex->s_;
   if (!s.queued) return;
+  Origin* o = s.origin;
   s.queued = false;
   if (s.qprev) {
     s.qprev->s_->qnext = s.qnext;
   } else {
-    qhead = s.qnext;
+    o->qhead = s.qnext;
   }
   if (s.qnext) {
     s.qnext->s_->qprev = s.qprev;
   } else {
-    qtail = s.qprev;
+    o->qtail = s.qprev;
   }
   s.qprev = s.qnext = nullptr;
   --stats.queued;
+  if (!o->qhead) unwait(o);
 }
 
 void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
@@ -1131,16 +1199,30 @@ void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
   conn->connect(ex);
 }
 
+// Starts what waits and may go now: per origin in FIFO order, across origins round-robin
+// (an origin served here moves to the back). Costs the number of origins with waiters.
 void HttpClient::Impl::pump() {
   if (pumping || destroying) return;
   pumping = true;
-  for (ClientExchange* ex = qhead; ex && stats.inFlight < options.maxInFlight;) {
-    ClientExchange* next = ex->s_->qnext;
-    if (canActivate(ex)) {
+  Origin* last = wtail;
+  for (Origin* o = whead; o && stats.inFlight < options.maxInFlight;) {
+    Origin* next = o->wnext;
+    bool served = false;
+    while (o->qhead && canActivate(o->qhead)) {
+      ClientExchange* ex = o->qhead;
       unqueue(ex);
       activate(ex, false);
+      served = true;
     }
-    ex = next;
+    if (served && o->waiting && o != wtail) {
+      unwait(o);  // to the back
+      o->waiting = true;
+      o->wprev = wtail;
+      wtail->wnext = o;
+      wtail = o;
+    }
+    if (o == last) break;
+    o = next;
   }
   pumping = false;
 }
@@ -1213,7 +1295,12 @@ void HttpClient::Impl::close(ClientExchange* ex) {
     }
   }
   releaseBody(s);
-  if (s.pins == 0 && !s.errorPending) bury(ex);
+  if (s.pins == 0) {
+    // No send reads them: borrowed body chunks go back to their owners now.
+    for (SendItem& it : s.items) releaseItem(it);
+    s.items.clear();
+    if (!s.errorPending) bury(ex);
+  }
   pump();
 }
 
@@ -1255,7 +1342,7 @@ void HttpClient::Impl::releaseBody(ClientExchange::State& s) {
 
 ClientExchange::~ClientExchange() {
   if (!s_) return;
-  for (SendItem& it : s_->items) releaseOwner(it.owner);
+  for (SendItem& it : s_->items) s_->client->releaseItem(it);
   if (s_->client) s_->client->releaseBody(*s_);
 }
 
@@ -1281,22 +1368,30 @@ bool ClientExchange::queueBody(std::span<const char> data, PieceOwner owner, boo
   }
   if (s.chunked) {
     SendItem& line = s.items.emplace_back();
-    line.copy.resize(kMaxChunkLine);
-    line.copy.resize(formatChunkLine(line.copy.data(), data.size()));
-    line.data = line.copy.data();
-    line.len = line.copy.size();
+    line.len = formatChunkLine(line.line, data.size());
+    line.data = line.line;
     s.queuedBytes += line.len;
   }
-  SendItem& it = s.items.emplace_back();
   if (copy) {
-    it.copy.assign(data.data(), data.size());
-    it.data = it.copy.data();
+    // Into blocks of the client's pool (given back once sent), never the general heap.
+    alloc::BlockPool& pool = s.client->pool;
+    for (size_t off = 0; off < data.size();) {
+      size_t n = std::min(data.size() - off, pool.blockSize());
+      SendItem& it = s.items.emplace_back();
+      it.block = pool.take();
+      memcpy(it.block, data.data() + off, n);
+      it.data = static_cast<const char*>(it.block);
+      it.len = n;
+      s.queuedBytes += n;
+      off += n;
+    }
   } else {
+    SendItem& it = s.items.emplace_back();
     it.data = data.data();
     it.owner = owner;
+    it.len = data.size();
+    s.queuedBytes += it.len;
   }
-  it.len = data.size();
-  s.queuedBytes += it.len;
   if (s.chunked) {
     SendItem& crlf = s.items.emplace_back();
     crlf.data = "\r\n";

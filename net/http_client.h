@@ -11,6 +11,20 @@
 // aborts): nothing is called back after close(), and a connection whose response was read
 // to its end goes back to the pool.
 //
+// Connections: per origin (https, host, port), idle ones reused newest first; IP literals
+// connect at once, names go through the Resolver, whose answer order is the order of the
+// attempts (RFC 8305: the next address 250 ms after the previous attempt, or at once when it
+// failed; the first connected wins, the others are cancelled). https puts a TlsSession
+// (net/tls.h) between the socket and the parser; its handshake is part of the connect stage.
+// Responses are parsed by HttpResponseParser (net/http_response_parser.h), request heads
+// written by net/http_serialize.h. A pooled connection the server closed before any byte of
+// the response is retried once on a fresh one when ClientRequest::retryable and the body is
+// not streamed (ClientStats::retries).
+//
+// Memory: a closed exchange's memory is freed from a zero timer of the client once no
+// send in flight reads it; a connection is freed once none of its ring operations (socket,
+// connect, send, recv, their cancels) is pending.
+//
 // Thread: the owning worker's; everything here is single-threaded.
 #pragma once
 
@@ -45,12 +59,15 @@ struct ClientOptions {
   uint32_t idleTimeoutMs = 30'000;  // an idle pooled connection is closed after this
   // Stages. 0: no limit (the caller's total timeout still applies).
   uint32_t connectTimeoutMs = 10'000;   // DNS + TCP connect + TLS handshake
-  uint32_t headTimeoutMs = 60'000;      // request sent -> response head complete
+  uint32_t headTimeoutMs = 60'000;      // whole request sent -> response head complete
   uint32_t bodyTimeoutMs = 60'000;      // longest pause of the server inside a body
   uint32_t sendTimeoutMs = 60'000;      // longest the server may stall reading our request
-  // Buffered response body bytes before recv pauses (until the handler reads).
+  // Buffered response body bytes before recv pauses (until the handler reads). One recv
+  // (LoopOptions::recvBufferSize) at a time, so the buffer holds at most this plus one
+  // recv's bytes.
   uint32_t bodyHighWaterMark = 64 * 1024;
-  // Unacknowledged request body bytes before wantsMore() turns false.
+  // Unacknowledged request body bytes (https: unsent ciphertext) before wantsMore() turns
+  // false.
   uint32_t sendHighWaterMark = 64 * 1024;
 };
 
@@ -93,7 +110,9 @@ class ClientExchange {
  public:
   // ---- The request body (ClientRequest::streamBody) ----
   // Queues a chunk: borrowed bytes released through owner once sent (or at close()). False
-  // when refused (the exchange failed or ended, or a declared length would be exceeded).
+  // when refused (the exchange failed or ended, or a declared length would be exceeded);
+  // owner is released then too. May be called from start() on: what is written before the
+  // connection is up waits for it. endBody() is false short of a declared length.
   bool writeBody(std::span<const char> data, PieceOwner owner);
   bool writeBodyCopy(std::span<const char> data);
   bool endBody();
@@ -120,6 +139,7 @@ class ClientExchange {
   bool reusedConnection() const;
   // Done with the exchange: cancels what is in flight (DNS, connect, send, recv), frees
   // what it holds, returns a cleanly finished connection to the pool, closes any other.
+  // Exactly once; the exchange must not be touched after it.
   void close();
 
   void* userData = nullptr;
@@ -129,6 +149,7 @@ class ClientExchange {
   friend class ClientConnection;
   ClientExchange() = default;
   ~ClientExchange();
+  // writeBody/writeBodyCopy: copy says whether the bytes are copied into the queue.
   bool queueBody(std::span<const char> data, PieceOwner owner, bool copy);
   struct State;
   std::unique_ptr<State> s_;
@@ -161,12 +182,18 @@ class HttpClient {
   // tls: for https requests (null: https requests fail with a kTls error).
   HttpClient(engine::Loop& loop, Resolver& resolver, const ClientOptions& options,
              TlsClientContext* tls = nullptr);
-  ~HttpClient();  // closes every connection; exchanges must be closed before
+  // Closes every connection; exchanges must be closed before. Cancels what is pending and
+  // runs the loop (runOnce) until the ring has let go of it: destroy the client from outside
+  // a completion, as a worker's teardown does.
+  ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
   // Starts a request. Fails at once (nothing to close) when over the in-flight and queue
-  // caps or when the request is malformed (a header name or value that cannot be sent).
+  // caps (the message names both) or when the request is malformed (a method, target, host,
+  // header name or value that cannot be sent: CR, LF, NUL, other controls; the message
+  // names it). Every other failure, even one known now (https without a TLS context, an
+  // unknown host in the cache), comes later through onError.
   Result<ClientExchange*> start(const ClientRequest& request, ClientHandler& handler);
 
   const ClientStats& stats() const;

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "base/check.h"
+#include "net/chunk_scanner.h"
 #include "llhttp.h"
 
 namespace torus::net {
@@ -32,9 +33,6 @@ constexpr uint32_t kInitialFields = 16;
 constexpr size_t kInitialHeadBytes = 512;
 constexpr size_t kVersionMax = 8;
 constexpr size_t kWindow = 8;
-// A chunk size fits 16 hex digits (uint64_t); longer ones, leading zeros included, are
-// refused rather than scanned forever ("000...0001").
-constexpr uint32_t kMaxChunkSizeDigits = 16;
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
@@ -69,12 +67,6 @@ struct ByteSet {
 // Checked as a character set, which is what keeps the value safe to route and log.
 constexpr ByteSet kHostChars("-._~!$&'()*+,;=:[]%");
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 Kind classify(std::string_view name) {
   switch (name.size()) {
@@ -90,160 +82,6 @@ Kind classify(std::string_view name) {
       return Kind::kOther;
   }
 }
-
-// RFC 9112 7.1 chunked framing, checked byte by byte beside llhttp. Debian's llhttp is built
-// in loose mode, which takes any byte after a chunk-size CR and any two bytes after chunk
-// data as line ends; a front end that reads them strictly would frame the body differently
-// (request smuggling). This scanner holds every framing byte to CRLF and bounds extensions
-// and trailers. Body bytes are skipped by count, never copied.
-class ChunkScanner {
- public:
-  void start(const HttpLimits& limits) {
-    *this = ChunkScanner();
-    budget_ = limits.maxHeadBytes;
-  }
-  bool done() const { return state_ == State::kDone; }
-
-  // Scans the next n bytes of the body. False with *error set when the framing is bad.
-  bool scan(const char* p, size_t n, HttpError* error) {
-    size_t i = 0;
-    while (i < n) {
-      const char c = p[i];
-      switch (state_) {
-        case State::kSizeStart:
-        case State::kSize: {
-          const int v = hexValue(c);
-          if (v >= 0) {
-            if (++digits_ > kMaxChunkSizeDigits) return fail(error, 400, "invalid chunk size");
-            size_ = (size_ << 4) | static_cast<uint64_t>(v);
-            state_ = State::kSize;
-          } else if (state_ == State::kSizeStart) {
-            return fail(error, 400, "invalid chunk size");
-          } else if (c == ';') {
-            state_ = State::kExt;
-          } else if (c == '\r') {
-            state_ = State::kSizeLf;
-          } else {
-            return fail(error, 400, "invalid chunk size");
-          }
-          ++i;
-          break;
-        }
-        case State::kExt: {
-          // llhttp checks the extension grammar; here only its length and line end matter.
-          const void* cr = memchr(p + i, '\r', n - i);
-          const size_t run =
-              cr ? static_cast<size_t>(static_cast<const char*>(cr) - (p + i)) : n - i;
-          if (memchr(p + i, '\n', run) != nullptr) return fail(error, 400, "bad chunk framing");
-          if (!spend(run)) return fail(error, 400, "chunk extensions too long");
-          i += run;
-          if (cr) {
-            state_ = State::kSizeLf;
-            ++i;
-          }
-          break;
-        }
-        case State::kSizeLf:
-          if (c != '\n') return fail(error, 400, "bad chunk framing");
-          ++i;
-          if (size_ == 0) {
-            state_ = State::kTrailerStart;
-          } else {
-            remaining_ = size_;
-            state_ = State::kData;
-          }
-          size_ = 0;
-          digits_ = 0;
-          break;
-        case State::kData: {
-          const uint64_t take = remaining_ < n - i ? remaining_ : n - i;
-          remaining_ -= take;
-          i += static_cast<size_t>(take);
-          if (remaining_ == 0) state_ = State::kDataCr;
-          break;
-        }
-        case State::kDataCr:
-          if (c != '\r') return fail(error, 400, "bad chunk framing");
-          state_ = State::kDataLf;
-          ++i;
-          break;
-        case State::kDataLf:
-          if (c != '\n') return fail(error, 400, "bad chunk framing");
-          state_ = State::kSizeStart;
-          ++i;
-          break;
-        case State::kTrailerStart:
-          if (c == '\r') {
-            state_ = State::kEndLf;
-            ++i;
-            break;
-          }
-          if (c == ' ' || c == '\t') return fail(error, 400, "obsolete line folding");
-          state_ = State::kTrailer;
-          [[fallthrough]];
-        case State::kTrailer: {
-          const void* cr = memchr(p + i, '\r', n - i);
-          const size_t run =
-              cr ? static_cast<size_t>(static_cast<const char*>(cr) - (p + i)) : n - i;
-          if (memchr(p + i, '\n', run) != nullptr) return fail(error, 400, "bad chunk framing");
-          if (!spend(run)) return fail(error, 431, "trailer fields too large");
-          i += run;
-          if (cr) {
-            state_ = State::kTrailerLf;
-            ++i;
-          }
-          break;
-        }
-        case State::kTrailerLf:
-          if (c != '\n') return fail(error, 400, "bad chunk framing");
-          state_ = State::kTrailerStart;
-          ++i;
-          break;
-        case State::kEndLf:
-          if (c != '\n') return fail(error, 400, "bad chunk framing");
-          state_ = State::kDone;
-          ++i;
-          break;
-        case State::kDone:
-          return fail(error, 400, "bad chunk framing");
-      }
-    }
-    return true;
-  }
-
- private:
-  enum class State : uint8_t {
-    kSizeStart,
-    kSize,
-    kExt,
-    kSizeLf,
-    kData,
-    kDataCr,
-    kDataLf,
-    kTrailerStart,
-    kTrailer,
-    kTrailerLf,
-    kEndLf,
-    kDone,
-  };
-
-  static bool fail(HttpError* error, int status, const char* reason) {
-    *error = HttpError{status, reason};
-    return false;
-  }
-  // Extensions and trailers of one message share one budget, the head limit.
-  bool spend(size_t n) {
-    if (n > budget_) return false;
-    budget_ -= n;
-    return true;
-  }
-
-  State state_ = State::kSizeStart;
-  uint32_t digits_ = 0;
-  uint64_t size_ = 0;
-  uint64_t remaining_ = 0;
-  size_t budget_ = 0;
-};
 
 }  // namespace
 
@@ -451,7 +289,7 @@ struct HttpParser::Impl {
     r.contentLength = contentLength;
     // Reserve what was announced, up to 1 MiB: a head alone must not claim 100 MiB.
     if (contentLength > 0) r.body->reserve(std::min<size_t>(size_t(contentLength), 1 << 20));
-    if (llhttpChunked) s.chunks.start(s.limits);
+    if (llhttpChunked) s.chunks.start(s.limits.maxHeadBytes);
 
     // Upgrade requests are ordinary requests here: without this llhttp would stop at
     // HPE_PAUSED_UPGRADE after the message and treat what follows as another protocol.
@@ -689,7 +527,7 @@ struct HttpParser::Impl {
   uint32_t contentLengthCount = 0;
   uint32_t transferEncodingCount = 0;
   size_t trailerCount = 0;
-  ChunkScanner chunks;
+  detail::ChunkScanner chunks;
   const char* feedBegin = kEmptyInput;
   char version[kVersionMax];
   uint8_t versionLen = 0;

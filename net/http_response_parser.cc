@@ -7,6 +7,7 @@
 
 #include "base/check.h"
 #include "llhttp.h"
+#include "net/chunk_scanner.h"
 
 namespace torus::net {
 namespace {
@@ -182,6 +183,7 @@ struct HttpResponseParser::Impl {
         r.contentLength = int64_t(p->content_length);
       }
       r.closeDelimited = !r.chunked && !(p->flags & F_CONTENT_LENGTH);
+      if (r.chunked) s.chunks.start(s.limits.maxHeadBytes);
     }
     s.headBytesFinal = s.headBytes;
     if (interim) return 0;  // parsed and dropped at its message end
@@ -262,6 +264,9 @@ struct HttpResponseParser::Impl {
   uint32_t contentLengthCount = 0, transferEncodingCount = 0, teField = 0;
   size_t headBytes = 0;
   size_t headBytesFinal = 0;
+  // Loose llhttp takes any bytes as some chunk line ends; a pooled connection must frame a
+  // body exactly as the server meant it.
+  detail::ChunkScanner chunks;
 };
 
 const llhttp_settings_t HttpResponseParser::Impl::kSettings = {
@@ -340,7 +345,12 @@ Status HttpResponseParser::feed(const char* data, size_t len, size_t* consumed) 
       const char* pos = llhttp_get_error_pos(&s.parser);
       used = (pos >= p && pos <= p + n) ? size_t(pos - p) : 0;
     }
-    if (inHead) s.headBytes += used;
+    if (inHead) {
+      s.headBytes += used;
+    } else if (!s.failed && response_.chunked) {
+      HttpError e;
+      if (!s.chunks.scan(p, used, &e)) s.fail(std::string("response: ") + e.reason);
+    }
     off += used;
     *consumed = off;
     if (s.failed) return Status::kError;
@@ -356,6 +366,10 @@ Status HttpResponseParser::feed(const char* data, size_t len, size_t* consumed) 
         llhttp_resume(&s.parser);
         if (s.pause == Impl::Pause::kHead) return Status::kHeadersComplete;
         if (s.pause == Impl::Pause::kMessage) {
+          if (response_.chunked && !s.chunks.done()) {
+            s.fail("response: bad chunk framing");
+            return Status::kError;
+          }
           s.complete = true;
           return Status::kMessageComplete;
         }

@@ -460,7 +460,7 @@ bool Exchange::endStream() {
     failStream("fewer bytes than its Content-Length");
     return false;
   }
-  if (chunked_ && !noBody_) addPiece("0\r\n\r\n", 5);
+  if (chunked_ && !noBody_) addPiece(kLastChunk.data(), kLastChunk.size());
   state_ = State::kComplete;
   responseComplete();
   conn_->flush();

@@ -427,6 +427,22 @@ TEST_F(HttpClientTest, KeepAliveReuse) {
   EXPECT_EQ(client_->stats().idleConnections, 1u);
 }
 
+TEST_F(HttpClientTest, ConnectionCloseRequestIsNotPooled) {
+  Upstream up(answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  client();
+  const HttpHeader close[] = {{"Connection", "close"}};
+  ClientRequest req;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  req.headers = close;
+  Outcome o;
+  auto r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &o;
+  ASSERT_TRUE(runUntil([&] { return o.ended; }));
+  EXPECT_EQ(client_->stats().idleConnections, 0u);
+}
+
 TEST_F(HttpClientTest, PeerClosingAnIdleConnectionDropsIt) {
   Upstream up([](Peer& p, int) {
     p.readRequest();
@@ -617,7 +633,7 @@ TEST_F(HttpClientTest, UnknownHost) {
   ASSERT_TRUE(runUntil([&] { return o.failed || o.ended; }, 15000));
   EXPECT_TRUE(o.failed);
   EXPECT_EQ(o.error.stage, ClientStage::kDns);
-  EXPECT_NE(o.error.message.find("no-such-host.invalid"), std::string::npos) << o.error.message;
+  EXPECT_EQ(o.error.message, "no such host: no-such-host.invalid");
 }
 
 TEST_F(HttpClientTest, HeadTimeout) {
@@ -729,7 +745,8 @@ TEST_F(HttpClientTest, HeadLimits) {
   std::string many = "HTTP/1.1 200 OK\r\n";
   for (int i = 0; i < 20; ++i) many += "X-" + std::to_string(i) + ": v\r\n";
   Upstream lots(answer(many + "Content-Length: 0\r\n\r\n"));
-  Upstream both(answer("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  Upstream both(
+      answer("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"));
   ClientOptions options;
   options.maxHeadBytes = 1024;
   options.maxHeaderCount = 10;
@@ -780,6 +797,30 @@ TEST_F(HttpClientTest, InFlightAndQueueCaps) {
   EXPECT_EQ(client_->stats().inFlight, 0u);
 }
 
+// The queue holds at most maxQueued, whatever keeps its requests waiting (here the
+// per-origin connection cap, far below maxInFlight).
+TEST_F(HttpClientTest, QueueBoundUnderTheOriginCap) {
+  Upstream up([](Peer& p, int) {
+    p.readRequest();
+    p.waitClosed();
+  });
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 1;
+  options.maxQueued = 2;
+  client(options);
+  Outcome o[3];
+  ClientExchange* ex[3];
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ex[i] = start(o[i], up.port));
+  EXPECT_EQ(client_->stats().queued, 2u);
+  ClientRequest req;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  auto r = client_->start(req, recorder_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("2 queued (maxQueued 2)"), std::string::npos) << r.error();
+  for (auto* e : ex) e->close();
+}
+
 TEST_F(HttpClientTest, ConnectionsPerOriginQueue) {
   Upstream up([](Peer& p, int) {
     while (!p.readRequest().empty()) {
@@ -803,6 +844,36 @@ TEST_F(HttpClientTest, ConnectionsPerOriginQueue) {
   EXPECT_EQ(up.connections.load(), 2);
   EXPECT_LE(up.maxActive.load(), 2);
   EXPECT_EQ(client_->stats().connectionsReused, 4u);
+}
+
+// Queues are per origin: a request to an origin with a free slot does not wait behind
+// another origin's queue; the in-flight cap is shared.
+TEST_F(HttpClientTest, QueuesArePerOrigin) {
+  Upstream slow([](Peer& p, int) {
+    while (!p.readRequest().empty()) {
+      std::this_thread::sleep_for(100ms);
+      p.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow");
+    }
+  });
+  Upstream fast(answer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfast"));
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 1;
+  options.maxInFlight = 2;
+  client(options);
+  Outcome a[3], b, c[2];
+  for (auto& x : a) start(x, slow.port);
+  start(b, fast.port);
+  EXPECT_EQ(client_->stats().queued, 2u);
+  EXPECT_EQ(client_->stats().inFlight, 2u);
+  ASSERT_TRUE(runUntil([&] { return b.ended; }));
+  EXPECT_FALSE(a[0].ended);  // the slow origin's first is still running
+  EXPECT_EQ(b.body, "fast");
+  // Now the fast origin queues behind the in-flight cap only.
+  start(c[0], fast.port);
+  start(c[1], fast.port);
+  ASSERT_TRUE(runUntil([&] { return a[2].ended && c[0].ended && c[1].ended; }));
+  for (auto& x : a) EXPECT_EQ(x.body, "slow");
+  EXPECT_EQ(c[1].body, "fast");
 }
 
 TEST_F(HttpClientTest, ResponseBackpressure) {
@@ -964,6 +1035,97 @@ TEST_F(HttpClientTest, CloseMidBodyAndMidConnect) {
   (*r)->userData = &d;
   ASSERT_TRUE(runUntil([&] { return d.head; }));
   ASSERT_TRUE(runUntil([&] { return client_->stats().openConnections == 0; }));
+}
+
+// Borrowed body chunks go back to their owners once no send reads them: at close() when
+// nothing was sent, after the cancelled send's completion when one was in flight.
+TEST_F(HttpClientTest, BorrowedChunksReleasedAfterClose) {
+  Upstream up([](Peer& p, int) { std::this_thread::sleep_for(600ms); }, 4096);
+  client();
+  static std::string big(8 << 20, 'w');
+  int released = 0;
+  PieceOwner owner{[](void* arg) { ++*static_cast<int*>(arg); }, &released};
+  ClientRequest req;
+  req.host = "127.0.0.1";
+  req.port = up.port;
+  req.method = "POST";
+  req.streamBody = true;
+  Outcome a, b;
+  auto r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &a;
+  ASSERT_TRUE((*r)->writeBody(big, owner));
+  (*r)->close();  // before the connection is up
+  EXPECT_EQ(released, 1);
+  r = client_->start(req, recorder_);
+  ASSERT_TRUE(r.ok());
+  (*r)->userData = &b;
+  ASSERT_TRUE((*r)->writeBody(big, owner));
+  // The first never connected (closed while its socket was being made).
+  ASSERT_TRUE(runUntil([&] { return up.connections.load() == 1; }));
+  for (int i = 0; i < 20; ++i) loop_->runOnce(5);  // the send is in flight, stalled
+  (*r)->close();
+  EXPECT_EQ(released, 1);  // the kernel may still read it
+  ASSERT_TRUE(runUntil([&] { return released == 2; }));
+  EXPECT_FALSE(a.failed || b.failed);
+}
+
+// A misbehaving upstream: mutated and truncated responses, closes at random points, on
+// fresh and pooled connections. Each exchange ends exactly once (a body or an error), and
+// nothing leaks or crashes (ASan).
+TEST_F(HttpClientTest, GarbageFromTheUpstream) {
+  const std::string seeds[] = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+      "HTTP/1.1 200 OK\r\n\r\nclose-delimited",
+  };
+  std::atomic<uint64_t> rng{7};
+  Upstream up([&](Peer& p, int) {
+    auto next = [&] {
+      uint64_t x = rng.fetch_add(0x9E3779B97F4A7C15ull);
+      x ^= x >> 31;
+      x *= 0xBF58476D1CE4E5B9ull;
+      return uint32_t(x >> 33);
+    };
+    while (!p.readRequest().empty()) {
+      std::string out = seeds[next() % 4];
+      for (int e = next() % 4; e > 0; --e) {
+        size_t at = next() % out.size();
+        if (next() % 2) {
+          out[at] = "\r\n :0aZ\x00\xff"[next() % 9];
+        } else {
+          out.insert(at, std::string(next() % 300, char('0' + next() % 10)));
+        }
+      }
+      bool cut = next() % 4 == 0;
+      if (cut) out.resize(next() % out.size());
+      if (!p.write(out) || cut || out.find("close-delimited") != std::string::npos) return;
+    }
+  });
+  ClientOptions options;
+  options.maxHeadBytes = 1024;
+  options.headTimeoutMs = 300;
+  options.bodyTimeoutMs = 300;
+  client(options);
+  constexpr int kCount = 200;
+  std::vector<Outcome> o(kCount);
+  for (int i = 0; i < kCount; i += 10) {
+    for (int j = i; j < i + 10; ++j) start(o[j], up.port);
+    ASSERT_TRUE(runUntil([&] {
+      for (int j = i; j < i + 10; ++j) {
+        if (!o[j].ended && !o[j].failed) return false;
+      }
+      return true;
+    }, 10000));
+  }
+  int failed = 0;
+  for (auto& x : o) {
+    EXPECT_NE(x.ended, x.failed);
+    failed += x.failed;
+  }
+  printf("garbage: %d of %d failed, %llu retries\n", failed, kCount,
+         (unsigned long long)client_->stats().retries);
 }
 
 TEST_F(HttpClientTest, HttpsWithoutTls) {

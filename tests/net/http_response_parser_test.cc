@@ -54,7 +54,8 @@ Parsed parse(HttpResponseParser& p, std::string_view in, bool head = false,
 TEST(HttpResponseParser, ContentLength) {
   HttpResponseParser p({});
   for (size_t step : {size_t(1), size_t(3), SIZE_MAX}) {
-    Parsed r = parse(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhello", false, step);
+    Parsed r =
+        parse(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhello", false, step);
     EXPECT_EQ(r.status, Status::kMessageComplete) << step;
     EXPECT_TRUE(r.sawHead);
     EXPECT_EQ(r.code, 200);
@@ -81,7 +82,8 @@ TEST(HttpResponseParser, ViewsSurviveAMove) {
 TEST(HttpResponseParser, Chunked) {
   HttpResponseParser p({});
   std::string in =
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;x=y\r\n!\r\n0\r\nT: v\r\n\r\n";
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n1;x=y\r\n!\r\n0\r\nT: v\r\n\r\n";
   for (size_t step : {size_t(1), size_t(7), SIZE_MAX}) {
     Parsed r = parse(p, in, false, step);
     EXPECT_EQ(r.status, Status::kMessageComplete);
@@ -159,6 +161,12 @@ TEST(HttpResponseParser, FramingRefusals) {
   EXPECT_EQ(r.status, Status::kError);
   r = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
   EXPECT_EQ(r.status, Status::kError);
+  // Chunk line ends are CRLF exactly (loose llhttp would take any byte there).
+  r = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n");
+  EXPECT_EQ(r.status, Status::kError);
+  EXPECT_EQ(r.error, "response: bad chunk framing");
+  r = parse(p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\rXhello\r\n0\r\n\r\n");
+  EXPECT_EQ(r.status, Status::kError);
   r = parse(p, "SMTP ready\r\n\r\n");
   EXPECT_EQ(r.status, Status::kError);
 }
@@ -195,6 +203,53 @@ TEST(HttpResponseParser, ConnectionClose) {
   EXPECT_FALSE(r.keepAlive);
   r = parse(p, "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
   EXPECT_TRUE(r.keepAlive);
+}
+
+// Deterministic mutations of valid responses, fed at random split points: every outcome is
+// a clean one (ASan and UBSan watch the rest), and the limits hold.
+TEST(HttpResponseParser, MutationsStayWithinTheLimits) {
+  const std::string seeds[] = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+      "HTTP/1.0 200 OK\r\nA: b\r\n\r\nrest",
+  };
+  ResponseLimits limits;
+  limits.maxHeadBytes = 256;
+  limits.maxHeaderCount = 8;
+  limits.maxBodyBytes = 64;
+  HttpResponseParser p(limits);
+  uint64_t rng = 42;
+  auto next = [&] {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return uint32_t(rng >> 33);
+  };
+  const char alphabet[] = "\r\n :0123456789abcdefHTP/.;\t\x00\xff";
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string in = seeds[next() % 4];
+    int edits = 1 + next() % 4;
+    for (int e = 0; e < edits; ++e) {
+      size_t at = next() % (in.size() + 1);
+      switch (next() % 3) {
+        case 0:
+          if (at < in.size()) in[at] = alphabet[next() % (sizeof alphabet - 1)];
+          break;
+        case 1:
+          in.insert(at, std::string(1 + next() % 40, alphabet[next() % (sizeof alphabet - 1)]));
+          break;
+        case 2:
+          if (at < in.size()) in.erase(at, 1 + next() % 8);
+          break;
+      }
+    }
+    Parsed r = parse(p, in, next() % 8 == 0, 1 + next() % 16);
+    EXPECT_LE(r.body.size(), limits.maxBodyBytes);
+    EXPECT_LE(r.consumed, in.size());
+    if (r.status == Status::kError) {
+      EXPECT_FALSE(r.error.empty());
+    }
+    if (r.status == Status::kNeedMore) (void)p.finish();
+  }
 }
 
 }  // namespace
