@@ -61,6 +61,15 @@ const kBodyHeaders = {
 const kIdempotent = {
   __proto__: null, GET: true, HEAD: true, OPTIONS: true, PUT: true, DELETE: true, TRACE: true,
 };
+// https://fetch.spec.whatwg.org/#bad-port
+const kBadPorts = { __proto__: null };
+for (const p of [0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79,
+  87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161,
+  179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601,
+  636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566,
+  6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]) {
+  kBadPorts[p] = true;
+}
 const kCodings = { __proto__: null, gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', br: 'brotli' };
 
 function networkError(message, cause) {
@@ -194,6 +203,7 @@ async function httpFetch(parts, url) {
       if (deadline !== 0 && remaining <= 0) {
         throw networkError('timed out after ' + fetchTimeoutMs + ' ms (the fetch timeout)');
       }
+      if (kBadPorts[url[3]] === true) throw networkError('port ' + url[3] + ' is a bad port (' + url[0] + ')');
       const sendBody = body === null ? null : isStream ? true : body;
       const started = fetchStart(url[1] === 'https:', url[2], url[3], method, url[4],
         hopHeaders(headers, url[5]), sendBody, isStream ? length : body === null ? -1 : body.byteLength,

@@ -50,12 +50,18 @@ await test("abort after the body was read changes nothing", async () => {
 });
 
 await test("connection refused: a TypeError whose cause says so", async () => {
-  const { createServer } = globalThis;  // (none) — a port nobody listens on instead:
-  await rejectsWith(fetch("http://127.0.0.1:9/"), (e) => {
+  await rejectsWith(fetch(`http://127.0.0.1:${ports.closed}/`), (e) => {
     assert(e instanceof TypeError, String(e));
     assert(e.cause instanceof Error, "has a cause");
     assert(/refused/i.test(e.cause.message), e.cause.message);
     equal(e.cause.stage, "connect");
+  });
+});
+
+await test("a bad port is refused before connecting", async () => {
+  await rejectsWith(fetch("http://127.0.0.1:25/"), (e) => {
+    assert(e instanceof TypeError);
+    assert(/bad port/.test(e.message), e.message);
   });
 });
 

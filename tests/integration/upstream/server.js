@@ -11,7 +11,7 @@
 //   /slow-head?ms=N         the head after N ms              /drip?n=N&ms=M  N chunks, one per M ms
 //   /big?bytes=N            N bytes of a pattern (Content-Length), written as fast as read
 //   /stats                  {"connections": n, "requests": n} seen so far
-//   /ports                  the line printed at start
+//   /ports                  the line printed at start, and `closed`: a port nobody listens on
 // Raw server paths (first request line decides):
 //   /close-delimited        HTTP/1.1 200 without length; body then close
 //   /silent                 reads the request, never answers
@@ -154,6 +154,12 @@ const raw = net.createServer((sock) => {
 
 let listening = 0;
 const ports = {};
+// A port nobody listens on (bound, then closed): connection refused.
+const probe = net.createServer();
+probe.listen(0, '127.0.0.1', () => {
+  ports.closed = probe.address().port;
+  probe.close();
+});
 for (const [name, s] of [['http', plain], ['https', secure], ['raw', raw]]) {
   s.listen(0, '127.0.0.1', () => {
     ports[name] = s.address().port;
