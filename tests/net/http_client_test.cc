@@ -547,14 +547,23 @@ TEST_F(HttpClientTest, LocalhostTriesEveryAddress) {
 // RFC 8305: the first address hangs (a listener whose accept queue is full drops SYNs); the
 // second is tried 250 ms later and wins; the first attempt is cancelled.
 TEST_F(HttpClientTest, HappyEyeballsStartsTheNextAttemptAfterTheDelay) {
+  // The good listener on 127.0.0.1 (a free port), the stuck one on 127.0.0.2, same port.
+  int good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in g{};
+  g.sin_family = AF_INET;
+  g.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(good, reinterpret_cast<sockaddr*>(&g), sizeof g), 0);
+  socklen_t len = sizeof g;
+  getsockname(good, reinterpret_cast<sockaddr*>(&g), &len);
   int stuck = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
+  sockaddr_in a = g;
   a.sin_addr.s_addr = inet_addr("127.0.0.2");
-  ASSERT_EQ(bind(stuck, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  if (bind(stuck, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(stuck);
+    ::close(good);
+    GTEST_SKIP() << "port taken on 127.0.0.2";
+  }
   ASSERT_EQ(listen(stuck, 0), 0);
-  socklen_t len = sizeof a;
-  getsockname(stuck, reinterpret_cast<sockaddr*>(&a), &len);
   // Fill the accept queue so that further SYNs get no answer.
   std::vector<int> fillers;
   for (int i = 0; i < 4; ++i) {
@@ -563,16 +572,6 @@ TEST_F(HttpClientTest, HappyEyeballsStartsTheNextAttemptAfterTheDelay) {
     fillers.push_back(f);
   }
   std::this_thread::sleep_for(50ms);
-  // The good listener: 127.0.0.1 on the same port.
-  int good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in g = a;
-  g.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(good, reinterpret_cast<sockaddr*>(&g), sizeof g) != 0) {
-    for (int f : fillers) ::close(f);
-    ::close(stuck);
-    ::close(good);
-    GTEST_SKIP() << "port taken on 127.0.0.1";
-  }
   listen(good, 16);
   uint16_t port = ntohs(a.sin_port);
   std::thread server([good] {
@@ -1301,11 +1300,13 @@ print(srv.server_address[1], flush=True)
 srv.serve_forever()
 )";
 
-class CertEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
+// Made once per process, by the first https test (not for every test process ctest runs).
+struct Certs {
+  static void make() {
+    if (made) return;
+    made = true;
     char tmpl[] = "/tmp/torus-client-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    if (!mkdtemp(tmpl)) return;
     g_certs = tmpl;
     ok = sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
             " -keyout ca.key -out ca.pem -days 30 -subj '/CN=torus client test CA'"
@@ -1315,14 +1316,14 @@ class CertEnvironment : public ::testing::Environment {
          makeLeaf("other", "DNS:other.example");
     writeFile("server.py", kServerPy);
   }
-  void TearDown() override {
+  static void remove() {
     if (!g_certs.empty()) std::filesystem::remove_all(g_certs);
+    g_certs.clear();
+    made = ok = false;
   }
+  static inline bool made = false;
   static inline bool ok = false;
 };
-
-[[maybe_unused]] const auto* const kCerts =
-    ::testing::AddGlobalTestEnvironment(new CertEnvironment);
 
 // A child process serving TLS on a loopback port, killed on destruction.
 class TlsUpstream {
@@ -1396,8 +1397,10 @@ class TlsUpstream {
 
 class HttpsTest : public HttpClientTest {
  protected:
+  static void SetUpTestSuite() { Certs::make(); }
+  static void TearDownTestSuite() { Certs::remove(); }
   void SetUp() override {
-    if (!CertEnvironment::ok) GTEST_SKIP() << "openssl could not make the test certificates";
+    if (!Certs::ok) GTEST_SKIP() << "openssl could not make the test certificates";
     HttpClientTest::SetUp();
     TlsClientOptions options;
     options.caFile = g_certs + "/ca.pem";
