@@ -690,6 +690,31 @@ TEST_F(HttpClientTest, SendTimeoutWhenTheServerDoesNotRead) {
       << o.error.message;
 }
 
+// The server answers before reading the whole body, then stops reading and closes: the
+// client delivers the response (the failed send is not the outcome) and does not pool.
+TEST_F(HttpClientTest, EarlyResponseWhileTheBodyIsSent) {
+  Upstream up([](Peer& p, int) {
+    while (p.buf.find("\r\n\r\n") == std::string::npos) {
+      if (!p.fill()) return;
+    }
+    p.write("HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
+            "too big\n");
+    ::shutdown(p.fd, SHUT_WR);
+    auto end = std::chrono::steady_clock::now() + 100ms;
+    while (std::chrono::steady_clock::now() < end && p.fill()) p.buf.clear();
+  });
+  client();
+  std::string body(32 << 20, 'b');
+  Outcome o;
+  start(o, up.port, "/upload", "POST", body);
+  ASSERT_TRUE(runUntil([&] { return o.failed || o.ended; }, 10000));
+  EXPECT_FALSE(o.failed) << o.error.message;
+  EXPECT_EQ(o.status, 413);
+  EXPECT_EQ(o.body, "too big\n");
+  ASSERT_TRUE(runUntil([&] { return client_->stats().openConnections == 0; }));
+  EXPECT_EQ(client_->stats().idleConnections, 0u);
+}
+
 TEST_F(HttpClientTest, BodyTimeoutIgnoresTheHandlersPauses) {
   Upstream up([](Peer& p, int) {
     p.readRequest();
