@@ -1532,6 +1532,31 @@ TEST_F(HttpsTest, BodyBackpressureAndStreamedUpload) {
   EXPECT_TRUE(p.reused);
 }
 
+TEST_F(HttpsTest, ManyConcurrent) {
+  TlsUpstream up("localhost", false);
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 16;
+  client(options, tls_.get());
+  constexpr int kCount = 100;
+  std::vector<Outcome> o(kCount);
+  std::vector<std::string> targets(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    targets[i] = "/t" + std::to_string(i);
+    startHttps(o[i], "127.0.0.1", up.port, targets[i]);
+  }
+  ASSERT_TRUE(runUntil([&] {
+    for (auto& x : o) {
+      if (!x.ended && !x.failed) return false;
+    }
+    return true;
+  }, 30000));
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_FALSE(o[i].failed) << o[i].error.message;
+    EXPECT_EQ(o[i].body, "hello " + targets[i]);
+  }
+  EXPECT_LE(client_->stats().connectionsOpened, 16u);
+}
+
 TEST_F(HttpsTest, CloseDelimitedFromOpensslServer) {
   TlsUpstream up("localhost", true);
   client({}, tls_.get());
