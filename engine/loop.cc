@@ -300,7 +300,14 @@ void Loop::close(int fd) {
   io_uring_sqe_set_data(s, nullptr);
 }
 
-void Loop::addDrainHook(std::function<void()> hook) { drainHooks_.push_back(std::move(hook)); }
+size_t Loop::addDrainHook(std::function<void()> hook) {
+  drainHooks_.push_back(std::move(hook));
+  return drainHooks_.size() - 1;
+}
+
+void Loop::removeDrainHook(size_t id) {
+  if (id < drainHooks_.size()) drainHooks_[id] = nullptr;
+}
 
 void Loop::post(std::function<void()> fn) {
   {
@@ -408,7 +415,9 @@ void Loop::runOnce(int timeoutMs) {
   bool expired = expireTimers();
   if (dispatched || expired) {
     ++stats_.drainsWithWork;
-    for (auto& hook : drainHooks_) hook();
+    for (auto& hook : drainHooks_) {
+      if (hook) hook();
+    }
   }
 }
 

@@ -178,8 +178,10 @@ class Loop {
   void close(int fd);
 
   // Called once at the end of every turn that dispatched at least one completion or timer,
-  // in registration order.
-  void addDrainHook(std::function<void()> hook);
+  // in registration order. Returns an id for removeDrainHook (an owner that dies before the
+  // loop must remove its hook).
+  size_t addDrainHook(std::function<void()> hook);
+  void removeDrainHook(size_t id);
 
   // Runs fn on this loop's thread at its next turn. Thread-safe: the one way other threads
   // talk to a worker (control messages: stop, reload).
@@ -197,6 +199,14 @@ class Loop {
   // are zero and no post() is waiting.
   size_t pendingOperations() const { return pendingOps_ - (wakeOp_.pending() ? 1 : 0); }
   size_t armedTimers() const { return timers_.size(); }
+  // Operations and timers that wait for nothing anybody awaits (an idle pooled connection's
+  // recv and idle timer), counted by their owner: a loop run "until idle" (`torus run`)
+  // ends when only these remain.
+  void addBackground(int delta) { background_ += delta; }
+  // Pending operations and armed timers beyond the background ones.
+  bool hasForegroundWork() const {
+    return pendingOperations() + armedTimers() > size_t(background_);
+  }
 
  private:
   friend class Timer;
@@ -226,6 +236,7 @@ class Loop {
   uint64_t nowUs_ = 0;
   int64_t wallSeconds_ = 0;
   size_t pendingOps_ = 0;
+  int64_t background_ = 0;
   LoopStats stats_;
   std::string features_;
 

@@ -11,10 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace torus::js {
 
+class BodyWriter;
 class Realm;
 
 // Told when a source has news: bytes to read, its end, or its failure. Called from a drain
@@ -39,6 +41,11 @@ class BodySource {
   virtual size_t read(char* out, size_t max) = 0;
   // Bytes ready to read now.
   virtual size_t buffered() const = 0;
+  // The oldest buffered bytes without a copy (empty: none now), valid until consume() or
+  // read(); consume(n) drops n of them. For a native reader that copies them elsewhere
+  // anyway (into a send queue).
+  virtual std::span<const char> peek() = 0;
+  virtual void consume(size_t n) = 0;
   // Every byte has arrived (buffered ones may remain).
   virtual bool ended() const = 0;
   // Why the body failed (non-empty), e.g. over the body size limit or the client went away.
@@ -47,6 +54,13 @@ class BodySource {
   virtual int64_t declaredLength() const = 0;
   // The reader is gone or gave up (stream cancelled): the rest is discarded.
   virtual void cancel() = 0;
+  // A JS object that keeps this source alive (its owner's wrapper), which readers hold
+  // while they read: for sources the GC owns (a fetch() response's). Empty for sources
+  // owned elsewhere (an incoming request's: onSourceGone says when it ends).
+  virtual v8::Local<v8::Object> holder(Realm& realm) { return {}; }
+  // What a failed read rejects with when it is a JS value (an abort reason); empty: a
+  // TypeError naming error().
+  virtual v8::Local<v8::Value> errorValue(Realm& realm) { return {}; }
   // At most one listener; null to stop listening.
   void setListener(BodyListener* listener) { listener_ = listener; }
   BodyListener* listener() const { return listener_; }
@@ -69,6 +83,8 @@ class BodySink {
   // The body failed mid-way with `reason`: the receiver must be able to tell (no clean
   // end), and the failure is logged with what it was for.
   virtual void abort(Realm& realm, v8::Local<v8::Value> reason) = 0;
+  // The writer feeding this sink (js/api/body.h's BodyWriter) was collected: forget it.
+  virtual void writerGone(BodyWriter* writer) = 0;
 
  protected:
   ~BodySink() = default;

@@ -6,6 +6,7 @@
 #include "js/api/console.h"
 #include "js/api/encoding.h"
 #include "js/api/events.h"
+#include "js/api/fetch.h"
 #include "js/api/crypto_random.h"
 #include "js/api/headers.h"
 #include "js/api/language.h"
@@ -37,6 +38,7 @@ void installGlobals(Realm& realm) {
   addNavigatorNatives(natives);
   addUrlNatives(natives);
   addHeadersNatives(natives);
+  addFetchNatives(natives);
   // The native classes first, so that built-ins may capture them (90_inspect.js does).
   installClass<Headers>(realm);
   installClass<Request>(realm);

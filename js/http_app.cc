@@ -52,6 +52,10 @@ class ExchangeBodySource final : public BodySource, public ContextSettlement {
     return ex_ ? ex_->readBody({out, max}) : 0;
   }
   size_t buffered() const override { return ex_ ? ex_->bodyBuffered() : 0; }
+  std::span<const char> peek() override { return ex_ ? ex_->peekBody() : std::span<const char>(); }
+  void consume(size_t n) override {
+    if (ex_) ex_->consumeBody(n);
+  }
   bool ended() const override { return ex_ ? ex_->bodyEnded() : ended_; }
   std::string_view error() const override {
     if (ex_ && ex_->bodyError()) {
@@ -88,15 +92,32 @@ class ExchangeBodySource final : public BodySource, public ContextSettlement {
   std::string error_;
 };
 
-// A response body stream on its way to the exchange: the built-in pump (55_body.js) writes
-// through a BodyWriter while the connection's send queue wants more, and waits for
-// onWritable otherwise.
-class ExchangeSink final : public BodySink, public ContextSettlement {
+// A response body on its way to the exchange. A stream: the built-in pump (55_body.js)
+// writes through a BodyWriter while the connection's send queue wants more, and waits for
+// onWritable otherwise. A source (a fetch() response returned as it is, a proxy): bytes move
+// from the source's buffer to the send queue natively, no JS per chunk, at the pace of the
+// slower side (the source's reader pauses while the queue is full).
+class ExchangeSink final : public BodySink, public BodyListener, public ContextSettlement {
  public:
   ExchangeSink(Runtime& runtime, RequestContext* rc, net::Exchange* ex)
       : ContextSettlement(runtime, rc), ex_(ex) {}
   ~ExchangeSink() {
     if (writer_) writer_->sinkGone();
+    if (source_) source_->setListener(nullptr);
+  }
+
+  void startFromSource(Realm& realm, BodySource* source) {
+    source_ = source;
+    source->setListener(this);
+    v8::Local<v8::Object> holder = source->holder(realm);
+    if (!holder.IsEmpty()) holder_.Reset(realm.isolate(), holder);
+    pump();
+  }
+  void onBodyNews(Realm& realm) override { pump(); }
+  void onSourceGone() override {
+    source_ = nullptr;
+    if (ex_ && !done_) ex_->abortStream();
+    done_ = true;
   }
 
   void start(Realm& realm, v8::Local<v8::Value> stream) {
@@ -127,6 +148,9 @@ class ExchangeSink final : public BodySink, public ContextSettlement {
     if (!queued) return Write::kGone;
     return ex_->wantsMore() ? Write::kMore : Write::kFull;
   }
+  void writerGone(BodyWriter* writer) override {
+    if (writer_ == writer) writer_ = nullptr;
+  }
   void end() override {
     done_ = true;
     if (ex_) ex_->endStream();
@@ -148,6 +172,14 @@ class ExchangeSink final : public BodySink, public ContextSettlement {
   }
   void exchangeEnded(bool aborted) {
     ex_ = nullptr;
+    if (source_) {
+      if (!done_) source_->cancel();
+      source_->setListener(nullptr);
+      source_ = nullptr;
+      holder_.Reset();
+      done_ = true;
+      return;
+    }
     if (aborted && !done_) {
       cancelWanted_ = true;
       queueOnce();
@@ -155,7 +187,48 @@ class ExchangeSink final : public BodySink, public ContextSettlement {
   }
 
  private:
+  // Source mode: moves what is buffered while the send queue wants more.
+  void pump() {
+    while (ex_ && source_ && !done_) {
+      if (!source_->error().empty()) {
+        LOG_WARN("response body source failed mid-body (%.*s %.*s): %.*s",
+                 int(context()->method().size()), context()->method().data(),
+                 int(context()->target().size()), context()->target().data(),
+                 int(source_->error().size()), source_->error().data());
+        finishSource();
+        ex_->abortStream();
+        return;
+      }
+      std::span<const char> bytes = source_->peek();
+      if (bytes.empty()) {
+        if (source_->ended()) {
+          finishSource();
+          ex_->endStream();
+        }
+        return;
+      }
+      bool queued = ex_->writeChunkCopy(bytes);
+      source_->consume(bytes.size());
+      if (!queued) {
+        finishSource();
+        return;
+      }
+      if (!ex_->wantsMore()) return;  // onWritable resumes
+    }
+  }
+  void finishSource() {
+    done_ = true;
+    source_->setListener(nullptr);
+    source_ = nullptr;
+    holder_.Reset();
+  }
+
   void run(Realm& realm) override {
+    if (source_) {
+      wantWritable_ = false;
+      pump();
+      return;
+    }
     if (cancelWanted_) {
       cancelWanted_ = false;
       done_ = true;
@@ -176,6 +249,8 @@ class ExchangeSink final : public BodySink, public ContextSettlement {
     }
   }
   net::Exchange* ex_;
+  BodySource* source_ = nullptr;   // source mode
+  v8::Global<v8::Object> holder_;  // keeps a GC-owned source alive while it is sent
   BodyWriter* writer_ = nullptr;  // owned by its wrapper
   v8::Global<v8::Function> cancel_;
   bool done_ = false;
@@ -353,7 +428,7 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
       static_cast<net::HttpHeader*>(heap.allocate(sizeof(net::HttpHeader) * (list.size() + 1)));
   size_t n = 0;
   for (const auto& e : list) headers[n++] = {e.name, e.value};
-  if (r->isStream()) {
+  if (r->isStream() || r->isSourceBody()) {
     // Sent as it is produced: with the app's Content-Length if it declared one (held to
     // it by the server), else chunked.
     int64_t length = -1;
@@ -367,7 +442,11 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
     auto* sink = rc->heap().make<ExchangeSink>(runtime_, rc, ex);
     rc->bodySink = sink;
     ex->startStream(r->statusCode(), {headers, n}, r->statusMessage(), length);
-    sink->start(realm_, r->stream(realm_));
+    if (BodySource* source = r->isSourceBody() ? r->takeSource() : nullptr) {
+      sink->startFromSource(realm_, source);
+    } else {
+      sink->start(realm_, r->stream(realm_));
+    }
     startedPumps_ = true;
     return;
   }

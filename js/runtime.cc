@@ -26,10 +26,11 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
   installGlobals(*realm_);
   timers_ = std::make_unique<Timers>(*realm_, loop_, options.maxTimers);
   timers_->install();
-  loop_.addDrainHook([this] { drain(); });
+  drainHook_ = loop_.addDrainHook([this] { drain(); });
 }
 
 Runtime::~Runtime() {
+  loop_.removeDrainHook(drainHook_);
   v8::HandleScope scope(realm_->isolate());
   timers_.reset();
   rejections_.clear();
@@ -98,7 +99,7 @@ void Runtime::queue(Settlement* s) {
 }
 
 void Runtime::runUntilIdle() {
-  while (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0) loop_.runOnce(-1);
+  while (loop_.hasForegroundWork()) loop_.runOnce(-1);
 }
 
 // ---- errors ----
@@ -448,7 +449,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
   promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
   realm_->checkpoint();
   while (promise->State() == v8::Promise::kPending &&
-         (loop_.pendingOperations() > 0 || loop_.armedTimers() > 0)) {
+         loop_.hasForegroundWork()) {
     loop_.runOnce(-1);
   }
   if (promise->State() == v8::Promise::kPending) {

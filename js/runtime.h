@@ -21,6 +21,10 @@
 #include "js/module_resolver.h"
 #include "js/realm.h"
 
+namespace torus::net {
+class HttpClient;
+}
+
 namespace torus::js {
 
 struct RuntimeOptions {
@@ -29,6 +33,11 @@ struct RuntimeOptions {
   // Request contexts alive at once per worker (answered or not: ctx.waitUntil work keeps
   // them); a request beyond it is answered 503 without running JS.
   size_t maxRequestContexts = 100'000;
+  // fetch(): the worker's HTTP client (not owned; null: fetch rejects), and the total time
+  // one fetch may take, redirects and body included (0: no limit; the client's stage
+  // timeouts still apply).
+  net::HttpClient* httpClient = nullptr;
+  uint32_t fetchTimeoutMs = 0;
 };
 
 // Something that takes part in every drain (the HTTP app).
@@ -127,6 +136,7 @@ class Runtime {
   bool afterCheckpoint();
 
   engine::Loop& loop_;
+  size_t drainHook_ = 0;
   RuntimeOptions options_;
   std::unique_ptr<Realm> realm_;
   std::unique_ptr<Timers> timers_;

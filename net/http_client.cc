@@ -37,6 +37,9 @@ namespace {
 
 constexpr size_t kBlockSize = alloc::BlockPool::kDefaultBlockSize;
 constexpr size_t kBodyBlockBytes = kBlockSize - sizeof(ClientBodyBlock);
+// What an idle pooled connection keeps pending on the loop (its recv and its idle timer),
+// counted as background work (Loop::addBackground).
+constexpr int kIdleBackground = 2;
 // RFC 8305 5: the delay before the next address is tried while an attempt is pending.
 constexpr uint32_t kAttemptDelayMs = 250;
 
@@ -932,6 +935,8 @@ void ClientConnection::toPool() {
   st_ = St::kIdle;
   origin_->idle.push_back(this);
   ++client_.stats.idleConnections;
+  // Its recv and idle timer keep nobody waiting: `torus run` exits with idle connections.
+  loop_.addBackground(kIdleBackground);
   if (!recvOp_.pending()) loop_.recvOnce(fd_, &recvOp_);
   armStage(Stage::kIdle, client_.options.idleTimeoutMs);
   // A request waiting for this origin takes it at once; beyond maxIdlePerOrigin, the oldest
@@ -960,6 +965,7 @@ void ClientConnection::shut() {
     auto& idle = origin_->idle;
     idle.erase(std::find(idle.begin(), idle.end(), this));
     --client_.stats.idleConnections;
+    loop_.addBackground(-kIdleBackground);
   }
   st_ = St::kClosing;
   --origin_->open;
@@ -1208,6 +1214,7 @@ void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
     ClientConnection* conn = o->idle.back();
     o->idle.pop_back();
     --stats.idleConnections;
+    loop.addBackground(-kIdleBackground);
     ++stats.connectionsReused;
     conn->assignPooled(ex);
     return;

@@ -68,6 +68,21 @@ serve options:
   --max-timers N            active JS timers per worker (100000)
   --max-request-contexts N  requests alive at once per worker, waitUntil work included
                             (100000) -> 503
+  --fetch-timeout MS        total time of one fetch(), redirects and body included (0: none)
+  --fetch-connect-timeout MS  DNS + connect + TLS handshake of an outbound connection (10000)
+  --fetch-head-timeout MS   request sent -> response head (60000)
+  --fetch-body-timeout MS   longest pause of an upstream inside a response body (60000)
+  --fetch-max-inflight N    outbound requests on the wire per worker (1000)
+  --fetch-max-queued N      outbound requests waiting for a connection per worker (10000);
+                            beyond both, fetch() rejects
+  --fetch-max-per-origin N  connections per origin per worker (256)
+  --fetch-max-idle-per-origin N  idle keep-alive connections kept per origin (32)
+  --fetch-idle-timeout MS   an idle pooled connection is closed after this (30000)
+  --fetch-ca-file FILE      PEM roots trusted by https fetches instead of the system store
+                            (default: $SSL_CERT_FILE if set, else ca-certificates)
+  --fetch-extra-ca-file FILE  PEM roots trusted beside the store (a private PKI)
+  --dns-server HOST:PORT    resolver to ask instead of /etc/resolv.conf's (repeatable)
+  --dns-timeout MS          per DNS try (2000)
   --ring-entries N          io_uring submission queue size per worker (1024)
   --recv-buffers N          provided receive buffers per worker, a power of two (512)
   --recv-buffer-size N      bytes per receive buffer (32768)
@@ -105,6 +120,7 @@ std::string resolveEntry(const std::string& entry) {
 
 ServeOptions parseServe(int argc, char** argv) {
   ServeOptions o;
+  if (const char* ca = getenv("SSL_CERT_FILE")) o.outbound.tls.caFile = ca;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -150,6 +166,37 @@ ServeOptions parseServe(int argc, char** argv) {
     } else if (a == "--max-request-contexts") {
       o.runtime.maxRequestContexts = parseNumber(a, value(), 100'000'000);
       if (o.runtime.maxRequestContexts == 0) usageError("--max-request-contexts must be at least 1");
+    } else if (a == "--fetch-timeout") {
+      o.runtime.fetchTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
+    } else if (a == "--fetch-connect-timeout") {
+      o.outbound.client.connectTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+    } else if (a == "--fetch-head-timeout") {
+      o.outbound.client.headTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
+    } else if (a == "--fetch-body-timeout") {
+      o.outbound.client.bodyTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
+    } else if (a == "--fetch-max-inflight") {
+      o.outbound.client.maxInFlight = uint32_t(parseNumber(a, value(), 10'000'000));
+      if (o.outbound.client.maxInFlight == 0) usageError("--fetch-max-inflight must be at least 1");
+    } else if (a == "--fetch-max-queued") {
+      o.outbound.client.maxQueued = uint32_t(parseNumber(a, value(), 10'000'000));
+    } else if (a == "--fetch-max-per-origin") {
+      o.outbound.client.maxConnectionsPerOrigin = uint32_t(parseNumber(a, value(), 1'000'000));
+      if (o.outbound.client.maxConnectionsPerOrigin == 0) {
+        usageError("--fetch-max-per-origin must be at least 1");
+      }
+    } else if (a == "--fetch-max-idle-per-origin") {
+      o.outbound.client.maxIdlePerOrigin = uint32_t(parseNumber(a, value(), 1'000'000));
+    } else if (a == "--fetch-idle-timeout") {
+      o.outbound.client.idleTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
+    } else if (a == "--fetch-ca-file") {
+      o.outbound.tls.caFile = value();
+    } else if (a == "--fetch-extra-ca-file") {
+      o.outbound.tls.extraCaFile = value();
+    } else if (a == "--dns-server") {
+      o.outbound.dns.servers.push_back(value());
+    } else if (a == "--dns-timeout") {
+      o.outbound.dns.timeoutMs = uint32_t(parseNumber(a, value(), 600'000));
+      if (o.outbound.dns.timeoutMs == 0) usageError("--dns-timeout must be at least 1");
     } else if (a == "--max-timers") {
       o.runtime.maxTimers = parseNumber(a, value(), 100'000'000);
     } else if (a == "--ring-entries") {
@@ -310,9 +357,17 @@ int runOrEval(RunMode mode, const std::vector<std::string>& args, const std::str
   }
   js::V8Process v8;
   int code = 0;
+  OutboundOptions outboundOptions;
+  if (const char* ca = getenv("SSL_CERT_FILE")) outboundOptions.tls.caFile = ca;
+  auto outbound = Outbound::create(**loop, outboundOptions);
+  if (!outbound.ok()) {
+    fprintf(stderr, "torus: %s\n", outbound.error().c_str());
+    return 1;
+  }
   {
     js::RuntimeOptions options;
     options.realm.baseUrl = location;
+    options.httpClient = (*outbound)->client.get();
     js::Runtime runtime(**loop, options);
     if (mode == RunMode::kEval) {
       auto r = runtime.evalScript(args[0], "[eval]");

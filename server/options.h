@@ -9,6 +9,7 @@
 #include "engine/loop.h"
 #include "js/runtime.h"
 #include "net/http_server.h"
+#include "server/outbound.h"
 
 namespace torus::server {
 
@@ -26,6 +27,7 @@ struct ServeOptions {
   engine::LoopOptions loop;
   net::ServerOptions http;
   js::RuntimeOptions runtime;
+  OutboundOptions outbound;
 };
 
 Result<ListenAddress> parseListen(const std::string& text);

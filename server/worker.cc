@@ -71,8 +71,16 @@ void Worker::run(std::promise<Result<void>> ready) {
   }
   std::unique_ptr<engine::Loop> loop = std::move(created).value();
   if (index_ == 0) LOG_INFO("io_uring: %s", loop->features().c_str());
+  auto made = Outbound::create(*loop, options_.outbound);
+  if (!made.ok()) {
+    ready.set_value(makeError(made.error()));
+    return;
+  }
+  std::unique_ptr<Outbound> outbound = std::move(made).value();
   {
-    js::Runtime runtime(*loop, options_.runtime);
+    js::RuntimeOptions runtimeOptions = options_.runtime;
+    runtimeOptions.httpClient = outbound->client.get();
+    js::Runtime runtime(*loop, runtimeOptions);
     v8::HandleScope scope(runtime.realm().isolate());
     auto module = runtime.loadModule(options_.entry);
     if (!module.ok()) {
@@ -91,7 +99,7 @@ void Worker::run(std::promise<Result<void>> ready) {
       servers.back()->start(fd);
     }
     Shutdown shutdown{*loop, servers, runtime.realm()};
-    loop->addDrainHook([&] { shutdown.check(); });
+    size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
     loop_.store(loop.get());
     ready.set_value(Result<void>());
 
@@ -131,7 +139,10 @@ void Worker::run(std::promise<Result<void>> ready) {
     for (auto& srv : servers) srv->closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
     servers.clear();
+    loop->removeDrainHook(shutdownHook);
   }
+  outbound.reset();
+  for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
   loop.reset();
 }
 

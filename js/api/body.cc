@@ -135,8 +135,10 @@ class SourceReader : public Wrappable, public BodyListener {
   static constexpr WrapperType kType{"BodySourceReader"};
   static void describe(ClassBuilder<SourceReader>&) {}
 
-  explicit SourceReader(BodySource* source) : source_(source) {
+  SourceReader(Realm& realm, BodySource* source) : source_(source) {
     source_->setListener(this);
+    v8::Local<v8::Object> holder = source->holder(realm);
+    if (!holder.IsEmpty()) holder_.Reset(realm.isolate(), holder);
   }
   ~SourceReader() override {
     if (source_) source_->setListener(nullptr);
@@ -187,6 +189,13 @@ class SourceReader : public Wrappable, public BodyListener {
  private:
   void step(Realm& realm) {
     v8::Isolate* iso = realm.isolate();
+    if (source_ && !source_->error().empty()) {
+      v8::Local<v8::Value> reason = source_->errorValue(realm);
+      if (!reason.IsEmpty()) {
+        settle(realm, reason, false);
+        return;
+      }
+    }
     if (!source_ || !source_->error().empty()) {
       std::string why = source_ ? std::string(source_->error())
                                 : std::string("the request has ended");
@@ -208,6 +217,7 @@ class SourceReader : public Wrappable, public BodyListener {
       if (!source_->ended()) return;
       source_->setListener(nullptr);
       source_ = nullptr;
+      holder_.Reset();
       Body* body = body_;
       body_ = nullptr;
       if (!body) {
@@ -258,6 +268,7 @@ class SourceReader : public Wrappable, public BodyListener {
   }
 
   BodySource* source_;
+  v8::Global<v8::Object> holder_;  // keeps a GC-owned source alive while this reads it
   v8::Global<v8::Promise::Resolver> pending_;
   bool all_ = false;
   Body* body_ = nullptr;
@@ -297,8 +308,7 @@ JsResult<v8::Local<v8::Value>> Body::makeStream(Realm& realm) {
   if (kind_ == Kind::kSource) {
     BodySource* source = bodySource();
     if (!source) return JsError::type("the request has ended; its body can no longer be read");
-    auto* reader = new SourceReader(source);
-    made = callHelper(realm, "sourceStream", wrap(realm, reader));
+    made = sourceBodyStream(realm, source);
   } else {
     JsError err;
     if (!loadBytes(&err)) return err;
@@ -311,6 +321,11 @@ JsResult<v8::Local<v8::Value>> Body::makeStream(Realm& realm) {
   kind_ = Kind::kStream;
   setStream(realm, made.value());
   return made;
+}
+
+JsResult<v8::Local<v8::Value>> sourceBodyStream(Realm& realm, BodySource* source) {
+  auto* reader = new SourceReader(realm, source);
+  return callHelper(realm, "sourceStream", wrap(realm, reader));
 }
 
 JsResult<v8::Local<v8::Value>> Body::body(Realm& realm) {
@@ -411,7 +426,7 @@ JsResult<v8::Local<v8::Value>> Body::consume(Realm& realm, Consumer kind,
     BodySource* source = bodySource();
     if (!source) return failure("the request has ended; its body can no longer be read");
     used_ = true;
-    auto* reader = new SourceReader(source);
+    auto* reader = new SourceReader(realm, source);
     wrap(realm, reader);
     return reader->readAll(realm, this, kind).As<v8::Value>();
   }
@@ -506,7 +521,10 @@ JsResult<void> Body::moveBodyInto(Realm& realm, Body& to, const char* what) {
 
 // ---- writers: a stream body on its way to a sink ----
 
-BodyWriter::~BodyWriter() = default;
+BodyWriter::~BodyWriter() {
+  // Collected first (its sink outlives it): the sink must not call it any more.
+  if (sink_) sink_->writerGone(this);
+}
 
 void BodyWriter::writable(Realm& realm) {
   if (ready_.IsEmpty()) return;

@@ -157,6 +157,9 @@ class BodyWriter : public Wrappable {
   v8::Global<v8::Promise::Resolver> ready_;
 };
 
+// A byte ReadableStream reading source as it arrives (55_body.js 'sourceStream').
+JsResult<v8::Local<v8::Value>> sourceBodyStream(Realm& realm, BodySource* source);
+
 // natives.bodySourceRead/Cancel and bodyWriter*.
 void addBodyNatives(Natives& natives);
 

@@ -338,6 +338,39 @@ bool Request::loadBytes(JsError* err) {
   return true;
 }
 
+JsResult<v8::Local<v8::Value>> Request::fetchParts(Realm& realm) {
+  v8::Isolate* iso = realm.isolate();
+  v8::Local<v8::Context> ctx = realm.context();
+  Headers* h = ensureHeaders(realm);
+  if (!h) return JsError::type("fetch: the input request has ended");
+  const auto& list = h->list();
+  v8::Local<v8::Array> flat = v8::Array::New(iso, int(list.size() * 2));
+  uint32_t i = 0;
+  for (const auto& e : list) {
+    flat->Set(ctx, i++, latin1String(iso, e.name)).Check();
+    flat->Set(ctx, i++, latin1String(iso, e.value)).Check();
+  }
+  v8::Local<v8::Value> body = v8::Null(iso);
+  if (kind_ == Kind::kBytes) {
+    JsError err;
+    if (!loadBytes(&err)) return err;
+    std::string bytes = take();
+    auto buffer = v8::ArrayBuffer::New(iso, bytes.size());
+    if (!bytes.empty()) memcpy(buffer->Data(), bytes.data(), bytes.size());
+    body = v8::Uint8Array::New(buffer, 0, bytes.size());
+  } else if (kind_ != Kind::kNone) {
+    JsResult<v8::Local<v8::Value>> stream = Body::body(realm);
+    if (!stream.ok()) return stream.error();
+    body = stream.value();
+  }
+  v8::Local<v8::Value> signal = ensureSignal(realm);
+  if (signal.IsEmpty()) return JsError::pending();
+  v8::Local<v8::Value> parts[] = {
+      latin1String(iso, methodText()), v8Str(iso, urlText()), flat, body,
+      v8::Integer::New(iso, int(redirect_)), signal, v8::Boolean::New(iso, keepalive_)};
+  return v8::Array::New(iso, parts, 7).As<v8::Value>();
+}
+
 // https://fetch.spec.whatwg.org/#dom-request-clone
 JsResult<v8::Local<v8::Value>> Request::clone(Realm& realm) {
   constexpr const char* kClone = "Failed to execute 'clone' on 'Request': ";

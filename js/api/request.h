@@ -180,6 +180,12 @@ class Request : public Wrappable, public Body {
   RequestDuplex duplex(Realm&) const { return RequestDuplex::kHalf; }
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
 
+  // What fetch() sends (js/api/fetch.cc's requestParts): [method, url, headers (a flat
+  // [name, value, ...] list of the raw header list), body (null, a Uint8Array of whole
+  // bytes, or a ReadableStream), redirect mode, signal, keepalive]. The body is taken: it is
+  // used from then on.
+  JsResult<v8::Local<v8::Value>> fetchParts(Realm& realm);
+
   // The context of an incoming request, null for a constructed one.
   RequestContext* incomingContext() const { return context_; }
   // An incoming request's signal if JS made it (empty otherwise): the HTTP glue aborts it

@@ -157,6 +157,30 @@ JsResult<v8::Local<v8::Value>> Response::error(Realm& realm) {
   return wrapNew(realm, r);
 }
 
+v8::Local<v8::Value> Response::fromFetch(Realm& realm, int status, std::string statusText,
+                                         Headers* headers, std::string url, bool redirected,
+                                         BodySource* source, v8::Local<v8::Object> holder,
+                                         v8::Local<v8::Value> stream) {
+  auto* r = new Response();
+  r->headers_ = headers;
+  headers->setGuard(Headers::Guard::kImmutable);
+  r->status_ = status;
+  r->statusText_ = std::move(statusText);
+  r->type_ = ResponseType::kBasic;
+  r->url_ = std::move(url);
+  r->redirected_ = redirected;
+  v8::Local<v8::Value> obj = wrapNew(realm, r);
+  if (!stream.IsEmpty() && !stream->IsNullOrUndefined()) {
+    r->kind_ = Kind::kStream;
+    r->setStream(realm, stream);
+  } else if (source) {
+    r->kind_ = Kind::kSource;
+    r->source_ = source;
+    r->setTraced(realm, kSourceSlot, holder);
+  }
+  return obj;
+}
+
 Response::~Response() {
   if (!headersWrapped_) delete headers_;
 }
@@ -177,6 +201,8 @@ JsResult<v8::Local<v8::Value>> Response::clone(Realm& realm) {
   r->status_ = status_;
   r->statusText_ = statusText_;
   r->type_ = type_;
+  r->url_ = url_;
+  r->redirected_ = redirected_;
   JsResult<void> cloned = cloneBodyInto(realm, *r, kClone);
   if (!cloned.ok()) return cloned.error();
   r->headers_->copyFrom(*headers_);

@@ -54,8 +54,8 @@ class Response : public Wrappable, public Body {
                                              Optional<v8::Local<v8::Value>> init);
 
   ResponseType type(Realm&) const { return type_; }
-  std::string url(Realm&) const { return ""; }
-  bool redirected(Realm&) const { return false; }
+  std::string_view url(Realm&) const { return url_; }
+  bool redirected(Realm&) const { return redirected_; }
   int32_t status(Realm&) const { return status_; }
   bool ok(Realm&) const { return status_ >= 200 && status_ <= 299; }
   ByteString statusText(Realm&) const { return {statusText_}; }
@@ -75,6 +75,21 @@ class Response : public Wrappable, public Body {
   std::string_view statusMessage() const { return statusText_; }
   Headers* headerList() const { return headers_; }
 
+  // A response fetch() received (js/api/fetch.cc): type "basic", immutable headers (given,
+  // already valid), url, redirected. Its body is `source` (kept alive through its owner's
+  // JS object `holder`, held in a traced slot), or `stream`, or none when both are empty.
+  static v8::Local<v8::Value> fromFetch(Realm& realm, int status, std::string statusText,
+                                        Headers* headers, std::string url, bool redirected,
+                                        BodySource* source, v8::Local<v8::Object> holder,
+                                        v8::Local<v8::Value> stream);
+  // A body still arriving from its source (a fetch() response whose body nobody read yet).
+  bool isSourceBody() const { return kind_ == Kind::kSource; }
+  // Hands the source over (to be sent natively): the body is used from then on.
+  BodySource* takeSource() {
+    used_ = true;
+    return source_;
+  }
+
  private:
   // https://fetch.spec.whatwg.org/#initialize-a-response, with the body already extracted
   // (hasBody_) and the Content-Type it implies ("" for none). `what` prefixes messages (a
@@ -89,6 +104,7 @@ class Response : public Wrappable, public Body {
   // Content-Type unless the headers have one.
   JsResult<void> setBodyType(std::string_view contentType, const char* what);
   Headers* bodyHeaders(Realm&) override { return headers_; }
+  BodySource* bodySource() override { return source_; }
   Wrappable* bodyOwner() override { return wrapped_ ? this : nullptr; }
   int streamSlot() const override { return kStreamSlot; }
   v8::Local<v8::Object> bodyHandle(Realm& realm) override { return wrapper(realm.isolate()); }
@@ -104,7 +120,10 @@ class Response : public Wrappable, public Body {
   Headers* headers_ = nullptr;
   bool headersWrapped_ = false;
   bool wrapped_ = false;  // attached to its wrapper: the body stream is traced there
-  enum : int { kHeadersSlot = 0, kStreamSlot = 1 };  // traced slots
+  bool redirected_ = false;
+  std::string url_;  // the response URL (fetch), serialized; empty: null
+  BodySource* source_ = nullptr;  // a fetch() response's body while it is a source
+  enum : int { kHeadersSlot = 0, kStreamSlot = 1, kSourceSlot = 2 };  // traced slots
 };
 
 }  // namespace torus::js

@@ -119,3 +119,5 @@ const DecompressionStream = codecClass('DecompressionStream', true);
 
 webidl.defineGlobal('CompressionStream', CompressionStream);
 webidl.defineGlobal('DecompressionStream', DecompressionStream);
+// fetch() (56_fetch.js) decodes Content-Encoding with it.
+internals.DecompressionStream = DecompressionStream;

@@ -158,7 +158,7 @@ natives.setHelper('proxyBody', (stream) => {
 
 natives.setHelper('teeBody', (stream) => streams.ReadableStreamTee(stream, true));
 
-natives.setHelper('pumpBody', (stream, writer) => {
+const pumpBody = (stream, writer) => {
   const reader = streams.AcquireReadableStreamDefaultReader(stream);
   // 'reading'; 'gone': the sink refused a write (the client went away: C++ calls the cancel
   // function below next); 'done': ended, failed or cancelled.
@@ -172,7 +172,7 @@ natives.setHelper('pumpBody', (stream, writer) => {
   const next = readEach(reader, (chunk) => {
     if (state !== 'reading') return false;
     if (!isUint8Array(chunk)) {
-      const e = new TypeErrorCtor('Response body stream chunks must be Uint8Array, got ' +
+      const e = new TypeErrorCtor('body stream chunks must be Uint8Array, got ' +
         (chunk === null ? 'null' : typeof chunk));
       fail(e);
       streams.ReadableStreamCancel(stream, e);
@@ -200,4 +200,7 @@ natives.setHelper('pumpBody', (stream, writer) => {
     state = 'done';
     PromisePrototypeThen(streams.ReadableStreamCancel(stream, reason), undefined, () => {});
   };
-});
+};
+natives.setHelper('pumpBody', pumpBody);
+// fetch() (56_fetch.js) sends request bodies the same way.
+internals.body = { pumpBody };

@@ -1,8 +1,8 @@
 // A real TLS peer for tests and benchmarks of net/tls.h: test certificates made with the
 // openssl CLI in a temp dir (a CA; leaves for localhost + 127.0.0.1 + ::1, for another name,
-// for *.example.test, expired; an RSA leaf; a self-signed one), `openssl s_server` as a child
-// process on a loopback port, and a client that pumps a TlsSession over a blocking socket by hand.
-// Single-threaded; test code only.
+// for *.example.test, expired; a self-signed one; an RSA leaf on demand), `openssl s_server`
+// as a child process on a loopback port, and a client that pumps a TlsSession over a
+// blocking socket by hand. Single-threaded; test code only.
 #pragma once
 
 #include <arpa/inet.h>
@@ -87,16 +87,21 @@ inline bool makeCerts() {
   ok = ok && makeLeaf("wild", "DNS:*.example.test");
   ok =
       ok && makeLeaf("expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z", "20200201000000Z");
-  // An RSA leaf, for the ECDHE-RSA suites.
-  writeFile("rsa.ext", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  ok = ok && run("openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr"
-                 " -subj /CN=localhost");
-  ok = ok && run("openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-                 " -days 30 -sha256 -extfile rsa.ext -out rsa.pem");
   ok = ok && run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
                  " -keyout self.key -out self.pem -days 30 -subj /CN=localhost"
                  " -addext subjectAltName=DNS:localhost");
   return ok;
+}
+
+// An RSA leaf (rsa.pem / rsa.key), for the RSA suites: made on first use only, since a
+// 2048-bit key takes ~0.6 s and each test case may run as a process of its own (ctest).
+inline bool makeRsaLeaf() {
+  if (std::filesystem::exists(path("rsa.pem"))) return true;
+  writeFile("rsa.ext", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  return run("openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr"
+             " -subj /CN=localhost") &&
+         run("openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+             " -days 30 -sha256 -extfile rsa.ext -out rsa.pem");
 }
 
 inline void removeCerts() {

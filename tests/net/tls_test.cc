@@ -62,6 +62,7 @@ TEST(Tls, HandshakeAlpnAndExchangeOverTls13) {
 }
 
 TEST(Tls, Tls12OnlyServerWithEcdsaAndRsa) {
+  ASSERT_TRUE(makeRsaLeaf());
   for (const char* cert : {"localhost", "rsa"}) {
     OpensslServer server(cert, {"-tls1_2"});
     ASSERT_TRUE(server.ready()) << server.log();
@@ -271,6 +272,7 @@ TEST(Tls, Ipv6LiteralIsVerifiedAgainstIpSans) {
 
 TEST(Tls, ServerWithoutForwardSecrecyOrAeadIsRefused) {
   // CBC with RSA key exchange: neither AEAD nor forward secret.
+  ASSERT_TRUE(makeRsaLeaf());
   OpensslServer server("rsa", {"-tls1_2", "-cipher", "AES128-SHA"});
   ASSERT_TRUE(server.ready()) << server.log();
   auto ctx = makeContext();
@@ -457,6 +459,17 @@ TEST(Tls, BadCaFileIsAnError) {
   auto ctx = TlsClientContext::create(options);
   ASSERT_FALSE(ctx.ok());
   EXPECT_NE(ctx.error().find("does-not-exist.pem"), std::string::npos) << ctx.error();
+
+  options = {};
+  options.caFile = path("missing-store.pem");
+  auto noStore = TlsClientContext::create(options);
+  ASSERT_FALSE(noStore.ok());
+  EXPECT_NE(noStore.error().find("missing-store.pem"), std::string::npos) << noStore.error();
+
+  // A CA file instead of the system store: only that CA is trusted.
+  options.caFile = path("ca.pem");
+  auto own = TlsClientContext::create(options);
+  ASSERT_TRUE(own.ok()) << own.error();
 }
 
 }  // namespace

@@ -1,0 +1,301 @@
+// fetch() (https://fetch.spec.whatwg.org/#fetch-method): the Fetch Standard's algorithm over
+// the natives of js/api/fetch.cc, which move one HTTP hop each on the worker's client.
+//
+// Here: the Request the call makes (its TypeErrors reject), the scheme fetch (data: URLs,
+// blob: URLs from URL.createObjectURL's store (20_url.js), http: and https: through the
+// client; anything else is a network error), HTTP-redirect
+// fetch (follow at most 20, 301/302 POST and 303 become GET without a body, Location
+// resolved against the current URL, Authorization dropped across origins, a stream body
+// that cannot be sent again fails a 307/308), abort at any stage (the signal's reason
+// rejects the promise, or errors the body), and Content-Encoding decoding (gzip, deflate,
+// br) of the response body.
+//
+// Server deviations, as Deno, Node (undici) and workerd: redirect: "manual" returns the
+// redirect response itself (status and Location visible), not an opaque-redirect filtered
+// one; there is no CORS, no cookie jar, no cache. The framing and connection headers are
+// the client's own (Host, Connection, Keep-Alive, Content-Length, Transfer-Encoding, TE,
+// Trailer, Upgrade, Expect from the app are dropped), so that a proxy can forward a
+// received request as it is. Accept (*/*), Accept-Encoding (gzip, deflate, br) and
+// User-Agent (navigator.userAgent) are added when absent. A decoded response loses its
+// Content-Encoding and Content-Length headers (as Bun does), so that returning it as it is
+// (a proxy) sends what the headers say.
+// Run lazily (js/builtins.h), on first use of its global:
+// @lazy fetch
+// @requires 12_abort.js
+'use strict';
+
+const { webidl, abort } = internals;
+const { uncurry } = webidl.primordials;
+const {
+  requestParts, fetchUrl, fetchDataUrl, fetchStart, fetchBodyWriter, fetchAbort, fetchResponse,
+  fetchBodyStream, fetchTimeoutMs, loadBuiltin, userAgent,
+} = natives;
+
+const RequestCtor = Request;
+const TypeErrorCtor = TypeError;
+const ArrayPrototypePush = uncurry(Array.prototype.push);
+const StringPrototypeToLowerCase = uncurry(String.prototype.toLowerCase);
+const StringPrototypeTrim = uncurry(String.prototype.trim);
+const StringPrototypeSplit = uncurry(String.prototype.split);
+const DateNow = Date.now;
+const ArrayBufferIsView = ArrayBuffer.isView;
+const RegExpPrototypeTest = uncurry(RegExp.prototype.test);
+const ObjectDefineProperty = Object.defineProperty;
+const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const PromisePrototypeThen = uncurry(Promise.prototype.then);
+const MapPrototypeGet = uncurry(Map.prototype.get);
+
+const kRedirectModes = ['follow', 'error', 'manual'];
+const kNullBodyStatus = { __proto__: null, 101: true, 103: true, 204: true, 205: true, 304: true };
+const kRedirectStatus = { __proto__: null, 301: true, 302: true, 303: true, 307: true, 308: true };
+// Framing and connection headers are the client's (see above).
+const kDropped = {
+  __proto__: null, host: true, connection: true, 'keep-alive': true, 'content-length': true,
+  'transfer-encoding': true, te: true, trailer: true, upgrade: true, expect: true,
+};
+// https://fetch.spec.whatwg.org/#request-body-header-name
+const kBodyHeaders = {
+  __proto__: null, 'content-encoding': true, 'content-language': true,
+  'content-location': true, 'content-type': true,
+};
+const kIdempotent = {
+  __proto__: null, GET: true, HEAD: true, OPTIONS: true, PUT: true, DELETE: true, TRACE: true,
+};
+const kCodings = { __proto__: null, gzip: 'gzip', 'x-gzip': 'gzip', deflate: 'deflate', br: 'brotli' };
+
+function networkError(message, cause) {
+  const e = new TypeErrorCtor('fetch failed: ' + message);
+  if (cause !== undefined) ObjectDefineProperty(e, 'cause', { value: cause, writable: true, configurable: true });
+  return e;
+}
+
+// The value of `name` (lowercase) in a flat [name, value, ...] list whose names may be in
+// any case, or undefined.
+function findHeader(flat, name) {
+  for (let i = 0; i < flat.length; i += 2) {
+    if (StringPrototypeToLowerCase(flat[i]) === name) return flat[i + 1];
+  }
+  return undefined;
+}
+
+function origin(url) {
+  return url[1] + '//' + url[5];
+}
+
+// https://fetch.spec.whatwg.org/#concept-scheme-fetch for data: URLs.
+function dataResponse(href) {
+  const parsed = fetchDataUrl(href);
+  if (parsed === null) throw networkError('invalid data: URL');
+  const body = parsed[1];
+  // A stream of the bytes, made only when JS reads `body`: the native takes them whole.
+  return fetchResponse(null, 200, 'OK', ['content-type', parsed[0]], href, false,
+    bytesBody(body));
+}
+
+// https://fetch.spec.whatwg.org/#concept-scheme-fetch for blob: URLs (no range requests).
+function blobResponse(method, href) {
+  const blobUrls = internals.blobUrls;
+  const blob = blobUrls === undefined ? undefined : MapPrototypeGet(blobUrls, href);
+  if (method !== 'GET' || blob === undefined) {
+    throw networkError(method !== 'GET' ? 'a blob: URL can only be fetched with GET'
+      : 'no Blob is registered for ' + href);
+  }
+  const bytes = internals.blob.bytes(blob);
+  return fetchResponse(null, 200, 'OK', ['content-length', '' + bytes.byteLength,
+    'content-type', internals.blob.type(blob)], href, false, bytesBody(bytes));
+}
+
+function bytesBody(bytes) {
+  loadBuiltin('55_body.js');
+  return internals.streams.CreateReadableByteStream({
+    start(controller) {
+      if (bytes.byteLength > 0) internals.streams.ReadableByteStreamControllerEnqueue(controller, bytes);
+      internals.streams.ReadableByteStreamControllerClose(controller);
+    },
+  });
+}
+
+// The headers one hop sends: the request's, without the client's own, with the defaults.
+function hopHeaders(flat, host) {
+  const out = ['host', host];
+  let accept = false;
+  let encoding = false;
+  let agent = false;
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i];
+    if (kDropped[name] === true) continue;
+    if (name === 'accept') accept = true;
+    else if (name === 'accept-encoding') encoding = true;
+    else if (name === 'user-agent') agent = true;
+    ArrayPrototypePush(out, name, flat[i + 1]);
+  }
+  if (!accept) ArrayPrototypePush(out, 'accept', '*/*');
+  if (!encoding) ArrayPrototypePush(out, 'accept-encoding', 'gzip, deflate, br');
+  if (!agent) ArrayPrototypePush(out, 'user-agent', userAgent);
+  return out;
+}
+
+// The response body decoded per Content-Encoding (codings applied in order are undone in
+// reverse), or undefined when it is not encoded (the call's own body is used).
+function decodedBody(call, headers) {
+  const coding = findHeader(headers, 'content-encoding');
+  if (coding === undefined) return undefined;
+  const codings = StringPrototypeSplit(coding, ',');
+  const formats = [];
+  for (let i = 0; i < codings.length; i++) {
+    const c = StringPrototypeToLowerCase(StringPrototypeTrim(codings[i]));
+    if (c === '' || c === 'identity') continue;
+    const format = kCodings[c];
+    if (format === undefined) return undefined;  // unknown: passed through as it is
+    ArrayPrototypePush(formats, format);
+  }
+  if (formats.length === 0) return undefined;
+  loadBuiltin('51_compression.js');
+  const { streams, DecompressionStream } = internals;
+  const readableOf = uncurry(ObjectGetOwnPropertyDescriptor(DecompressionStream.prototype, 'readable').get);
+  const writableOf = uncurry(ObjectGetOwnPropertyDescriptor(DecompressionStream.prototype, 'writable').get);
+  let stream = fetchBodyStream(call);
+  for (let i = formats.length - 1; i >= 0; i--) {
+    const ds = new DecompressionStream(formats[i]);
+    const piped = streams.ReadableStreamPipeTo(stream, writableOf(ds), false, false, false, undefined);
+    PromisePrototypeThen(piped, undefined, () => {});
+    stream = readableOf(ds);
+  }
+  return stream;
+}
+
+async function httpFetch(parts, url) {
+  let method = parts[0];
+  let headers = parts[2];
+  let body = parts[3];
+  const redirectMode = kRedirectModes[parts[4]];
+  const signal = parts[5];
+  const isStream = body !== null && !ArrayBufferIsView(body);
+  let length = -1;
+  if (isStream) {
+    const declared = findHeader(headers, 'content-length');
+    if (declared !== undefined && RegExpPrototypeTest(/^[0-9]{1,15}$/, declared)) length = +declared;
+  }
+  const deadline = fetchTimeoutMs > 0 ? DateNow() + fetchTimeoutMs : 0;
+  let redirected = false;
+  let redirects = 0;
+  let call = null;
+  const onAbort = () => {
+    if (call !== null) fetchAbort(call, abort.reason(signal));
+  };
+  // Removed when the fetch fails, or when the response's body is done (the call says so):
+  // an abort after the response errors its body.
+  let removeOnDone = false;
+  const done = () => abort.removeAlgorithm(signal, onAbort);
+  abort.addAlgorithm(signal, onAbort);
+  try {
+    for (;;) {
+      const remaining = deadline === 0 ? 0 : deadline - DateNow();
+      if (deadline !== 0 && remaining <= 0) {
+        throw networkError('timed out after ' + fetchTimeoutMs + ' ms (the fetch timeout)');
+      }
+      const sendBody = body === null ? null : isStream ? true : body;
+      const started = fetchStart(url[1] === 'https:', url[2], url[3], method, url[4],
+        hopHeaders(headers, url[5]), sendBody, isStream ? length : body === null ? -1 : body.byteLength,
+        !isStream && kIdempotent[method] === true, remaining, method + ' ' + url[0], done);
+      call = started[0];
+      if (isStream) {
+        loadBuiltin('55_body.js');
+        internals.body.pumpBody(body, fetchBodyWriter(call));
+      }
+      const head = await started[1];
+      const status = head[0];
+      const location = kRedirectStatus[status] === true ? findHeader(head[2], 'location') : undefined;
+      if (location === undefined || redirectMode === 'manual') {
+        const nullBody = method === 'HEAD' || kNullBodyStatus[status] === true;
+        let respHeaders = head[2];
+        const stream = nullBody ? null : decodedBody(call, respHeaders);
+        if (stream !== undefined && stream !== null) {
+          // The body is decoded: its coding and encoded length no longer describe it.
+          const kept = [];
+          for (let i = 0; i < respHeaders.length; i += 2) {
+            const name = StringPrototypeToLowerCase(respHeaders[i]);
+            if (name !== 'content-encoding' && name !== 'content-length') {
+              ArrayPrototypePush(kept, respHeaders[i], respHeaders[i + 1]);
+            }
+          }
+          respHeaders = kept;
+        }
+        removeOnDone = true;
+        return fetchResponse(call, status, head[1], respHeaders, url[0], redirected, stream);
+      }
+      // https://fetch.spec.whatwg.org/#http-redirect-fetch
+      fetchAbort(call, undefined);
+      if (redirectMode === 'error') {
+        throw networkError('the response redirects (' + status + ' to ' + location +
+          ') and the request\'s redirect mode is "error"');
+      }
+      const next = fetchUrl(location, url[0]);
+      if (next === null) throw networkError('invalid Location header: ' + location);
+      if (next[1] !== 'http:' && next[1] !== 'https:') {
+        throw networkError('a redirect to a ' + next[1] + ' URL cannot be followed');
+      }
+      if (++redirects > 20) throw networkError('too many redirects (more than 20)');
+      if (status !== 303 && isStream) {
+        throw networkError('a ' + status + ' redirect cannot be followed with a ' +
+          'ReadableStream body (it cannot be sent again)');
+      }
+      if (((status === 301 || status === 302) && method === 'POST') ||
+          (status === 303 && method !== 'GET' && method !== 'HEAD')) {
+        method = 'GET';
+        body = null;
+        const kept = [];
+        for (let i = 0; i < headers.length; i += 2) {
+          if (kBodyHeaders[headers[i]] !== true) ArrayPrototypePush(kept, headers[i], headers[i + 1]);
+        }
+        headers = kept;
+      }
+      if (origin(next) !== origin(url)) {
+        const kept = [];
+        for (let i = 0; i < headers.length; i += 2) {
+          if (headers[i] !== 'authorization') ArrayPrototypePush(kept, headers[i], headers[i + 1]);
+        }
+        headers = kept;
+      }
+      url = next;
+      redirected = true;
+    }
+  } catch (e) {
+    if (abort.aborted(signal)) throw abort.reason(signal);
+    throw e;
+  } finally {
+    if (!removeOnDone) done();
+  }
+}
+
+async function fetchSteps(input, init) {
+  const request = new RequestCtor(input, init);
+  const parts = requestParts(request);
+  const signal = parts[5];
+  if (abort.aborted(signal)) throw abort.reason(signal);
+  const url = fetchUrl(parts[1]);
+  if (url === null) throw networkError('invalid URL ' + parts[1]);
+  switch (url[1]) {
+    case 'http:':
+    case 'https:':
+      return httpFetch(parts, url);
+    case 'data:':
+      return dataResponse(url[0]);
+    case 'blob:':
+      return blobResponse(parts[0], url[0]);
+    case 'about:':
+    case 'file:':
+    default:
+      throw networkError('fetching ' + url[1] + ' URLs is not supported (' + parts[1] + ')');
+  }
+}
+
+const operations = {
+  fetch(input, init = undefined) {
+    if (arguments.length < 1) {
+      return Promise.reject(new TypeErrorCtor("Failed to execute 'fetch': 1 argument required, but only 0 present."));
+    }
+    return fetchSteps(input, init);
+  },
+};
+webidl.defineGlobal('fetch', operations.fetch);

@@ -1,0 +1,26 @@
+// The proxy of the fetch tests: examples/proxy's forwarding, plus routes that check what a
+// request context does with fetches it started.
+const upstream = (request) => request.headers.get("x-upstream");
+
+export default {
+  async fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/unread") {
+      // Starts a fetch whose body nobody reads: it is cancelled when this request ends.
+      const r = await fetch(upstream(request) + "/big?bytes=100000000");
+      return new Response(`status ${r.status}`);
+    }
+    if (url.pathname === "/after") {
+      // A fetch in waitUntil after the response: the context lives until it is done.
+      ctx.waitUntil(fetch(upstream(request) + "/text").then((r) => r.text()).then((t) => {
+        console.log(`waitUntil fetch got ${t}`);
+      }));
+      return new Response("sent first");
+    }
+    if (url.pathname === "/text-through") {
+      const r = await fetch(upstream(request) + "/text");
+      return new Response(`proxied: ${await r.text()}`);
+    }
+    return fetch(new Request(upstream(request) + url.pathname + url.search, request));
+  },
+};
