@@ -293,7 +293,8 @@ class ClientConnection final : public DnsListener {
   bool reusable() const {
     auto& s = *ex_->s_;
     return st_ == St::kActive && s.bodyEnded && s.keepAlive && s.requestSent() &&
-           !sendOp_.pending() && (!tls_ || tls_->state() == TlsSession::State::kOpen);
+           !sendOp_.pending() && !sendBroken_ &&
+           (!tls_ || tls_->state() == TlsSession::State::kOpen);
   }
   // Ciphertext not yet sent (https), counted against the producer's high-water mark.
   size_t backlog() const { return tls_ ? wire_.size() + wirePending_.size() : 0; }
@@ -402,6 +403,8 @@ class ClientConnection final : public DnsListener {
   ClientExchange* pinned_ = nullptr;  // its memory may be read by the send in flight
   bool served_ = false;  // an exchange was completed on it
   bool paused_ = false;  // no recv armed: the body buffer is at the mark
+  bool sendBroken_ = false;  // a send failed: nothing more goes out, the recv decides
+  int sendErrno_ = 0;        // its errno, reported if no response comes
   bool freed_ = false;
   DnsQuery* query_ = nullptr;
   HttpResponseParser parser_;
@@ -631,7 +634,7 @@ void ClientConnection::assignPooled(ClientExchange* ex) {
 }
 
 void ClientConnection::flush() {
-  if (st_ != St::kActive || !ex_) return;
+  if (st_ != St::kActive || !ex_ || sendBroken_) return;
   if (tls_) {
     flushTls();
     return;
@@ -663,9 +666,24 @@ void ClientConnection::onSend(const engine::Completion& c) {
   if (c.result < 0) {
     sendTimer_.cancel();
     int err = -c.result;
+    if (s.headArrived) {
+      // The server answered and stopped reading (a 413 before the whole body, say): the
+      // response decides how the exchange ends; the connection is not reused.
+      sendBroken_ = true;
+      return;
+    }
     if ((err == EPIPE || err == ECONNRESET) && retry()) return;
-    failExchange(ClientStage::kSend,
-                 errnoText(err) + " sending the request (" + origin_->name + ")", c.result);
+    // The server may have answered before it stopped reading (a 413 and a close): its
+    // response, if any, is in the receive queue. The recv decides; without a response the
+    // failure is this send's.
+    sendBroken_ = true;
+    sendErrno_ = err;
+    if (!recvOp_.pending() || handshaking_) {
+      failExchange(ClientStage::kSend,
+                   errnoText(err) + " sending the request (" + origin_->name + ")", c.result);
+    } else if (stage_ == Stage::kNone) {
+      armStage(Stage::kHead, client_.options.headTimeoutMs);
+    }
     return;
   }
   if (tls_) {
@@ -795,6 +813,12 @@ void ClientConnection::onRecvEnd(const engine::Completion& c) {
     return;
   }
   const ClientStage stage = s.headArrived ? ClientStage::kBody : ClientStage::kHead;
+  if (sendErrno_ && !parser_.started()) {
+    failExchange(ClientStage::kSend,
+                 errnoText(sendErrno_) + " sending the request (" + origin_->name + ")",
+                 -sendErrno_);
+    return;
+  }
   if (c.result == 0) {
     if (!parser_.started() && retry()) return;
     if (parser_.finish() == HttpResponseParser::Status::kMessageComplete) {
@@ -843,7 +867,7 @@ bool ClientConnection::receiveTls(std::span<const char> wire) {
 bool ClientConnection::retry() {
   ClientExchange* ex = ex_;
   auto& s = *ex->s_;
-  if (!s.reused || s.retried || !s.retryable || s.streamBody) return false;
+  if (!s.reused || s.retried || !s.retryable || s.streamBody || parser_.started()) return false;
   s.retried = true;
   s.reused = false;
   ++client_.stats.retries;

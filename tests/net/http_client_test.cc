@@ -547,14 +547,23 @@ TEST_F(HttpClientTest, LocalhostTriesEveryAddress) {
 // RFC 8305: the first address hangs (a listener whose accept queue is full drops SYNs); the
 // second is tried 250 ms later and wins; the first attempt is cancelled.
 TEST_F(HttpClientTest, HappyEyeballsStartsTheNextAttemptAfterTheDelay) {
+  // The good listener on 127.0.0.1 (a free port), the stuck one on 127.0.0.2, same port.
+  int good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in g{};
+  g.sin_family = AF_INET;
+  g.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(good, reinterpret_cast<sockaddr*>(&g), sizeof g), 0);
+  socklen_t len = sizeof g;
+  getsockname(good, reinterpret_cast<sockaddr*>(&g), &len);
   int stuck = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
+  sockaddr_in a = g;
   a.sin_addr.s_addr = inet_addr("127.0.0.2");
-  ASSERT_EQ(bind(stuck, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  if (bind(stuck, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(stuck);
+    ::close(good);
+    GTEST_SKIP() << "port taken on 127.0.0.2";
+  }
   ASSERT_EQ(listen(stuck, 0), 0);
-  socklen_t len = sizeof a;
-  getsockname(stuck, reinterpret_cast<sockaddr*>(&a), &len);
   // Fill the accept queue so that further SYNs get no answer.
   std::vector<int> fillers;
   for (int i = 0; i < 4; ++i) {
@@ -563,16 +572,6 @@ TEST_F(HttpClientTest, HappyEyeballsStartsTheNextAttemptAfterTheDelay) {
     fillers.push_back(f);
   }
   std::this_thread::sleep_for(50ms);
-  // The good listener: 127.0.0.1 on the same port.
-  int good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in g = a;
-  g.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(good, reinterpret_cast<sockaddr*>(&g), sizeof g) != 0) {
-    for (int f : fillers) ::close(f);
-    ::close(stuck);
-    ::close(good);
-    GTEST_SKIP() << "port taken on 127.0.0.1";
-  }
   listen(good, 16);
   uint16_t port = ntohs(a.sin_port);
   std::thread server([good] {
@@ -689,6 +688,31 @@ TEST_F(HttpClientTest, SendTimeoutWhenTheServerDoesNotRead) {
   EXPECT_EQ(o.error.stage, ClientStage::kSend);
   EXPECT_NE(o.error.message.find("timed out sending the request after 300 ms"), std::string::npos)
       << o.error.message;
+}
+
+// The server answers before reading the whole body, then stops reading and closes: the
+// client delivers the response (the failed send is not the outcome) and does not pool.
+TEST_F(HttpClientTest, EarlyResponseWhileTheBodyIsSent) {
+  Upstream up([](Peer& p, int) {
+    while (p.buf.find("\r\n\r\n") == std::string::npos) {
+      if (!p.fill()) return;
+    }
+    p.write("HTTP/1.1 413 Content Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
+            "too big\n");
+    ::shutdown(p.fd, SHUT_WR);
+    auto end = std::chrono::steady_clock::now() + 100ms;
+    while (std::chrono::steady_clock::now() < end && p.fill()) p.buf.clear();
+  });
+  client();
+  std::string body(32 << 20, 'b');
+  Outcome o;
+  start(o, up.port, "/upload", "POST", body);
+  ASSERT_TRUE(runUntil([&] { return o.failed || o.ended; }, 10000));
+  EXPECT_FALSE(o.failed) << o.error.message;
+  EXPECT_EQ(o.status, 413);
+  EXPECT_EQ(o.body, "too big\n");
+  ASSERT_TRUE(runUntil([&] { return client_->stats().openConnections == 0; }));
+  EXPECT_EQ(client_->stats().idleConnections, 0u);
 }
 
 TEST_F(HttpClientTest, BodyTimeoutIgnoresTheHandlersPauses) {
@@ -1301,11 +1325,13 @@ print(srv.server_address[1], flush=True)
 srv.serve_forever()
 )";
 
-class CertEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
+// Made once per process, by the first https test (not for every test process ctest runs).
+struct Certs {
+  static void make() {
+    if (made) return;
+    made = true;
     char tmpl[] = "/tmp/torus-client-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    if (!mkdtemp(tmpl)) return;
     g_certs = tmpl;
     ok = sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
             " -keyout ca.key -out ca.pem -days 30 -subj '/CN=torus client test CA'"
@@ -1315,14 +1341,14 @@ class CertEnvironment : public ::testing::Environment {
          makeLeaf("other", "DNS:other.example");
     writeFile("server.py", kServerPy);
   }
-  void TearDown() override {
+  static void remove() {
     if (!g_certs.empty()) std::filesystem::remove_all(g_certs);
+    g_certs.clear();
+    made = ok = false;
   }
+  static inline bool made = false;
   static inline bool ok = false;
 };
-
-[[maybe_unused]] const auto* const kCerts =
-    ::testing::AddGlobalTestEnvironment(new CertEnvironment);
 
 // A child process serving TLS on a loopback port, killed on destruction.
 class TlsUpstream {
@@ -1396,8 +1422,10 @@ class TlsUpstream {
 
 class HttpsTest : public HttpClientTest {
  protected:
+  static void SetUpTestSuite() { Certs::make(); }
+  static void TearDownTestSuite() { Certs::remove(); }
   void SetUp() override {
-    if (!CertEnvironment::ok) GTEST_SKIP() << "openssl could not make the test certificates";
+    if (!Certs::ok) GTEST_SKIP() << "openssl could not make the test certificates";
     HttpClientTest::SetUp();
     TlsClientOptions options;
     options.caFile = g_certs + "/ca.pem";
@@ -1502,6 +1530,31 @@ TEST_F(HttpsTest, BodyBackpressureAndStreamedUpload) {
   EXPECT_FALSE(p.failed) << p.error.message;
   EXPECT_EQ(p.body, std::to_string(kTotal));
   EXPECT_TRUE(p.reused);
+}
+
+TEST_F(HttpsTest, ManyConcurrent) {
+  TlsUpstream up("localhost", false);
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 16;
+  client(options, tls_.get());
+  constexpr int kCount = 100;
+  std::vector<Outcome> o(kCount);
+  std::vector<std::string> targets(kCount);
+  for (int i = 0; i < kCount; ++i) {
+    targets[i] = "/t" + std::to_string(i);
+    startHttps(o[i], "127.0.0.1", up.port, targets[i]);
+  }
+  ASSERT_TRUE(runUntil([&] {
+    for (auto& x : o) {
+      if (!x.ended && !x.failed) return false;
+    }
+    return true;
+  }, 30000));
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_FALSE(o[i].failed) << o[i].error.message;
+    EXPECT_EQ(o[i].body, "hello " + targets[i]);
+  }
+  EXPECT_LE(client_->stats().connectionsOpened, 16u);
 }
 
 TEST_F(HttpsTest, CloseDelimitedFromOpensslServer) {
