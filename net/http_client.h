@@ -55,7 +55,7 @@ struct ClientOptions {
   uint32_t maxQueued = 10'000;
   // Per origin (scheme, host, port).
   uint32_t maxConnectionsPerOrigin = 256;
-  uint32_t maxIdlePerOrigin = 32;
+  uint32_t maxIdlePerOrigin = 256;
   uint32_t idleTimeoutMs = 30'000;  // an idle pooled connection is closed after this
   // Stages. 0: no limit (the caller's total timeout still applies).
   uint32_t connectTimeoutMs = 10'000;   // DNS + TCP connect + TLS handshake

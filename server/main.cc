@@ -76,7 +76,7 @@ serve options:
   --fetch-max-queued N      outbound requests waiting for a connection per worker (10000);
                             beyond both, fetch() rejects
   --fetch-max-per-origin N  connections per origin per worker (256)
-  --fetch-max-idle-per-origin N  idle keep-alive connections kept per origin (32)
+  --fetch-max-idle-per-origin N  idle keep-alive connections kept per origin (256)
   --fetch-idle-timeout MS   an idle pooled connection is closed after this (30000)
   --fetch-ca-file FILE      PEM roots trusted by https fetches instead of the system store
                             (default: $SSL_CERT_FILE if set, else ca-certificates)
