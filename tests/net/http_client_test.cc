@@ -1252,7 +1252,7 @@ TEST_F(HttpClientTest, ThousandConcurrentRequests) {
     ASSERT_EQ(o[i].body, "hello " + targets[i]);
   }
   EXPECT_LE(client_->stats().connectionsOpened, 256u);  // maxConnectionsPerOrigin
-  EXPECT_EQ(client_->stats().idleConnections, 32u);     // maxIdlePerOrigin
+  EXPECT_EQ(client_->stats().idleConnections, client_->options().maxIdlePerOrigin);
   // Then once more: the pooled connections first.
   for (int i = 0; i < kCount; ++i) {
     o[i] = Outcome();
