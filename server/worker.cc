@@ -121,12 +121,14 @@ void Worker::run(std::promise<Result<void>> ready) {
     }
     const js::AppStats& a = (*app)->stats();
     uint64_t checkpoints = runtime.realm().checkpoints();
+    const net::ClientStats& fetch = outbound->client->stats();
     // What is still held at the end (connections, request contexts, send/body pool blocks,
     // queued send pieces) is zero after a clean run: the tests check it.
     LOG_INFO("worker %u stats: requests=%llu drains=%llu checkpoints=%llu "
              "checkpoints_per_request=%.3f async=%llu failed=%llu protocol_errors=%llu "
              "outlived=%llu settlements=%llu live_connections=%zu live_contexts=%zu "
-             "pool_blocks=%zu send_pieces=%zu",
+             "pool_blocks=%zu send_pieces=%zu fetches=%llu fetch_connections=%llu "
+             "fetch_reused=%llu fetch_retries=%llu fetch_refused=%llu",
              index_, (unsigned long long)requests,
              (unsigned long long)loop->stats().drainsWithWork,
              (unsigned long long)checkpoints,
@@ -134,7 +136,10 @@ void Worker::run(std::promise<Result<void>> ready) {
              (unsigned long long)a.asyncSettled, (unsigned long long)a.failed,
              (unsigned long long)errors, (unsigned long long)a.outlived,
              (unsigned long long)runtime.settlements(), open, (*app)->liveContexts(),
-             poolBlocks, pieces);
+             poolBlocks, pieces, (unsigned long long)fetch.requests,
+             (unsigned long long)fetch.connectionsOpened,
+             (unsigned long long)fetch.connectionsReused, (unsigned long long)fetch.retries,
+             (unsigned long long)fetch.refused);
     // Whatever the ring still holds is torn down with it; connections first.
     for (auto& srv : servers) srv->closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
