@@ -8,7 +8,9 @@ import json
 import os
 import shutil
 import subprocess
+import socket
 import tempfile
+import time
 import unittest
 
 from harness import HERE, TORUS_BIN, require_binary, sanitizer_report, Server
@@ -22,7 +24,9 @@ UPSTREAM = os.path.join(HERE, "upstream", "server.js")
 
 
 def make_certs(tmp):
-    """A test CA and a leaf for localhost/127.0.0.1 signed by it: (ca, cert, key) paths."""
+    """A test CA and leaves for localhost/127.0.0.1: one signed by it, one expired (signed
+    by it), one self-signed. Paths: ca, cert, key, expired cert, expired key, self cert,
+    self key."""
     def ssl(*args):
         subprocess.run(["openssl", *args], cwd=tmp, check=True, capture_output=True)
     ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -33,14 +37,30 @@ def make_certs(tmp):
         f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     ssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
         "-CAcreateserial", "-out", "leaf.pem", "-days", "30", "-extfile", "ext.cnf")
-    return [os.path.join(tmp, n) for n in ("ca.pem", "leaf.pem", "leaf.key")]
+    # Expired: `openssl ca` takes explicit validity dates.
+    with open(os.path.join(tmp, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\n"
+                "default_md=sha256\npolicy=p\ncertificate=ca.pem\nprivate_key=ca.key\n"
+                "[p]\ncommonName=supplied\n")
+    open(os.path.join(tmp, "index.txt"), "w").close()
+    with open(os.path.join(tmp, "serial"), "w") as f:
+        f.write("1000\n")
+    ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "expired.key", "-out", "expired.csr", "-subj", "/CN=localhost")
+    ssl("ca", "-batch", "-notext", "-config", "ca.cnf", "-in", "expired.csr", "-out", "expired.pem",
+        "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extfile", "ext.cnf")
+    ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", "self.key", "-out", "self.pem", "-days", "30", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")
+    return [os.path.join(tmp, n) for n in ("ca.pem", "leaf.pem", "leaf.key", "expired.pem",
+                                           "expired.key", "self.pem", "self.key")]
 
 
 class Upstream:
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="torus-fetch-")
-        self.ca, cert, key = make_certs(self.tmp)
-        self.proc = subprocess.Popen(["node", UPSTREAM, cert, key], stdout=subprocess.PIPE,
+        self.ca, *certs = make_certs(self.tmp)
+        self.proc = subprocess.Popen(["node", UPSTREAM, *certs], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line:
@@ -120,6 +140,8 @@ class ProxyTest(unittest.TestCase):
         cls.upstream.close()
         if sanitizer_report(err) or code != 0:
             raise AssertionError(f"server exit code {code}; stderr:\n{err[-6000:]}")
+        if "fetches=0 " in err:
+            raise AssertionError("the worker's stats line counts no fetches:\n" + err[-2000:])
 
     def get(self, path, origin=None):
         return self.server.get(path, headers={"X-Upstream": origin or self.origin})
@@ -162,6 +184,39 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(r.body, b"sent first")
         self.server.stdout.wait_for("waitUntil fetch got hello", 10)
 
+    def test_thousand_concurrent_fetches_memory_back_to_baseline(self):
+        pid = self.server.proc.pid
+        self.assertEqual(self.get("/many?n=1000").body, b"1000")  # warm-up: pools, code
+        base = rss_bytes(pid)
+        for _ in range(3):
+            self.assertEqual(self.get("/many?n=1000").body, b"1000")
+        grown = rss_bytes(pid) - base
+        self.assertLess(grown, 24 << 20, f"RSS grew {grown >> 20} MiB over 3,000 more fetches")
+
+    def test_slow_client_holds_back_a_fast_upstream(self):
+        # The client reads 1 MiB of a 256 MiB body, then stops: the proxy must not buffer
+        # the rest (both sides pause at their marks).
+        pid = self.server.proc.pid
+        base = rss_bytes(pid)
+        with self.server.connect() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            s.sendall(f"GET /big?bytes={256 << 20} HTTP/1.1\r\nHost: x\r\nX-Upstream: {self.origin}\r\n\r\n".encode())
+            got = 0
+            while got < (1 << 20):
+                got += len(s.recv(65536))
+            time.sleep(2)
+            grown = rss_bytes(pid) - base
+        self.assertLess(grown, 16 << 20, f"RSS grew {grown >> 20} MiB with the client paused")
+        self.assertEqual(self.get("/text").body, b"hello")
+
+    def test_failures_reach_the_app_with_their_cause(self):
+        r = self.get("/probe?path=/x", origin="http://no-such-host.invalid")
+        self.assertIn(b"TypeError: fetch failed", r.body)
+        self.assertIn(b"| dns", r.body)
+        r = self.get(f"/probe?path=/x", origin=f"http://127.0.0.1:{self.upstream.ports['closed']}")
+        self.assertIn(b"refused", r.body)
+        self.assertIn(b"| connect", r.body)
+
     def test_gigabyte_streams_through_in_bounded_memory(self):
         import socket
         total = 1 << 30
@@ -190,6 +245,67 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(got, total)
         grown = peak - base
         self.assertLess(grown, 64 << 20, f"RSS grew {grown >> 20} MiB while 1 GiB passed through")
+
+
+class TimeoutTest(unittest.TestCase):
+    """The fetch timeouts a server is configured with."""
+
+    @classmethod
+    def setUpClass(cls):
+        require_binary()
+        if shutil.which("node") is None or shutil.which("openssl") is None:
+            raise unittest.SkipTest("node and openssl are needed for the upstream")
+        cls.upstream = Upstream()
+        cls.server = Server(os.path.join(HERE, "apps", "proxy"), "--fetch-head-timeout", "300",
+                            "--fetch-body-timeout", "300").start()
+        cls.origin = f"http://127.0.0.1:{cls.upstream.ports['http']}"
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.server.stop()
+        cls.upstream.close()
+        if code != 0:
+            raise AssertionError(f"server exit code {code}")
+
+    def probe(self, path):
+        return self.server.get("/probe?path=" + path, headers={"X-Upstream": self.origin}).body
+
+    def test_head_timeout(self):
+        body = self.probe("/slow-head%3Fms%3D2000")
+        self.assertIn(b"TypeError", body)
+        self.assertIn(b"| head", body)
+        self.assertIn(b"timed out", body)
+
+    def test_body_timeout(self):
+        # A body that pauses 1 s between chunks, read by the app: the upstream's pause
+        # counts.
+        body = self.probe("/drip%3Fn%3D3%26ms%3D1000")
+        self.assertIn(b"TypeError", body)
+        self.assertIn(b"timed out", body)
+
+    def test_fast_enough_passes(self):
+        self.assertEqual(self.probe("/text"), b"ok 200 hello")
+
+
+class TotalTimeoutTest(TimeoutTest):
+    """--fetch-timeout bounds the whole fetch."""
+
+    @classmethod
+    def setUpClass(cls):
+        require_binary()
+        if shutil.which("node") is None or shutil.which("openssl") is None:
+            raise unittest.SkipTest("node and openssl are needed for the upstream")
+        cls.upstream = Upstream()
+        cls.server = Server(os.path.join(HERE, "apps", "proxy"), "--fetch-timeout", "300").start()
+        cls.origin = f"http://127.0.0.1:{cls.upstream.ports['http']}"
+
+    def test_head_timeout(self):
+        body = self.probe("/slow-head%3Fms%3D2000")
+        self.assertIn(b"the fetch timeout", body)
+
+    def test_body_timeout(self):
+        body = self.probe("/drip%3Fn%3D10%26ms%3D100")
+        self.assertIn(b"the fetch timeout", body)
 
 
 if __name__ == "__main__":

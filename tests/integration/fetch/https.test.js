@@ -26,6 +26,27 @@ await test("pooled TLS connections are reused", async () => {
   equal(first, second);
 });
 
+async function tlsFailure(url, pattern) {
+  try {
+    await fetch(url);
+  } catch (e) {
+    assert(e instanceof TypeError, String(e));
+    equal(e.cause.stage, "tls");
+    assert(pattern.test(e.cause.message), e.cause.message);
+    return;
+  }
+  throw new Error("expected a rejection: " + url);
+}
+
+await test("certificates that fail verification: wrong host, expired, unknown CA", async () => {
+  // *.localhost resolves to loopback (RFC 6761) but is not in the certificate.
+  await tlsFailure(`https://other.localhost:${ports.https}/text`, /host name mismatch/);
+  await tlsFailure(`https://localhost:${ports.expired}/text`, /expired/);
+  await tlsFailure(`https://localhost:${ports.selfsigned}/text`, /unknown CA|self-signed/);
+  // The failures leave nothing behind: a good request still works.
+  equal(await (await fetch(`${secure}/text`)).text(), "hello");
+});
+
 await test("https to a plain http port fails with a TLS error", async () => {
   try {
     await fetch(`https://127.0.0.1:${ports.http}/text`);

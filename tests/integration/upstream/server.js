@@ -1,7 +1,9 @@
 // The upstream fetch() tests talk to: node's own http and https servers (an independent
 // HTTP implementation) plus a raw TCP server for exact bytes and misbehaviour.
 //
-//   node server.js CERT KEY    prints one line of JSON: {"http": port, "https": port, "raw": port}
+//   node server.js CERT KEY EXPIRED_CERT EXPIRED_KEY SELF_CERT SELF_KEY
+//       prints one line of JSON: {"http", "https", "expired", "selfsigned", "raw": port}
+//       (expired and selfsigned: https servers with those certificates)
 //
 // Routes (http and https alike):
 //   /text                   "hello"                          /echo        the request as JSON
@@ -28,7 +30,7 @@ const https = require('https');
 const net = require('net');
 const zlib = require('zlib');
 
-const [cert, key] = process.argv.slice(2);
+const [cert, key, expiredCert, expiredKey, selfCert, selfKey] = process.argv.slice(2);
 let connections = 0;
 let requests = 0;
 let nextConn = 1;
@@ -119,6 +121,10 @@ function handler(req, res) {
 const plain = http.createServer({ keepAliveTimeout: 60000 }, handler);
 const secure = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key),
   keepAliveTimeout: 60000 }, handler);
+const expired = https.createServer({ cert: fs.readFileSync(expiredCert),
+  key: fs.readFileSync(expiredKey) }, handler);
+const selfSigned = https.createServer({ cert: fs.readFileSync(selfCert),
+  key: fs.readFileSync(selfKey) }, handler);
 for (const s of [plain, secure]) s.on('connection', () => connections++);
 
 const raw = net.createServer((sock) => {
@@ -160,9 +166,11 @@ probe.listen(0, '127.0.0.1', () => {
   ports.closed = probe.address().port;
   probe.close();
 });
-for (const [name, s] of [['http', plain], ['https', secure], ['raw', raw]]) {
+const servers = [['http', plain], ['https', secure], ['expired', expired],
+  ['selfsigned', selfSigned], ['raw', raw]];
+for (const [name, s] of servers) {
   s.listen(0, '127.0.0.1', () => {
     ports[name] = s.address().port;
-    if (++listening === 3) console.log(JSON.stringify(ports));
+    if (++listening === servers.length) console.log(JSON.stringify(ports));
   });
 }

@@ -17,6 +17,23 @@ export default {
       }));
       return new Response("sent first");
     }
+    if (url.pathname === "/many") {
+      // n concurrent fetches from this one request.
+      const n = +url.searchParams.get("n");
+      const all = [];
+      for (let i = 0; i < n; i++) all.push(fetch(upstream(request) + "/text").then((r) => r.text()));
+      const texts = await Promise.all(all);
+      return new Response(`${texts.filter((t) => t === "hello").length}`);
+    }
+    if (url.pathname === "/probe") {
+      // What a failed fetch says: message | cause | stage.
+      try {
+        const r = await fetch(upstream(request) + url.searchParams.get("path"));
+        return new Response(`ok ${r.status} ${await r.text()}`);
+      } catch (e) {
+        return new Response(`${e.constructor.name}: ${e.message} | ${e.cause?.message} | ${e.cause?.stage}`);
+      }
+    }
     if (url.pathname === "/text-through") {
       const r = await fetch(upstream(request) + "/text");
       return new Response(`proxied: ${await r.text()}`);
