@@ -1,7 +1,8 @@
 """The bundled examples, served by the real binary and driven by curl (an independent
 client): examples/hello, examples/platform (URL routing, a multipart upload parsed by
 request.formData(), structuredClone, TextEncoder), and examples/streaming (server-sent events,
-an upload echoed through request.body, a gzip'ed stream)."""
+an upload echoed through request.body, a gzip'ed stream), and examples/proxy in front of the
+streaming example."""
 
 import json
 import os
@@ -118,3 +119,44 @@ class StreamingExampleTest(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ProxyExampleTest(ServerTestCase):
+    """examples/proxy in front of examples/streaming (another torus), driven by curl."""
+
+    ENTRY = os.path.join(EXAMPLES, "proxy")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from harness import Server
+        cls.upstream = Server(os.path.join(EXAMPLES, "streaming")).start()
+        cls.origin = f"http://127.0.0.1:{cls.upstream.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.upstream.stop()
+        super().tearDownClass()
+
+    def test_get_through_the_proxy(self):
+        status, body = curl(self.server, "/", "-H", f"X-Upstream: {self.origin}")
+        self.assertEqual(status, 404)  # the streaming example's index, status and all
+        self.assertIn(b"try /events", body)
+
+    def test_upload_echoed_through_both(self):
+        data = os.urandom(3 << 20)
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(data)
+            f.flush()
+            status, body = curl(self.server, "/echo", "-H", f"X-Upstream: {self.origin}",
+                                "--data-binary", f"@{f.name}", "-H",
+                                "Content-Type: application/octet-stream")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, data)
+
+    def test_gzip_decoded_on_the_way(self):
+        # fetch() decodes the gzip'ed stream; the proxy sends it on as plain text.
+        status, body = curl(self.server, "/numbers.gz", "-H", f"X-Upstream: {self.origin}")
+        self.assertEqual(status, 200)
+        lines = body.split(b"\n")
+        self.assertEqual((lines[0], lines[-2]), (b"0", b"999999"))
