@@ -414,6 +414,28 @@ void urlencodedSerialize(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 }  // namespace
 
+std::string percentDecode(std::string_view s) {
+  auto hexValue = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    int hi, lo;
+    if (s[i] == '%' && i + 2 < s.size() && (hi = hexValue(s[i + 1])) >= 0 &&
+        (lo = hexValue(s[i + 2])) >= 0) {
+      out += char(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 void addUrlNatives(Natives& natives) {
   v8::Isolate* iso = v8::Isolate::GetCurrent();
   v8::Local<v8::ArrayBuffer> buffer =

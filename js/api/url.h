@@ -92,6 +92,10 @@ std::optional<std::string> parseUrl(std::string_view input,
 std::optional<std::string> setUrlComponent(std::string_view href, UrlAction action,
                                            std::string_view value);
 
+// https://url.spec.whatwg.org/#percent-decode: %XX (hex, either case) becomes its byte; a '%'
+// not followed by two hex digits stays as it is.
+std::string percentDecode(std::string_view input);
+
 // The application/x-www-form-urlencoded parser on bytes: name/value pairs, as UTF-8 (each
 // invalid UTF-8 sequence of the percent-decoded bytes is left for the caller to decode with
 // replacement, as V8's UTF-8 string constructor does).

@@ -13,7 +13,7 @@ import tempfile
 import time
 import unittest
 
-from harness import HERE, TORUS_BIN, require_binary, sanitizer_report, Server
+from harness import HERE, TORUS_BIN, require_binary, rss_bytes, sanitizer_report, Server
 
 # Under ASan, a small quarantine, so that RSS shows what torus holds (as streaming_test).
 ASAN = os.environ.get("ASAN_OPTIONS", "")
@@ -110,18 +110,10 @@ for _path in sorted(glob.glob(os.path.join(FETCH, "*.test.js"))):
     _add(_path)
 
 
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+class ProxyCase(unittest.TestCase):
+    """`torus serve` of the proxy app (apps/proxy, FLAGS added) in front of the upstream."""
 
-
-class ProxyTest(unittest.TestCase):
-    """`torus serve` of a proxy app (apps/proxy) in front of the upstream: requests and bodies
-    pass through both ways, a 1 GiB body streams in bounded memory, and fetches end with
-    the request that started them."""
+    FLAGS = ()
 
     @classmethod
     def setUpClass(cls):
@@ -130,7 +122,7 @@ class ProxyTest(unittest.TestCase):
             raise unittest.SkipTest("node and openssl are needed for the upstream")
         cls.upstream = Upstream()
         os.environ["SSL_CERT_FILE"] = cls.upstream.ca
-        cls.server = Server(os.path.join(HERE, "apps", "proxy")).start()
+        cls.server = Server(os.path.join(HERE, "apps", "proxy"), *cls.FLAGS).start()
         cls.origin = f"http://127.0.0.1:{cls.upstream.ports['http']}"
 
     @classmethod
@@ -142,6 +134,11 @@ class ProxyTest(unittest.TestCase):
             raise AssertionError(f"server exit code {code}; stderr:\n{err[-6000:]}")
         if "fetches=0 " in err:
             raise AssertionError("the worker's stats line counts no fetches:\n" + err[-2000:])
+
+
+class ProxyTest(ProxyCase):
+    """Requests and bodies pass through both ways, a 1 GiB body streams in bounded memory,
+    and fetches end with the request that started them."""
 
     def get(self, path, origin=None):
         return self.server.get(path, headers={"X-Upstream": origin or self.origin})
@@ -247,25 +244,10 @@ class ProxyTest(unittest.TestCase):
         self.assertLess(grown, 64 << 20, f"RSS grew {grown >> 20} MiB while 1 GiB passed through")
 
 
-class TimeoutTest(unittest.TestCase):
+class TimeoutTest(ProxyCase):
     """The fetch timeouts a server is configured with."""
 
-    @classmethod
-    def setUpClass(cls):
-        require_binary()
-        if shutil.which("node") is None or shutil.which("openssl") is None:
-            raise unittest.SkipTest("node and openssl are needed for the upstream")
-        cls.upstream = Upstream()
-        cls.server = Server(os.path.join(HERE, "apps", "proxy"), "--fetch-head-timeout", "300",
-                            "--fetch-body-timeout", "300").start()
-        cls.origin = f"http://127.0.0.1:{cls.upstream.ports['http']}"
-
-    @classmethod
-    def tearDownClass(cls):
-        code = cls.server.stop()
-        cls.upstream.close()
-        if code != 0:
-            raise AssertionError(f"server exit code {code}")
+    FLAGS = ("--fetch-head-timeout", "300", "--fetch-body-timeout", "300")
 
     def probe(self, path):
         return self.server.get("/probe?path=" + path, headers={"X-Upstream": self.origin}).body
@@ -290,14 +272,7 @@ class TimeoutTest(unittest.TestCase):
 class TotalTimeoutTest(TimeoutTest):
     """--fetch-timeout bounds the whole fetch."""
 
-    @classmethod
-    def setUpClass(cls):
-        require_binary()
-        if shutil.which("node") is None or shutil.which("openssl") is None:
-            raise unittest.SkipTest("node and openssl are needed for the upstream")
-        cls.upstream = Upstream()
-        cls.server = Server(os.path.join(HERE, "apps", "proxy"), "--fetch-timeout", "300").start()
-        cls.origin = f"http://127.0.0.1:{cls.upstream.ports['http']}"
+    FLAGS = ("--fetch-timeout", "300")
 
     def test_head_timeout(self):
         body = self.probe("/slow-head%3Fms%3D2000")

@@ -299,6 +299,15 @@ def reset(sock):
     sock.close()
 
 
+def rss_bytes(pid):
+    """A process's resident set size, from /proc."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def run_torus(*args, timeout=60, cwd=None):
     """Runs `torus ARGS...` to completion: (exit code, stdout, stderr)."""
     p = subprocess.run([TORUS_BIN, *args], stdin=subprocess.DEVNULL, capture_output=True,

@@ -17,21 +17,13 @@ import threading
 import time
 import unittest
 
-from harness import APPS, Reader, Server, ServerTestCase, request, require_binary, reset
+from harness import APPS, Reader, Server, ServerTestCase, request, require_binary, reset, rss_bytes
 
 ASAN = os.environ.get("ASAN_OPTIONS", "")
 os.environ["ASAN_OPTIONS"] = (ASAN + ":" if ASAN else "") + "quarantine_size_mb=4"
 
 ENTRY = os.path.join(APPS, "streaming")
 MiB = 1 << 20
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class RssSampler:
