@@ -269,6 +269,21 @@ class TimeoutTest(ProxyCase):
         self.assertEqual(self.probe("/text"), b"ok 200 hello")
 
 
+class CapsTest(ProxyCase):
+    """Beyond the in-flight and queue caps, fetch() rejects with a TypeError saying so."""
+
+    FLAGS = ("--fetch-max-inflight", "4", "--fetch-max-queued", "4")
+
+    def test_over_the_caps(self):
+        r = self.server.get("/many?n=20", headers={"X-Upstream": self.origin})
+        ok, _, message = r.body.decode().partition(" ok; ")
+        self.assertEqual(int(ok), 8, r.body)  # 4 on the wire, 4 queued
+        self.assertIn("fetch failed", message)
+        self.assertIn("4", message)
+        # Within the caps again once those finished.
+        self.assertEqual(self.server.get("/many?n=8", headers={"X-Upstream": self.origin}).body, b"8")
+
+
 class TotalTimeoutTest(TimeoutTest):
     """--fetch-timeout bounds the whole fetch."""
 

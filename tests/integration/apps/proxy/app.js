@@ -22,8 +22,10 @@ export default {
       const n = +url.searchParams.get("n");
       const all = [];
       for (let i = 0; i < n; i++) all.push(fetch(upstream(request) + "/text").then((r) => r.text()));
-      const texts = await Promise.all(all);
-      return new Response(`${texts.filter((t) => t === "hello").length}`);
+      const settled = await Promise.allSettled(all);
+      const ok = settled.filter((s) => s.status === "fulfilled" && s.value === "hello").length;
+      const failed = settled.find((s) => s.status === "rejected");
+      return new Response(failed ? `${ok} ok; ${failed.reason.message}` : `${ok}`);
     }
     if (url.pathname === "/probe") {
       // What a failed fetch says: message | cause | stage.
