@@ -553,7 +553,7 @@ struct FetchNatives {
   }
 
 
-  // requestParts(request): Request::fetchParts.
+  // requestParts(request): Request::fetchParts; undefined when request is not a Request.
   static void requestParts(const v8::FunctionCallbackInfo<v8::Value>& info) {
     Realm& realm = Realm::from(info.GetIsolate());
     auto* r = Wrappable::unwrap<Request>(info[0]);

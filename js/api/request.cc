@@ -339,6 +339,9 @@ bool Request::loadBytes(JsError* err) {
 }
 
 JsResult<v8::Local<v8::Value>> Request::fetchParts(Realm& realm) {
+  if (unusable(realm)) {
+    return JsError::type("Failed to execute 'fetch': the Request's body is already used");
+  }
   v8::Isolate* iso = realm.isolate();
   v8::Local<v8::Context> ctx = realm.context();
   Headers* h = ensureHeaders(realm);

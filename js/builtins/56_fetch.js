@@ -279,8 +279,10 @@ async function httpFetch(parts, url) {
 }
 
 async function fetchSteps(input, init) {
-  const request = new RequestCtor(input, init);
-  const parts = requestParts(request);
+  // fetch(request) sends that request's state as it is: the copy the Request constructor
+  // would make differs in nothing observable (its body moves over, its signal follows).
+  let parts = init === undefined ? requestParts(input) : undefined;
+  if (parts === undefined) parts = requestParts(new RequestCtor(input, init));
   const signal = parts[5];
   if (abort.aborted(signal)) throw abort.reason(signal);
   const url = fetchUrl(parts[1]);

@@ -47,6 +47,7 @@ await test("a Request object as input, with its body", async () => {
   equal(e.method, "POST");
   equal(e.body, "hi");
   equal(req.bodyUsed, true);
+  await rejects(fetch(req), TypeError);  // its body is used now
 });
 
 await test("POST without a body sends Content-Length: 0", async () => {
