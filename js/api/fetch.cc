@@ -375,7 +375,7 @@ class FetchCall final : public Wrappable,
     if (!head_.IsEmpty() && (!error_.empty() || headArrived_)) {
       v8::Local<v8::Promise::Resolver> r = head_.Get(iso);
       head_.Reset();
-      if (error_.empty()) {
+      if (error_.empty() && ex_) {
         declared_ = ex_->contentLength();
         r->Resolve(realm.context(), headValue(realm)).Check();
         finishIfRead();
