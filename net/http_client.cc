@@ -261,6 +261,14 @@ class ClientConnection final : public DnsListener {
     return l;
   }
 
+  // The ring operations and timers this connection holds on the loop now.
+  size_t operationsHeld() const {
+    size_t n = (recvOp_.pending() ? 1 : 0) + (sendOp_.pending() ? 1 : 0);
+    for (const auto& a : attempts_) n += a->pending() ? 1 : 0;
+    return n;
+  }
+  size_t timersHeld() const { return (stageTimer_.armed() ? 1 : 0) + (sendTimer_.armed() ? 1 : 0); }
+
   // ---- Connecting ----
   void connect(ClientExchange* ex);
   void onResolved(const DnsAnswer& answer) override;
@@ -1240,6 +1248,17 @@ Result<ClientExchange*> HttpClient::start(const ClientRequest& request, ClientHa
 
 const ClientStats& HttpClient::stats() const { return impl_->stats; }
 const ClientOptions& HttpClient::options() const { return impl_->options; }
+
+HttpClient::LoopHolds HttpClient::idleHolds() const {
+  LoopHolds h;
+  for (const auto& [key, o] : impl_->origins) {
+    for (const ClientConnection* conn : o->idle) {
+      h.operations += conn->operationsHeld();
+      h.timers += conn->timersHeld();
+    }
+  }
+  return h;
+}
 
 void HttpClient::closeIdle() {
   std::vector<ClientConnection*> idle;

@@ -172,6 +172,14 @@ class HttpClient {
   const ClientOptions& options() const;
   // Closes idle pooled connections (a reload, a test checking the pool).
   void closeIdle();
+  // What the idle pool holds on the loop: each idle connection's armed recv (to see the peer
+  // close) and its idle timer. A run-to-completion caller (`torus run`) subtracts these from
+  // the loop's counts to tell "only the pool is left", then closes the pool and ends.
+  struct LoopHolds {
+    size_t operations = 0;
+    size_t timers = 0;
+  };
+  LoopHolds idleHolds() const;
 
  private:
   friend class ClientExchange;

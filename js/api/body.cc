@@ -305,7 +305,12 @@ void Body::attachBody(Realm& realm) {
 
 JsResult<v8::Local<v8::Value>> Body::makeStream(Realm& realm) {
   JsResult<v8::Local<v8::Value>> made = v8::Local<v8::Value>();
-  if (kind_ == Kind::kSource) {
+  if (kind_ == Kind::kSource && used_) {
+    // A consumer is reading (or has read) the source natively: the stream is locked and
+    // disturbed, as when a consumer reads through it; a second reader of the source would
+    // take its listener from the consumer's.
+    made = callHelper(realm, "bytesStream", v8::Null(realm.isolate()));
+  } else if (kind_ == Kind::kSource) {
     BodySource* source = bodySource();
     if (!source) return JsError::type("the request has ended; its body can no longer be read");
     made = sourceBodyStream(realm, source);

@@ -80,14 +80,15 @@ function origin(url) {
   return url[1] + '//' + url[5];
 }
 
-// https://fetch.spec.whatwg.org/#concept-scheme-fetch for data: URLs.
-function dataResponse(href) {
+// https://fetch.spec.whatwg.org/#concept-scheme-fetch for data: URLs. A HEAD request gets
+// a null body (main fetch: "request's method is `HEAD`" -> body null), whatever the scheme.
+function dataResponse(href, method) {
   const parsed = fetchDataUrl(href);
   if (parsed === null) throw networkError('invalid data: URL');
   const body = parsed[1];
   // A stream of the bytes, made only when JS reads `body`: the native takes them whole.
   return fetchResponse(null, 200, 'OK', ['content-type', parsed[0]], href, false,
-    bytesBody(body));
+    method === 'HEAD' ? null : bytesBody(body));
 }
 
 function bytesBody(bytes) {
@@ -257,7 +258,16 @@ async function fetchSteps(input, init) {
   const request = new RequestCtor(input, init);
   const parts = requestParts(request);
   const signal = parts[5];
-  if (abort.aborted(signal)) throw abort.reason(signal);
+  if (abort.aborted(signal)) {
+    // https://fetch.spec.whatwg.org/#abort-fetch: a stream body is cancelled with the
+    // reason, synchronously, before the promise rejects with it.
+    const body = parts[3];
+    if (body !== null && !ArrayBufferIsView(body)) {
+      PromisePrototypeThen(internals.streams.ReadableStreamCancel(body, abort.reason(signal)),
+        undefined, () => {});
+    }
+    throw abort.reason(signal);
+  }
   const url = fetchUrl(parts[1]);
   if (url === null) throw networkError('invalid URL ' + parts[1]);
   switch (url[1]) {
@@ -265,7 +275,7 @@ async function fetchSteps(input, init) {
     case 'https:':
       return httpFetch(parts, url);
     case 'data:':
-      return dataResponse(url[0]);
+      return dataResponse(url[0], parts[0]);
     case 'about:':
     case 'blob:':
     case 'file:':
