@@ -655,6 +655,17 @@ class StandIn:
                 self._modules[full] = mod
             return mod
 
+    # wptserve's default ports: ports[http] 8000, 8001 and ports[https] 8443, 8444.
+    CANONICAL_PORTS = {"http": (8000, 8001), "https": (8443, 8444)}
+
+    def canonical_ports(self, text):
+        """text with this stand-in's ports (after a ':') written as wptserve's defaults."""
+        mapping = {}
+        for scheme, ports in self.config.ports.items():
+            for i, port in enumerate(ports):
+                mapping[str(port)] = str(self.CANONICAL_PORTS[scheme][i])
+        return re.sub(r"(?<=:)(\d{2,5})\b", lambda m: mapping.get(m.group(1), m.group(1)), text)
+
     def hosts_file_text(self):
         return "".join(f"127.0.0.1 {name}\n" for name in all_hosts())
 
