@@ -140,6 +140,7 @@ struct ClientExchange::State {
   bool reused = false;
   bool retried = false;
   bool retryable = true;
+  bool fresh = false;  // ClientRequest::freshConnection
   // Memory a closing connection's send may still read: freed when pins drops to 0.
   int pins = 0;
   // The wait queue (intrusive, FIFO).
@@ -895,6 +896,7 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
   s.handler = &handler;
   s.headRequest = request.method == "HEAD";
   s.retryable = request.retryable;
+  s.fresh = request.freshConnection;
   s.streamBody = request.streamBody;
   s.chunked = framing.kind == BodyFraming::kChunked;
   s.declared = request.streamBody ? request.contentLength : -1;
@@ -955,7 +957,10 @@ void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
     ++stats.inFlight;
   }
   Origin* o = s.origin;
-  if (!fresh && !o->idle.empty()) {
+  if (s.fresh && o->open >= options.maxConnectionsPerOrigin && !o->idle.empty()) {
+    o->idle.front()->shut();  // the oldest idle one makes room (canActivate counted on it)
+  }
+  if (!fresh && !s.fresh && !o->idle.empty()) {
     ClientConnection* conn = o->idle.back();
     o->idle.pop_back();
     --stats.idleConnections;

@@ -165,6 +165,7 @@ async function httpFetch(parts, url) {
   const deadline = fetchTimeoutMs > 0 ? DateNow() + fetchTimeoutMs : 0;
   let redirected = false;
   let redirects = 0;
+  let newConnection = false;
   let call = null;
   const onAbort = () => {
     if (call !== null) fetchAbort(call, abort.reason(signal));
@@ -183,7 +184,8 @@ async function httpFetch(parts, url) {
       const sendBody = body === null ? null : isStream ? true : body;
       const started = fetchStart(url[1] === 'https:', url[2], url[3], method, url[4],
         hopHeaders(headers, url[5]), sendBody, isStream ? length : body === null ? -1 : body.byteLength,
-        !isStream && kIdempotent[method] === true, remaining, method + ' ' + url[0], done);
+        !isStream && kIdempotent[method] === true, remaining, method + ' ' + url[0], done,
+        newConnection);
       call = started[0];
       if (isStream) {
         loadBuiltin('55_body.js');
@@ -191,6 +193,14 @@ async function httpFetch(parts, url) {
       }
       const head = await started[1];
       const status = head[0];
+      // https://fetch.spec.whatwg.org/#http-network-or-cache-fetch: a 421 (Misdirected
+      // Request) is sent again, once, on a new connection, unless its body was a stream.
+      if (status === 421 && !newConnection && !isStream) {
+        fetchAbort(call, undefined);
+        newConnection = true;
+        continue;
+      }
+      newConnection = false;
       const location = kRedirectStatus[status] === true ? findHeader(head[2], 'location') : undefined;
       if (location === undefined || redirectMode === 'manual') {
         const nullBody = method === 'HEAD' || kNullBodyStatus[status] === true;
