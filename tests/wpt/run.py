@@ -8,8 +8,10 @@
     python3 tests/wpt/run.py --summary            the table only, always exit 0
 
 The WPT files are read from the `shared/wpt` folder beside the repository (never copied into
-it); areas are configured in areas.json, expectations are expectations/AREA.json. How a test
-runs, the expectations format and the verdict rules are in docs/wpt.md.
+it); areas are configured in areas.json, expectations are expectations/AREA.json. An area
+with "server": true runs against standin.py, a local wptserve stand-in started once per run
+(torus gets its hosts file through `--hosts-file`). How a test runs, the expectations format
+and the verdict rules are in docs/wpt.md.
 
 Python 3 standard library only. The torus binary comes from $TORUS_BIN (CTest sets it), by
 default build/dev/server/torus.
