@@ -199,6 +199,14 @@ class Loop {
   // are zero and no post() is waiting.
   size_t pendingOperations() const { return pendingOps_ - (wakeOp_.pending() ? 1 : 0); }
   size_t armedTimers() const { return timers_.size(); }
+  // Operations and timers that wait for nothing anybody awaits (an idle pooled connection's
+  // recv and idle timer), counted by their owner: a loop run "until idle" (`torus run`)
+  // ends when only these remain.
+  void addBackground(int delta) { background_ += delta; }
+  // Pending operations and armed timers beyond the background ones.
+  bool hasForegroundWork() const {
+    return pendingOperations() + armedTimers() > size_t(background_);
+  }
 
  private:
   friend class Timer;
@@ -228,6 +236,7 @@ class Loop {
   uint64_t nowUs_ = 0;
   int64_t wallSeconds_ = 0;
   size_t pendingOps_ = 0;
+  int64_t background_ = 0;
   LoopStats stats_;
   std::string features_;
 

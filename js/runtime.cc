@@ -11,7 +11,6 @@
 #include "js/binding.h"
 #include "js/globals.h"
 #include "js/module_resolver.h"
-#include "net/http_client.h"
 
 namespace torus::js {
 
@@ -99,21 +98,8 @@ void Runtime::queue(Settlement* s) {
   settlementTail_ = s;
 }
 
-bool Runtime::loopBusy() const {
-  net::HttpClient::LoopHolds pool;
-  if (options_.httpClient) pool = options_.httpClient->idleHolds();
-  return loop_.pendingOperations() > pool.operations || loop_.armedTimers() > pool.timers;
-}
-
 void Runtime::runUntilIdle() {
-  for (;;) {
-    if (!loopBusy()) {
-      if (!options_.httpClient || options_.httpClient->stats().idleConnections == 0) break;
-      options_.httpClient->closeIdle();  // then the loop runs until their closes complete
-    }
-    if (loop_.pendingOperations() == 0 && loop_.armedTimers() == 0) break;
-    loop_.runOnce(-1);
-  }
+  while (loop_.hasForegroundWork()) loop_.runOnce(-1);
 }
 
 // ---- errors ----
@@ -462,7 +448,8 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
   // Top-level await: turn the loop until the evaluation promise settles.
   promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
   realm_->checkpoint();
-  while (promise->State() == v8::Promise::kPending && loopBusy()) {
+  while (promise->State() == v8::Promise::kPending &&
+         loop_.hasForegroundWork()) {
     loop_.runOnce(-1);
   }
   if (promise->State() == v8::Promise::kPending) {

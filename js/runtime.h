@@ -81,10 +81,7 @@ class Runtime {
   // Evaluates a classic script; returns its completion value formatted, or the error.
   Result<std::string> evalScript(const std::string& code, const std::string& name);
 
-  // Runs the loop until nothing is pending (timers, I/O, waitUntil). For `torus run`. The
-  // fetch client's idle keep-alive connections do not count: once only they are left, they
-  // are closed (as Node unrefs its idle sockets), so a script that fetched ends at once
-  // rather than after the pool's idle timeout.
+  // Runs the loop until nothing is pending (timers, I/O, waitUntil). For `torus run`.
   void runUntilIdle();
 
   // Participants take part in every drain, in registration order (the HTTP app; the fetch
@@ -111,8 +108,6 @@ class Runtime {
   // Compiles the module at `where` (a JSON module when `json`: the import said
   // `with { type: "json" }`), once per location and type.
   Result<v8::Local<v8::Module>> compileModule(const ModuleLocation& where, bool json);
-  // Whether the loop holds anything besides the fetch client's idle pool.
-  bool loopBusy() const;
   // Compiles, links and starts evaluating that module and its imports, without turning the
   // loop; *evaluation settles when its evaluation (TLA) does.
   Result<v8::Local<v8::Module>> startModule(const ModuleLocation& where, bool json,

@@ -98,8 +98,7 @@ std::vector<ResolvedAddress> interleave(const std::vector<ResolvedAddress>& in) 
     if (!dup) list.push_back(a);
   }
   std::vector<ResolvedAddress> out;
-  for (size_t i = 0; out.size() < kMaxAddresses && (i < first.size() || i < second.size());
-       ++i) {
+  for (size_t i = 0; out.size() < kMaxAddresses && (i < first.size() || i < second.size()); ++i) {
     if (i < first.size()) out.push_back(first[i]);
     if (i < second.size() && out.size() < kMaxAddresses) out.push_back(second[i]);
   }
@@ -156,15 +155,15 @@ namespace dnsimpl {
 // it), then its answer is cached and delivered.
 struct Lookup {
   ResolverCore* impl;
-  std::string name;  // lowercase, the cache key
+  std::string name;    // lowercase, the cache key
   uint32_t tries = 0;  // rounds started (each asks every server once)
   bool inAres = false;
   bool starting = false;  // inside ares_getaddrinfo: a report now is synchronous
   bool reported = false;
   int status = ARES_SUCCESS;
-  uint32_t ttl = 0;  // seconds, the smallest of the answer's
+  uint32_t ttl = 0;                        // seconds, the smallest of the answer's
   std::vector<ResolvedAddress> addresses;  // c-ares' order
-  DnsQuery* first = nullptr;  // the waiting queries
+  DnsQuery* first = nullptr;               // the waiting queries
   DnsQuery* last = nullptr;
 
   void link(DnsQuery* q) {
@@ -252,9 +251,9 @@ struct ResolverCore {
 
   std::unordered_map<std::string, std::vector<ResolvedAddress>> hosts;  // already interleaved
   std::unordered_map<std::string, CacheEntry> cache;
-  std::list<std::string> lru;  // most recently used first
+  std::list<std::string> lru;                        // most recently used first
   std::unordered_map<std::string, Lookup*> lookups;  // every lookup not yet final
-  std::deque<Lookup*> reported;  // reported by c-ares, not yet settled
+  std::deque<Lookup*> reported;                      // reported by c-ares, not yet settled
   std::unordered_map<int, SockWatch*> watches;
   size_t waiting = 0;  // DnsQuery objects alive
   ResolverStats stats;
@@ -281,9 +280,10 @@ void SockWatch::onPoll(const engine::Completion& c) {
       owner->process(fd, ARES_SOCKET_BAD);
     }
     failures = 0;
-  } else if (c.result != -ECANCELED) {
-    // The poll itself failed: let c-ares read the socket and see the error for itself.
-    owner->process(fd, ARES_SOCKET_BAD);
+  } else {
+    // The poll itself failed (or the ring cancelled it): let c-ares read the socket and see
+    // any error for itself.
+    if (c.result != -ECANCELED) owner->process(fd, ARES_SOCKET_BAD);
     ++failures;
   }
   inCallback = false;
@@ -421,8 +421,7 @@ Result<void> ResolverCore::loadHosts(const std::string& path) {
   return {};
 }
 
-DnsQuery* ResolverCore::resolve(std::string_view host, DnsListener* listener,
-                                   DnsAnswer* now) {
+DnsQuery* ResolverCore::resolve(std::string_view host, DnsListener* listener, DnsAnswer* now) {
   now->addresses.clear();
   now->error.clear();
   auto fail = [&](std::string message) -> DnsQuery* {
@@ -430,6 +429,9 @@ DnsQuery* ResolverCore::resolve(std::string_view host, DnsListener* listener,
     ++stats.failures;
     return nullptr;
   };
+
+  // inet_pton and c-ares read C strings: "1.2.3.4\0.evil" must not pass for 1.2.3.4.
+  if (host.find('\0') != std::string_view::npos) return fail("bad host name: (contains NUL)");
 
   // Literals: "[v6]", "v6", "v4".
   ResolvedAddress literal;
@@ -540,10 +542,8 @@ void ResolverCore::onAddrinfo(void* arg, int status, int timeouts, ares_addrinfo
       if (lk->addresses.size() >= kMaxAddresses * 2) break;
       if (n->ai_family == AF_INET && n->ai_addrlen >= socklen_t(sizeof(sockaddr_in))) {
         lk->addresses.push_back(fromIpv4(reinterpret_cast<sockaddr_in*>(n->ai_addr)->sin_addr));
-      } else if (n->ai_family == AF_INET6 &&
-                 n->ai_addrlen >= socklen_t(sizeof(sockaddr_in6))) {
-        lk->addresses.push_back(
-            fromIpv6(reinterpret_cast<sockaddr_in6*>(n->ai_addr)->sin6_addr));
+      } else if (n->ai_family == AF_INET6 && n->ai_addrlen >= socklen_t(sizeof(sockaddr_in6))) {
+        lk->addresses.push_back(fromIpv6(reinterpret_cast<sockaddr_in6*>(n->ai_addr)->sin6_addr));
       } else {
         continue;
       }
@@ -579,8 +579,7 @@ DnsAnswer ResolverCore::conclude(Lookup* lk) {
   } else {
     answer.error = errorText(*lk);
     ++stats.failures;
-    if (lk->status == ARES_ENOTFOUND || lk->status == ARES_ENODATA ||
-        lk->status == ARES_ENONAME) {
+    if (lk->status == ARES_ENOTFOUND || lk->status == ARES_ENODATA || lk->status == ARES_ENONAME) {
       cacheStore(lk->name, answer, options.negativeTtlSeconds);
     }
   }
@@ -605,8 +604,9 @@ std::string ResolverCore::errorText(const Lookup& lk) const {
     case ARES_ENOTIMP:
       return "DNS server does not implement the query for " + n;
     case ARES_ECONNREFUSED:
-      // c-ares 1.18 reports a REFUSED answer so too, not only a closed port.
-      return "DNS server refused the query for " + n + ", or is unreachable";
+      // c-ares 1.18 reports REFUSED, SERVFAIL and NOTIMP answers so too (each makes it
+      // skip the server), not only a closed port.
+      return "DNS server refused or failed the query for " + n + ", or is unreachable";
     case ARES_EBADNAME:
       return "bad host name: " + n;
     case ARES_EFORMERR:
@@ -703,7 +703,7 @@ bool ResolverCore::cacheLookup(const std::string& key, DnsAnswer* now) {
 }
 
 void ResolverCore::cacheStore(const std::string& key, const DnsAnswer& answer,
-                                uint32_t ttlSeconds) {
+                              uint32_t ttlSeconds) {
   if (ttlSeconds == 0 || options.maxCacheEntries == 0) return;
   uint64_t expires = loop.nowMs() + uint64_t(ttlSeconds) * 1000;
   if (auto it = cache.find(key); it != cache.end()) {

@@ -19,6 +19,7 @@
 #include "net/dns.h"
 #include "net/http_response_parser.h"
 #include "net/http_serialize.h"
+#include "net/tls.h"
 
 namespace torus::net {
 
@@ -35,6 +36,9 @@ namespace {
 
 constexpr size_t kBlockSize = alloc::BlockPool::kDefaultBlockSize;
 constexpr size_t kBodyBlockBytes = kBlockSize - sizeof(ClientBodyBlock);
+// What an idle pooled connection keeps pending on the loop (its recv and its idle timer),
+// counted as background work (Loop::addBackground).
+constexpr int kIdleBackground = 2;
 // RFC 8305 5: the delay before the next address is tried while an attempt is pending.
 constexpr uint32_t kAttemptDelayMs = 250;
 
@@ -262,14 +266,6 @@ class ClientConnection final : public DnsListener {
     return l;
   }
 
-  // The ring operations and timers this connection holds on the loop now.
-  size_t operationsHeld() const {
-    size_t n = (recvOp_.pending() ? 1 : 0) + (sendOp_.pending() ? 1 : 0);
-    for (const auto& a : attempts_) n += a->pending() ? 1 : 0;
-    return n;
-  }
-  size_t timersHeld() const { return (stageTimer_.armed() ? 1 : 0) + (sendTimer_.armed() ? 1 : 0); }
-
   // ---- Connecting ----
   void connect(ClientExchange* ex);
   void onResolved(const DnsAnswer& answer) override;
@@ -281,8 +277,10 @@ class ClientConnection final : public DnsListener {
   bool reusable() const {
     auto& s = *ex_->s_;
     return st_ == St::kActive && s.bodyEnded && s.keepAlive && s.requestSent() &&
-           !sendOp_.pending();
+           !sendOp_.pending() && (!tls_ || tls_->state() == TlsSession::State::kOpen);
   }
+  // Ciphertext not yet sent (https), counted against the producer's high-water mark.
+  size_t backlog() const { return tls_ ? wire_.size() + wirePending_.size() : 0; }
   void toPool();
   // The exchange is done with the connection (close, failure, retry): closes it.
   void abandon() {
@@ -290,8 +288,8 @@ class ClientConnection final : public DnsListener {
     shut();
   }
   void resumeBody() {
-    if (st_ != St::kActive || !ex_ || recvOp_.pending() || ex_->s_->bodyEnded) return;
-    if (ex_->s_->buffered >= mark()) return;
+    if (!paused_ || st_ != St::kActive || !ex_ || ex_->s_->buffered >= mark()) return;
+    paused_ = false;
     loop_.recvOnce(fd_, &recvOp_);
     armStage(Stage::kBody, client_.options.bodyTimeoutMs);
   }
@@ -346,6 +344,11 @@ class ClientConnection final : public DnsListener {
   void feed(const char* data, size_t len);
   void responseEnded(bool leftover);
   bool retry();
+  void onRecvEnd(const engine::Completion& c);
+  bool receiveTls(std::span<const char> wire);
+  bool handshakeDone();
+  void flushTls();
+  void sendWire();
   static void onBodyBytes(void* arg, const char* data, size_t n) {
     auto* self = static_cast<ClientConnection*>(arg);
     if (self->ex_) self->client_.appendBody(*self->ex_->s_, data, n);
@@ -381,7 +384,8 @@ class ClientConnection final : public DnsListener {
   int fd_ = -1;
   ClientExchange* ex_ = nullptr;
   ClientExchange* pinned_ = nullptr;  // its memory may be read by the send in flight
-  bool served_ = false;  // an exchange was completed on it: later ones are "reused"
+  bool served_ = false;
+  bool paused_ = false;  // no recv armed: the body buffer is at the mark  // an exchange was completed on it: later ones are "reused"
   bool freed_ = false;
   DnsQuery* query_ = nullptr;
   HttpResponseParser parser_;
@@ -392,6 +396,13 @@ class ClientConnection final : public DnsListener {
   std::string connectErrors_;
   int lastErrno_ = 0;
   std::vector<iovec> iov_;
+  // https: the session between the socket and the parser; the ciphertext in flight and the
+  // ciphertext behind it.
+  std::unique_ptr<TlsSession> tls_;
+  bool handshaking_ = false;
+  std::string wire_;
+  std::string wirePending_;
+  char plain_[16384];
   Stage stage_ = Stage::kNone;
   uint32_t stageMs_ = 0;
   engine::MemberOperation<ClientConnection, &ClientConnection::onRecv> recvOp_{this};
@@ -521,14 +532,70 @@ void ClientConnection::begin() {
     return;
   }
   if (origin_->https) {
-    // TODO(tls): net/tls.h sits here (handshake in this stage) once it lands.
-    failExchange(ClientStage::kTls, "https not available (" + origin_->name + ")");
+    // The handshake runs in the connect stage (its timeout covers it); the request goes out
+    // once the session is open.
+    tls_ = client_.tls->connect(origin_->host, origin_->name);
+    handshaking_ = true;
+    if (tls_->state() == TlsSession::State::kFailed) {
+      failExchange(ClientStage::kTls, "TLS: " + std::string(tls_->error()) + " (" +
+                                          origin_->name + ")");
+      return;
+    }
+    loop_.recvOnce(fd_, &recvOp_);
+    sendWire();
     return;
   }
   clearStage();
   parser_.reset(ex->s_->headRequest);
   loop_.recvOnce(fd_, &recvOp_);
   flush();
+}
+
+// The session is open: ALPN checked, then the request goes out as on plain http.
+bool ClientConnection::handshakeDone() {
+  handshaking_ = false;
+  std::string_view alpn = tls_->alpn();
+  if (!alpn.empty() && alpn != "http/1.1") {
+    failExchange(ClientStage::kTls, "TLS: the server chose ALPN \"" + std::string(alpn) +
+                                        "\", not http/1.1 (" + origin_->name + ")");
+    return false;
+  }
+  clearStage();
+  parser_.reset(ex_->s_->headRequest);
+  flush();
+  return true;
+}
+
+void ClientConnection::sendWire() {
+  if (tls_->hasOutput()) wirePending_ += tls_->takeOutput();
+  if (sendOp_.pending() || wirePending_.empty()) return;
+  wire_.swap(wirePending_);
+  wirePending_.clear();
+  iov_.assign(1, iovec{wire_.data(), wire_.size()});
+  loop_.send(fd_, iov_.data(), iov_.size(), &sendOp_);
+  if (client_.options.sendTimeoutMs) sendTimer_.arm(client_.options.sendTimeoutMs);
+}
+
+// Plaintext of the exchange into the session (released at once: the session copied it),
+// then the ciphertext out. The producer is paced on the ciphertext backlog (wantsMore()).
+void ClientConnection::flushTls() {
+  if (!handshaking_ && ex_) {
+    auto& s = *ex_->s_;
+    if (s.headHanded < s.head.size()) {
+      tls_->write({s.head.data() + s.headHanded, s.head.size() - s.headHanded});
+      s.headHanded = s.headAcked = s.head.size();
+    }
+    while (!s.items.empty()) {
+      SendItem& it = s.items.front();
+      if (it.len > 0) tls_->write({it.data, it.len});
+      s.queuedBytes -= it.len;
+      releaseOwner(it.owner);
+      s.items.pop_front();
+    }
+    s.nextItem = 0;
+    s.frontAcked = 0;
+  }
+  sendWire();
 }
 
 // ---- ClientConnection: serving ----
@@ -546,7 +613,12 @@ void ClientConnection::assignPooled(ClientExchange* ex) {
 }
 
 void ClientConnection::flush() {
-  if (st_ != St::kActive || !ex_ || sendOp_.pending()) return;
+  if (st_ != St::kActive || !ex_) return;
+  if (tls_) {
+    flushTls();
+    return;
+  }
+  if (sendOp_.pending()) return;
   auto& s = *ex_->s_;
   iov_.clear();
   if (s.headHanded < s.head.size()) {
@@ -576,6 +648,29 @@ void ClientConnection::onSend(const engine::Completion& c) {
     if ((err == EPIPE || err == ECONNRESET) && retry()) return;
     failExchange(ClientStage::kSend, errnoText(err) + " sending the request (" + origin_->name + ")",
                  c.result);
+    return;
+  }
+  if (tls_) {
+    size_t sent = size_t(c.result);
+    if (sent < iov_[0].iov_len) {
+      iov_[0].iov_base = static_cast<char*>(iov_[0].iov_base) + sent;
+      iov_[0].iov_len -= sent;
+      loop_.send(fd_, iov_.data(), iov_.size(), &sendOp_);
+      if (client_.options.sendTimeoutMs) sendTimer_.arm(client_.options.sendTimeoutMs);
+      return;
+    }
+    wire_.clear();
+    sendTimer_.cancel();
+    flush();
+    if (handshaking_) {
+      sendWire();
+      return;
+    }
+    requestMaybeSent();
+    if (s.full && ex->wantsMore()) {
+      s.full = false;
+      s.handler->onWritable(ex);
+    }
     return;
   }
   // Credit the bytes: head first, then the items, releasing what they complete.
@@ -631,6 +726,16 @@ void ClientConnection::onRecv(const engine::Completion& c) {
       loop_.recvOnce(fd_, &recvOp_);
       return;
     }
+    if (tls_ && c.result > 0) {
+      // TLS 1.3 session tickets may come after the response: records without plaintext
+      // keep the connection; anything else (bytes, an alert, close_notify) ends it.
+      tls_->receive(c.data);
+      if (tls_->state() == TlsSession::State::kOpen && tls_->readable() == 0) {
+        sendWire();
+        loop_.recvOnce(fd_, &recvOp_);
+        return;
+      }
+    }
     // The peer closed it (or sent bytes nobody asked for): it cannot be reused.
     shut();
     return;
@@ -640,17 +745,35 @@ void ClientConnection::onRecv(const engine::Completion& c) {
   auto& s = *ex->s_;
   if (c.result > 0) {
     if (s.headArrived && !s.bodyEnded) armStage(Stage::kBody, client_.options.bodyTimeoutMs);
-    feed(c.data.data(), c.data.size());
+    if (tls_) {
+      if (!receiveTls(c.data)) return;
+    } else {
+      feed(c.data.data(), c.data.size());
+    }
     if (ex_ != ex || st_ != St::kActive || s.bodyEnded) return;
     if (!s.headArrived || s.buffered < mark()) {
       loop_.recvOnce(fd_, &recvOp_);
-    } else if (stage_ == Stage::kBody) {
-      clearStage();  // paused for the handler: the body timeout measures the server only
+    } else {
+      paused_ = true;
+      if (stage_ == Stage::kBody) clearStage();  // the body timeout measures the server only
     }
     return;
   }
   if (c.result == -ENOBUFS || c.result == -ECANCELED) {
     loop_.recvOnce(fd_, &recvOp_);
+    return;
+  }
+  onRecvEnd(c);
+}
+
+void ClientConnection::onRecvEnd(const engine::Completion& c) {
+  ClientExchange* ex = ex_;
+  auto& s = *ex->s_;
+  if (handshaking_) {
+    failExchange(ClientStage::kTls,
+                 std::string(c.result == 0 ? "connection closed" : errnoText(-c.result)) +
+                     " during the TLS handshake (" + origin_->name + ")",
+                 c.result);
     return;
   }
   const ClientStage stage = s.headArrived ? ClientStage::kBody : ClientStage::kHead;
@@ -670,6 +793,35 @@ void ClientConnection::onRecv(const engine::Completion& c) {
 
 // A pooled connection found closed before any response byte: the request goes again on a
 // fresh connection, once, when it may (ClientRequest::retryable, nothing streamed).
+// Ciphertext from the peer: the handshake advances, plaintext goes to the parser. False when
+// the exchange ended or failed here (nothing more to do with this completion).
+bool ClientConnection::receiveTls(std::span<const char> wire) {
+  ClientExchange* ex = ex_;
+  tls_->receive(wire);
+  sendWire();
+  if (tls_->state() == TlsSession::State::kFailed) {
+    failExchange(handshaking_ ? ClientStage::kTls : (ex->s_->headArrived ? ClientStage::kBody
+                                                                         : ClientStage::kHead),
+                 "TLS: " + std::string(tls_->error()) + " (" + origin_->name + ")");
+    return false;
+  }
+  if (handshaking_) {
+    if (tls_->state() == TlsSession::State::kHandshaking) return true;
+    if (!handshakeDone()) return false;
+  }
+  while (size_t n = tls_->read(plain_)) {
+    feed(plain_, n);
+    if (ex_ != ex || st_ != St::kActive || ex->s_->bodyEnded) return false;
+  }
+  if (tls_->state() == TlsSession::State::kClosed) {
+    // close_notify: the clean end of a close-delimited body, else a failure.
+    engine::Completion eof{0, false, {}};
+    onRecvEnd(eof);
+    return false;
+  }
+  return true;
+}
+
 bool ClientConnection::retry() {
   ClientExchange* ex = ex_;
   auto& s = *ex->s_;
@@ -734,15 +886,22 @@ void ClientConnection::responseEnded(bool leftover) {
 void ClientConnection::toPool() {
   detach();
   served_ = true;
-  if (client_.destroying || origin_->idle.size() >= client_.options.maxIdlePerOrigin) {
+  if (client_.destroying) {
     shut();
     return;
   }
   st_ = St::kIdle;
   origin_->idle.push_back(this);
   ++client_.stats.idleConnections;
+  // Its recv and idle timer keep nobody waiting: `torus run` exits with idle connections.
+  loop_.addBackground(kIdleBackground);
   if (!recvOp_.pending()) loop_.recvOnce(fd_, &recvOp_);
   armStage(Stage::kIdle, client_.options.idleTimeoutMs);
+  // A request waiting for this origin takes it at once; beyond maxIdlePerOrigin, the oldest
+  // idle ones close.
+  Origin* o = origin_;
+  client_.pump();
+  while (o->idle.size() > client_.options.maxIdlePerOrigin) o->idle.front()->shut();
 }
 
 void ClientConnection::detach() {
@@ -764,6 +923,7 @@ void ClientConnection::shut() {
     auto& idle = origin_->idle;
     idle.erase(std::find(idle.begin(), idle.end(), this));
     --client_.stats.idleConnections;
+    loop_.addBackground(-kIdleBackground);
   }
   st_ = St::kClosing;
   --origin_->open;
@@ -811,7 +971,9 @@ void ClientConnection::onStageTimer() {
       shut();
       return;
     case Stage::kConnect:
-      failExchange(st_ == St::kResolving ? ClientStage::kDns : ClientStage::kConnect,
+      failExchange(st_ == St::kResolving ? ClientStage::kDns
+                   : handshaking_          ? ClientStage::kTls
+                                           : ClientStage::kConnect,
                    "timed out connecting after " + std::to_string(stageMs_) + " ms" + where +
                        (connectErrors_.empty() ? "" : ": " + connectErrors_));
       return;
@@ -906,7 +1068,8 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
   ++live;
   ++stats.requests;
   if (request.https && !tls) {
-    failLater(ex, ClientStage::kTls, "https not available (" + s.origin->name + ")");
+    failLater(ex, ClientStage::kTls,
+              "https not available: the client has no TLS context (" + s.origin->name + ")");
     return ex;
   }
   // Behind others waiting, or over a cap: queued; else on a connection now.
@@ -964,6 +1127,7 @@ void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
     ClientConnection* conn = o->idle.back();
     o->idle.pop_back();
     --stats.idleConnections;
+    loop.addBackground(-kIdleBackground);
     ++stats.connectionsReused;
     conn->assignPooled(ex);
     return;
@@ -1101,6 +1265,12 @@ ClientExchange::~ClientExchange() {
 }
 
 bool ClientExchange::writeBody(std::span<const char> data, PieceOwner owner) {
+  return queueBody(data, owner, false);
+}
+
+bool ClientExchange::writeBodyCopy(std::span<const char> data) { return queueBody(data, {}, true); }
+
+bool ClientExchange::queueBody(std::span<const char> data, PieceOwner owner, bool copy) {
   auto& s = *s_;
   if (!s.streamBody || s.closed || s.failed || s.bodyEnd) {
     releaseOwner(owner);
@@ -1123,9 +1293,14 @@ bool ClientExchange::writeBody(std::span<const char> data, PieceOwner owner) {
     s.queuedBytes += line.len;
   }
   SendItem& it = s.items.emplace_back();
-  it.data = data.data();
+  if (copy) {
+    it.copy.assign(data.data(), data.size());
+    it.data = it.copy.data();
+  } else {
+    it.data = data.data();
+    it.owner = owner;
+  }
   it.len = data.size();
-  it.owner = owner;
   s.queuedBytes += it.len;
   if (s.chunked) {
     SendItem& crlf = s.items.emplace_back();
@@ -1134,20 +1309,8 @@ bool ClientExchange::writeBody(std::span<const char> data, PieceOwner owner) {
     s.queuedBytes += 2;
   }
   s.written += data.size();
-  if (!wantsMore()) s.full = true;
   if (s.conn) s.conn->flush();
-  return true;
-}
-
-bool ClientExchange::writeBodyCopy(std::span<const char> data) {
-  auto& s = *s_;
-  if (!s.streamBody || s.closed || s.failed || s.bodyEnd) return false;
-  if (data.empty()) return true;
-  // The copy is owned by the item itself (its `copy` string).
-  if (!writeBody(data, {})) return false;
-  SendItem& it = s.chunked ? s.items[s.items.size() - 2] : s.items.back();
-  it.copy.assign(data.data(), data.size());
-  it.data = it.copy.data();
+  if (!wantsMore()) s.full = true;
   return true;
 }
 
@@ -1172,7 +1335,7 @@ bool ClientExchange::endBody() {
 bool ClientExchange::wantsMore() const {
   const auto& s = *s_;
   return !s.closed && !s.failed && !s.bodyEnd &&
-         s.queuedBytes < s.client->options.sendHighWaterMark;
+         s.queuedBytes + (s.conn ? s.conn->backlog() : 0) < s.client->options.sendHighWaterMark;
 }
 
 int ClientExchange::status() const { return s_->response.status; }
@@ -1253,17 +1416,6 @@ Result<ClientExchange*> HttpClient::start(const ClientRequest& request, ClientHa
 
 const ClientStats& HttpClient::stats() const { return impl_->stats; }
 const ClientOptions& HttpClient::options() const { return impl_->options; }
-
-HttpClient::LoopHolds HttpClient::idleHolds() const {
-  LoopHolds h;
-  for (const auto& [key, o] : impl_->origins) {
-    for (const ClientConnection* conn : o->idle) {
-      h.operations += conn->operationsHeld();
-      h.timers += conn->timersHeld();
-    }
-  }
-  return h;
-}
 
 void HttpClient::closeIdle() {
   std::vector<ClientConnection*> idle;

@@ -132,6 +132,7 @@ class ClientExchange {
   friend class ClientConnection;
   ClientExchange() = default;
   ~ClientExchange();
+  bool queueBody(std::span<const char> data, PieceOwner owner, bool copy);
   struct State;
   std::unique_ptr<State> s_;
 };
@@ -175,14 +176,6 @@ class HttpClient {
   const ClientOptions& options() const;
   // Closes idle pooled connections (a reload, a test checking the pool).
   void closeIdle();
-  // What the idle pool holds on the loop: each idle connection's armed recv (to see the peer
-  // close) and its idle timer. A run-to-completion caller (`torus run`) subtracts these from
-  // the loop's counts to tell "only the pool is left", then closes the pool and ends.
-  struct LoopHolds {
-    size_t operations = 0;
-    size_t timers = 0;
-  };
-  LoopHolds idleHolds() const;
 
  private:
   friend class ClientExchange;

@@ -69,7 +69,42 @@ std::string ipLiteral(const std::string& name) {
   return {};
 }
 
-}  // namespace
+
+// Decrypted bytes waiting for read(): [begin, end) of an uninitialised block that grows by
+// doubling (a std::string's resize would zero a record's worth on every read attempt).
+class PlainBuffer {
+ public:
+  size_t size() const { return end_ - begin_; }
+  const char* data() const { return buf_.get() + begin_; }
+  // Room for n more bytes at the end.
+  char* reserveTail(size_t n) {
+    if (cap_ - end_ >= n) return buf_.get() + end_;
+    size_t live = size();
+    if (cap_ - live >= n && begin_ > 0) {
+      std::memmove(buf_.get(), buf_.get() + begin_, live);
+    } else {
+      size_t cap = std::max(cap_ * 2, live + n);
+      std::unique_ptr<char[]> bigger(new char[cap]);
+      if (live > 0) std::memcpy(bigger.get(), buf_.get() + begin_, live);
+      buf_ = std::move(bigger);
+      cap_ = cap;
+    }
+    begin_ = 0;
+    end_ = live;
+    return buf_.get() + end_;
+  }
+  void commit(size_t n) { end_ += n; }
+  void consume(size_t n) {
+    begin_ += n;
+    if (begin_ == end_) begin_ = end_ = 0;
+  }
+
+ private:
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0;
+  size_t begin_ = 0;
+  size_t end_ = 0;
+};
 
 // What a context and its sessions share. Sessions hold it by shared_ptr, so a session that
 // outlives its TlsClientContext still has a WOLFSSL_CTX and a cache to put its ticket in.
@@ -126,6 +161,8 @@ struct TlsContextState {
   }
 };
 
+}  // namespace
+
 struct TlsClientContext::Impl {
   std::shared_ptr<TlsContextState> state;
 };
@@ -143,8 +180,7 @@ struct TlsSession::Impl {
   std::string in;  // ciphertext not yet consumed by wolfSSL, from inPos
   size_t inPos = 0;
   std::string out;  // ciphertext to send
-  std::string plain;  // decrypted, not yet read, from plainPos
-  size_t plainPos = 0;
+  PlainBuffer plain;  // decrypted, not yet read
 
   std::string error;
   std::string alpn;
@@ -322,15 +358,11 @@ void TlsSession::Impl::advance() {
 // feeds: it paces receive() against read().
 void TlsSession::Impl::pumpReads() {
   while (state == State::kOpen) {
-    if (plainPos == plain.size()) {
-      plain.clear();
-      plainPos = 0;
+    int n = wolfSSL_read(ssl, plain.reserveTail(kReadStep), static_cast<int>(kReadStep));
+    if (n > 0) {
+      plain.commit(static_cast<size_t>(n));
+      continue;
     }
-    size_t old = plain.size();
-    plain.resize(old + kReadStep);
-    int n = wolfSSL_read(ssl, plain.data() + old, static_cast<int>(kReadStep));
-    plain.resize(old + static_cast<size_t>(std::max(n, 0)));
-    if (n > 0) continue;
     int err = wolfSSL_get_error(ssl, n);
     if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) return;
     if (err == WOLFSSL_ERROR_ZERO_RETURN) {
@@ -460,17 +492,14 @@ void TlsSession::receive(std::span<const char> wire) {
 
 size_t TlsSession::read(std::span<char> out) {
   Impl& s = *impl_;
-  size_t n = std::min(out.size(), s.plain.size() - s.plainPos);
-  std::memcpy(out.data(), s.plain.data() + s.plainPos, n);
-  s.plainPos += n;
-  if (s.plainPos == s.plain.size()) {
-    s.plain.clear();
-    s.plainPos = 0;
-  }
+  size_t n = std::min(out.size(), s.plain.size());
+  if (n == 0) return 0;
+  std::memcpy(out.data(), s.plain.data(), n);
+  s.plain.consume(n);
   return n;
 }
 
-size_t TlsSession::readable() const { return impl_->plain.size() - impl_->plainPos; }
+size_t TlsSession::readable() const { return impl_->plain.size(); }
 
 bool TlsSession::write(std::span<const char> plain) {
   Impl& s = *impl_;

@@ -3,11 +3,20 @@
 // The HTTP client (and, with the TLS serving issue, the server) feeds what recv brought to
 // receive(), sends what takeOutput() hands out, and reads and writes plaintext.
 //
-// Policy: TLS 1.2 and 1.3 only, an explicit modern cipher list (AEAD with forward secrecy),
-// SNI, ALPN http/1.1, the peer's chain and host name verified against the system CA store
-// (ca-certificates) or a configured CA file, session resumption per origin.
+// Policy: TLS 1.2 and 1.3 only, an explicit modern cipher list (AEAD with forward secrecy:
+// AES-GCM and ChaCha20-Poly1305, ECDHE for 1.2), SNI (not for IP literals), ALPN http/1.1,
+// the peer's chain and host name verified against the system CA store (ca-certificates) or a
+// configured CA file, session resumption per origin (TLS 1.3 tickets, 1.2 tickets or ids).
 //
-// Thread: a context and its sessions belong to one worker thread.
+// Driving a session: after connect() and after every receive(), send what takeOutput()
+// holds (connect() already queued the ClientHello), then read() what became readable. The
+// plaintext kept is at most what was fed: pace receive() against read(). A session knows
+// nothing of TCP: EOF in kOpen without close_notify is a truncation the caller judges (the
+// HTTP framing tells whether the response was complete).
+//
+// Lifetimes: a session may outlive its context (both hold the wolfSSL context and the session
+// cache). Thread: a context and its sessions belong to one worker thread; wolfSSL_Init runs
+// once per process, in the first create().
 #pragma once
 
 #include <cstddef>
@@ -41,7 +50,9 @@ class TlsClientContext {
 
   // A client session to serverName (SNI and the name verified; an IP literal is verified
   // against the certificate's IP SANs and sent without SNI). resumptionKey ("host:port")
-  // picks a cached session to resume.
+  // picks a cached session to resume, and is where this session's own resumable sessions
+  // are kept (the newest per key; a key whose resumption failed is forgotten). Never null:
+  // a session that cannot be set up starts in kFailed.
   std::unique_ptr<TlsSession> connect(std::string_view serverName,
                                       std::string_view resumptionKey);
 
@@ -59,7 +70,7 @@ class TlsSession {
     kHandshaking,  // call takeOutput() and feed receive() until it changes
     kOpen,         // plaintext flows both ways
     kClosed,       // the peer sent close_notify (a clean end)
-    kFailed,       // error() says why; the connection must be closed
+    kFailed,       // error() says why; send takeOutput() (a fatal alert), then close
   };
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
@@ -70,9 +81,11 @@ class TlsSession {
   // Decrypted bytes, up to out.size(); 0 when none are ready.
   size_t read(std::span<char> out);
   size_t readable() const;
-  // Encrypts plaintext (open state only); false when the session failed.
+  // Encrypts plaintext into the output (open state only, before shutdown()); false when the
+  // session is not open or failed.
   bool write(std::span<const char> plain);
-  // Queues close_notify.
+  // Queues close_notify (nothing during the handshake); writes fail from then on. The peer's
+  // close_notify is not awaited: reads go on until it comes (kClosed) or TCP ends.
   void shutdown();
   // Ciphertext to send, in order (moved out; empty when none).
   std::string takeOutput();
@@ -80,12 +93,14 @@ class TlsSession {
 
   State state() const;
   // Why the session failed: "certificate verify failed: host name mismatch (expected
-  // example.com)", "certificate has expired", "unknown CA", "handshake failure alert", ...
+  // example.com)", "certificate has expired", "certificate is not yet valid", "unknown CA
+  // (self-signed or untrusted issuer)", "peer sent alert: handshake failure", "protocol
+  // version not accepted (TLS 1.2 or 1.3 required): ...", or wolfSSL's own text.
   std::string_view error() const;
   std::string_view alpn() const;  // "http/1.1" or empty
   bool resumed() const;
   std::string_view protocol() const;  // "TLSv1.3", "TLSv1.2"
-  std::string_view cipher() const;
+  std::string_view cipher() const;  // wolfSSL's (OpenSSL-style) name of the suite
 
   struct Impl;
 

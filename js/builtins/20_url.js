@@ -40,6 +40,12 @@ const ReflectOwnKeys = Reflect.ownKeys;
 const JSONStringify = JSON.stringify;
 const SymbolIterator = Symbol.iterator;
 const customInspect = Symbol.for('nodejs.util.inspect.custom');
+const MapPrototypeSet = uncurry(Map.prototype.set);
+const MapPrototypeDelete = uncurry(Map.prototype.delete);
+// The blob URL store (https://w3c.github.io/FileAPI/#url-model): blob: URL -> Blob.
+const kMaxBlobUrls = 100000;
+const blobUrls = new Map();
+internals.blobUrls = blobUrls;
 
 // ---- conversions ----
 
@@ -193,6 +199,33 @@ class URLState extends PlatformObject {
         if (base !== undefined) base = str(base, prefix, 'parameter 2');
         const href = urlParse(url, base);
         return typeof href === 'string' ? new URL(kFromHref, href) : null;
+      }
+
+      // https://w3c.github.io/FileAPI/#dfn-createObjectURL: a blob: URL for a Blob, kept in
+      // the realm's blob URL store (internals.blobUrls) until revoked; fetch() reads it.
+      // The origin part is "null": a server has no origin. The store is bounded.
+      static createObjectURL(obj) {
+        const prefix = "Failed to execute 'createObjectURL' on 'URL'";
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        if (internals.blob === undefined) natives.loadBuiltin('30_blob.js');
+        if (!internals.blob.isBlob(obj)) {
+          throw makeException(TypeError, "parameter 1 is not of type 'Blob'.", prefix);
+        }
+        if (blobUrls.size >= kMaxBlobUrls) {
+          natives.loadBuiltin('01_dom_exception.js');
+          throw new internals.DOMException(`${prefix}: more than ${kMaxBlobUrls} blob URLs ` +
+            'are registered; revoke some with URL.revokeObjectURL()', 'QuotaExceededError');
+        }
+        const url = 'blob:null/' + natives.randomUUID();
+        MapPrototypeSet(blobUrls, url, obj);
+        return url;
+      }
+
+      static revokeObjectURL(url) {
+        const prefix = "Failed to execute 'revokeObjectURL' on 'URL'";
+        webidl.requiredArguments(arguments.length, 1, prefix);
+        url = str(url, prefix, 'parameter 1');
+        MapPrototypeDelete(blobUrls, url);
       }
 
       static canParse(url, base = undefined) {

@@ -137,6 +137,12 @@ function utf8Encode(s) {
   return out;
 }
 internals.utf8Encode = utf8Encode;
+// fetch() of blob: URLs (56_fetch.js).
+internals.blob = {
+  isBlob: (v) => isBlob(v),
+  bytes: (b) => flatten(blobParts(b), blobSize(b), false),
+  type: (b) => blobType(b),
+};
 internals.utf8Decode = utf8Decode;
 
 // ---- parts ----

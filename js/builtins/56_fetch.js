@@ -1,8 +1,9 @@
 // fetch() (https://fetch.spec.whatwg.org/#fetch-method): the Fetch Standard's algorithm over
 // the natives of js/api/fetch.cc, which move one HTTP hop each on the worker's client.
 //
-// Here: the Request the call makes (its TypeErrors reject), the scheme fetch (data: URLs;
-// http: and https: through the client; anything else is a network error), HTTP-redirect
+// Here: the Request the call makes (its TypeErrors reject), the scheme fetch (data: URLs,
+// blob: URLs from URL.createObjectURL's store (20_url.js), http: and https: through the
+// client; anything else is a network error), HTTP-redirect
 // fetch (follow at most 20, 301/302 POST and 303 become GET without a body, Location
 // resolved against the current URL, Authorization dropped across origins, a stream body
 // that cannot be sent again fails a 307/308), abort at any stage (the signal's reason
@@ -42,6 +43,7 @@ const RegExpPrototypeTest = uncurry(RegExp.prototype.test);
 const ObjectDefineProperty = Object.defineProperty;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const PromisePrototypeThen = uncurry(Promise.prototype.then);
+const MapPrototypeGet = uncurry(Map.prototype.get);
 
 const kRedirectModes = ['follow', 'error', 'manual'];
 const kNullBodyStatus = { __proto__: null, 101: true, 103: true, 204: true, 205: true, 304: true };
@@ -89,6 +91,19 @@ function dataResponse(href, method) {
   // A stream of the bytes, made only when JS reads `body`: the native takes them whole.
   return fetchResponse(null, 200, 'OK', ['content-type', parsed[0]], href, false,
     method === 'HEAD' ? null : bytesBody(body));
+}
+
+// https://fetch.spec.whatwg.org/#concept-scheme-fetch for blob: URLs (no range requests).
+function blobResponse(method, href) {
+  const blobUrls = internals.blobUrls;
+  const blob = blobUrls === undefined ? undefined : MapPrototypeGet(blobUrls, href);
+  if (method !== 'GET' || blob === undefined) {
+    throw networkError(method !== 'GET' ? 'a blob: URL can only be fetched with GET'
+      : 'no Blob is registered for ' + href);
+  }
+  const bytes = internals.blob.bytes(blob);
+  return fetchResponse(null, 200, 'OK', ['content-length', '' + bytes.byteLength,
+    'content-type', internals.blob.type(blob)], href, false, bytesBody(bytes));
 }
 
 function bytesBody(bytes) {
@@ -286,8 +301,9 @@ async function fetchSteps(input, init) {
       return httpFetch(parts, url);
     case 'data:':
       return dataResponse(url[0], parts[0]);
-    case 'about:':
     case 'blob:':
+      return blobResponse(parts[0], url[0]);
+    case 'about:':
     case 'file:':
     default:
       throw networkError('fetching ' + url[1] + ' URLs is not supported (' + parts[1] + ')');

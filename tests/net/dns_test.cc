@@ -4,6 +4,7 @@
 #include "net/dns.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -22,8 +23,6 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 namespace torus::net {
 namespace {
 
@@ -32,7 +31,7 @@ using Clock = std::chrono::steady_clock;
 // ---- the test's DNS server ----
 
 struct Rule {
-  enum Kind { kAnswer, kNxdomain, kRefused, kSilent };
+  enum Kind { kAnswer, kNxdomain, kRefused, kServfail, kSilent };
   Kind kind = kAnswer;
   std::vector<std::string> a;
   std::vector<std::string> aaaa;
@@ -130,8 +129,8 @@ class DnsServer {
           char buf[1500];
           sockaddr_storage from{};
           socklen_t fromLen = sizeof from;
-          ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from),
-                                 &fromLen);
+          ssize_t n =
+              ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fromLen);
           if (n > 0) answer(std::string(buf, size_t(n)), from, fromLen, -1);
         }
         if (p[1].revents) {
@@ -187,8 +186,7 @@ class DnsServer {
   }
 
   // One query from UDP (tcpFd < 0) or from the TCP connection tcpFd.
-  void answer(const std::string& q, const sockaddr_storage& from, socklen_t fromLen,
-              int tcpFd) {
+  void answer(const std::string& q, const sockaddr_storage& from, socklen_t fromLen, int tcpFd) {
     if (q.size() < 12) return;
     auto u8 = [&](size_t i) { return unsigned(uint8_t(q[i])); };
     if ((u8(4) << 8 | u8(5)) != 1) return;  // one question
@@ -217,7 +215,10 @@ class DnsServer {
       if (known) rule = it->second;
     }
     if (known && rule.kind == Rule::kSilent) return;
-    unsigned rcode = !known || rule.kind == Rule::kNxdomain ? 3 : rule.kind == Rule::kRefused ? 5 : 0;
+    unsigned rcode = !known || rule.kind == Rule::kNxdomain ? 3
+                     : rule.kind == Rule::kRefused          ? 5
+                     : rule.kind == Rule::kServfail         ? 2
+                                                            : 0;
 
     std::vector<std::string> rdata;
     uint32_t ttl = 0;
@@ -398,6 +399,7 @@ TEST_F(DnsTest, LiteralsAndLocalhostWithoutAQuery) {
   EXPECT_EQ(now("bad name!").error, "bad host name: bad name!");
   EXPECT_EQ(now("").error, "bad host name: (empty)");
   EXPECT_EQ(now("a..b").error, "bad host name: a..b");
+  EXPECT_EQ(now(std::string_view("1.2.3.4\0.evil", 14)).error, "bad host name: (contains NUL)");
   EXPECT_EQ(now(std::string(64, 'x') + ".test").error.rfind("bad host name: ", 0), 0u);
 
   Strings loopback{"::1", "127.0.0.1"};
@@ -459,14 +461,17 @@ TEST_F(DnsTest, BadOptionsAreRefusedAtCreate) {
   auto d = Resolver::create(*loop, ResolverOptions{});
   ASSERT_TRUE(d.ok()) << d.error();
   DnsAnswer a;
-  EXPECT_EQ((*d)->resolve("localhost", nullptr, &a), nullptr);
+  Recorder listener;
+  EXPECT_EQ((*d)->resolve("localhost", &listener, &a), nullptr);
   EXPECT_EQ(strs(a), (Strings{"::1", "127.0.0.1"}));
+
+  options.servers = {"[::1]:5353", "127.0.0.1:53"};
+  EXPECT_TRUE(Resolver::create(*loop, options).ok());
 
   options.servers = {"not a server"};
   r = Resolver::create(*loop, options);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().find("bad DNS server list \"not a server\""), std::string::npos)
-      << r.error();
+  EXPECT_NE(r.error().find("bad DNS server list \"not a server\""), std::string::npos) << r.error();
 }
 
 TEST_F(DnsTest, BothFamiliesInterleaved) {
@@ -536,12 +541,12 @@ TEST_F(DnsTest, CacheHonoursTtlCapAndNegativeTtl) {
   server.set("nodata.test", Rule{});  // the name exists, no address
   start();
 
-  auto t0 = Clock::now();
   EXPECT_EQ(later("short.test").addresses.size(), 2u);
   EXPECT_EQ(strs(later("long.test")), Strings{"10.0.1.2"});
   EXPECT_EQ(strs(later("zero.test")), Strings{"10.0.1.3"});
   EXPECT_EQ(later("nx.test").error, "no such host: nx.test");
   EXPECT_EQ(later("nodata.test").error, "no address for nodata.test");
+  auto t0 = Clock::now();  // every answer is cached by now: the waits below are from here
   EXPECT_EQ(server.total(), 10);
 
   // Hits: no query. Names are case-insensitive.
@@ -554,8 +559,8 @@ TEST_F(DnsTest, CacheHonoursTtlCapAndNegativeTtl) {
   EXPECT_EQ(resolver->stats().cacheEntries, 4u);
 
   // After 1 s: the 1 s TTL and the negative answers expired, the capped one not yet.
-  runFor(int(1100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0)
-                        .count()));
+  runFor(
+      int(1100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()));
   EXPECT_EQ(later("short.test").addresses.size(), 2u);
   EXPECT_EQ(later("nx.test").error, "no such host: nx.test");
   EXPECT_EQ(strs(now("long.test")), Strings{"10.0.1.2"});
@@ -564,8 +569,8 @@ TEST_F(DnsTest, CacheHonoursTtlCapAndNegativeTtl) {
   EXPECT_EQ(server.queries("long.test"), 2);
 
   // After 2 s: the 3600 s TTL was capped to 2 s.
-  runFor(int(2100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0)
-                        .count()));
+  runFor(
+      int(2100 - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count()));
   EXPECT_EQ(strs(later("long.test")), Strings{"10.0.1.2"});
   EXPECT_EQ(server.queries("long.test"), 4);
 }
@@ -591,13 +596,18 @@ TEST_F(DnsTest, SilentServerTimesOutAfterEveryTry) {
   resolver->cancel(q);
 }
 
-TEST_F(DnsTest, RefusedIsAnErrorNotCached) {
+TEST_F(DnsTest, RefusedAndServfailAreErrorsNotCached) {
   server.set("refused.test", only(Rule::kRefused));
   start();
-  std::string refused = "DNS server refused the query for refused.test, or is unreachable";
+  std::string refused =
+      "DNS server refused or failed the query for refused.test, or is unreachable";
   EXPECT_EQ(later("refused.test").error, refused);
   EXPECT_EQ(later("refused.test").error, refused);  // asked again
   EXPECT_EQ(server.queries("refused.test"), 4);
+
+  server.set("servfail.test", only(Rule::kServfail));
+  EXPECT_EQ(later("servfail.test").error,
+            "DNS server refused or failed the query for servfail.test, or is unreachable");
 }
 
 TEST_F(DnsTest, ClosedServerPortIsAnError) {
@@ -618,7 +628,7 @@ TEST_F(DnsTest, ClosedServerPortIsAnError) {
   // times out, and the last status is the answer's: either message is the truth.
   std::string error = later("closed.test").error;
   EXPECT_TRUE(error == "DNS server timed out for closed.test after 1 try" ||
-              error == "DNS server refused the query for closed.test, or is unreachable")
+              error == "DNS server refused or failed the query for closed.test, or is unreachable")
       << error;
 }
 
@@ -691,6 +701,53 @@ TEST_F(DnsTest, PendingQuerySharedByItsCallers) {
   EXPECT_EQ(strs(again), Strings{"10.0.3.1"});
   EXPECT_EQ(server.queries("shared.test"), 2);  // one A and one AAAA for all
   EXPECT_EQ(resolver->stats().queries, 1u);
+}
+
+TEST_F(DnsTest, ListenerMayResolveAndCancel) {
+  Rule rule;
+  rule.a = {"10.0.6.1"};
+  server.set("one.test", rule);
+  rule.a = {"10.0.6.2"};
+  server.set("two.test", rule);
+  start();
+
+  Recorder r1, r2, r3;
+  DnsAnswer a;
+  DnsQuery* q1 = resolver->resolve("one.test", &r1, &a);
+  DnsQuery* q2 = resolver->resolve("one.test", &r2, &a);
+  ASSERT_TRUE(q1 && q2);
+  // The first listener cancels the second query of its own lookup and starts a new lookup.
+  DnsQuery* q3 = nullptr;
+  r1.then = [&] {
+    resolver->cancel(q2);
+    q3 = resolver->resolve("two.test", &r3, &a);
+  };
+  EXPECT_TRUE(runUntil([&] { return r3.calls > 0; }, 2000));
+  runFor(30);
+  EXPECT_EQ(r1.calls, 1);
+  EXPECT_EQ(r2.calls, 0);
+  EXPECT_NE(q3, nullptr);
+  EXPECT_EQ(r3.calls, 1);
+  EXPECT_EQ(strs(r3.answer), Strings{"10.0.6.2"});
+}
+
+TEST_F(DnsTest, NextServerAnswersWhenTheFirstIsSilent) {
+  DnsServer second;
+  server.set("fallback.test", only(Rule::kSilent));
+  Rule rule;
+  rule.a = {"10.0.7.1"};
+  second.set("fallback.test", rule);
+  options.servers = {server.address(), second.address()};
+  options.timeoutMs = 150;
+  options.tries = 1;
+  start();
+  auto t0 = Clock::now();
+  EXPECT_EQ(strs(later("fallback.test")), Strings{"10.0.7.1"});
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+  EXPECT_GE(ms, 140);
+  EXPECT_LT(ms, 1000);
+  EXPECT_EQ(server.queries("fallback.test"), 2);
+  EXPECT_EQ(second.queries("fallback.test"), 2);
 }
 
 TEST_F(DnsTest, MaxPendingRefusesAtOnce) {

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -79,7 +80,7 @@ class TlsEnvironment : public ::testing::Environment {
                     " -addext basicConstraints=critical,CA:TRUE"
                     " -addext keyUsage=critical,keyCertSign,cRLSign"))
         << "openssl failed, see " << g_dir << "/openssl.log";
-    ASSERT_TRUE(makeLeaf("localhost", "DNS:localhost,IP:127.0.0.1"));
+    ASSERT_TRUE(makeLeaf("localhost", "DNS:localhost,IP:127.0.0.1,IP:::1"));
     ASSERT_TRUE(makeLeaf("other", "DNS:other.example"));
     ASSERT_TRUE(makeLeaf("expired", "DNS:localhost,IP:127.0.0.1", "20200101000000Z",
                          "20200201000000Z"));
@@ -119,7 +120,12 @@ class OpensslServer {
     std::vector<std::string> args = {"openssl", "s_server", "-accept",
                                      "127.0.0.1:" + std::to_string(port_), "-cert",
                                      path(cert + ".pem"), "-key", path(cert + ".key"),
-                                     "-alpn", "http/1.1", "-www"};
+                                     "-alpn", "http/1.1"};
+    // s_server's mode: -www (a status page) unless the test picks -WWW or -rev.
+    if (std::find(extra.begin(), extra.end(), "-WWW") == extra.end() &&
+        std::find(extra.begin(), extra.end(), "-rev") == extra.end()) {
+      args.push_back("-www");
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -128,6 +134,7 @@ class OpensslServer {
       dup2(in, 0);
       dup2(out, 1);
       dup2(out, 2);
+      if (chdir(g_dir.c_str()) != 0) _exit(126);  // -WWW serves files from here
       std::vector<char*> argv;
       for (auto& s : args) argv.push_back(s.data());
       argv.push_back(nullptr);
@@ -235,9 +242,10 @@ struct Client {
            tls->state() == State::kOpen;
   }
 
-  // GET / over the open session; s_server -www answers with a status page and closes.
-  void get() {
-    std::string req = "GET / HTTP/1.0\r\n\r\n";
+  // GET target over the open session; s_server -www answers with a status page (-WWW with
+  // the file) and closes.
+  void get(const std::string& target = "/") {
+    std::string req = "GET " + target + " HTTP/1.0\r\n\r\n";
     ASSERT_TRUE(tls->write(req));
     pump([] { return false; });
   }
@@ -447,6 +455,96 @@ TEST(Tls, OurShutdownSendsCloseNotify) {
   c->pump([] { return false; });
   EXPECT_TRUE(c->eof || c->tls->state() == State::kClosed) << c->tls->error();
   EXPECT_NE(c->tls->state(), State::kFailed) << c->tls->error();
+}
+
+TEST(Tls, SniIsSentForNamesOnly) {
+  auto ctx = makeContext();
+  {
+    // The server picks its second certificate only for the SNI name other.example: the
+    // handshake verifies only if SNI was sent.
+    OpensslServer server("localhost", {"-servername", "other.example", "-cert2",
+                                       path("other.pem"), "-key2", path("other.key")});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto c = connectClient(*ctx, server.port(), "other.example");
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    c->get();
+  }
+  {
+    // Were 127.0.0.1 sent as SNI, the server would answer with other.example's certificate.
+    OpensslServer server("localhost", {"-servername", "127.0.0.1", "-cert2", path("other.pem"),
+                                       "-key2", path("other.key")});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto c = connectClient(*ctx, server.port(), "127.0.0.1");
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    c->get();
+  }
+}
+
+TEST(Tls, Ipv6LiteralIsVerifiedAgainstIpSans) {
+  OpensslServer server("localhost");
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto ctx = makeContext();
+  {
+    // The name is what is verified; the socket still goes to 127.0.0.1.
+    auto c = connectClient(*ctx, server.port(), "::1");
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    c->get();
+  }
+  {
+    auto c = connectClient(*ctx, server.port(), "::2");
+    EXPECT_FALSE(c->handshake());
+    EXPECT_EQ(c->tls->error(), "certificate verify failed: host name mismatch (expected ::2)");
+  }
+}
+
+TEST(Tls, ServerWithoutForwardSecrecyOrAeadIsRefused) {
+  // CBC with RSA key exchange: neither AEAD nor forward secret.
+  OpensslServer server("rsa", {"-tls1_2", "-cipher", "AES128-SHA"});
+  ASSERT_TRUE(server.ready()) << server.log();
+  auto ctx = makeContext();
+  auto c = connectClient(*ctx, server.port());
+  EXPECT_FALSE(c->handshake());
+  EXPECT_EQ(c->tls->error(), "peer sent alert: handshake failure");
+}
+
+TEST(Tls, LargeTransfersBothWays) {
+  {
+    // 3 MiB down: ~190 records, decrypted as they come.
+    std::string body;
+    for (int i = 0; body.size() < 3 * 1024 * 1024; ++i) body += std::to_string(i) + ",";
+    writeFile("big.txt", body);
+    OpensslServer server("localhost", {"-WWW"});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto ctx = makeContext();
+    auto c = connectClient(*ctx, server.port());
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    c->get("/big.txt");
+    size_t head = c->received.find("\r\n\r\n");
+    ASSERT_NE(head, std::string::npos) << c->received.substr(0, 200);
+    EXPECT_EQ(c->received.rfind("HTTP/1.0 200 ok", 0), 0u);
+    EXPECT_TRUE(c->received.compare(head + 4, std::string::npos, body) == 0)
+        << "got " << c->received.size() - head - 4 << " body bytes of " << body.size();
+  }
+  {
+    // 256 KiB up in one write(): many records; -rev echoes each line reversed.
+    OpensslServer server("localhost", {"-rev"});
+    ASSERT_TRUE(server.ready()) << server.log();
+    auto ctx = makeContext();
+    auto c = connectClient(*ctx, server.port());
+    ASSERT_TRUE(c->handshake()) << c->tls->error();
+    std::string up;
+    std::string expected;
+    for (int i = 0; up.size() < 256 * 1024; ++i) {
+      std::string line = "line-" + std::to_string(i) + "-abcdefghijklmnopqrstuvwxyz";
+      up += line + "\n";
+      expected += std::string(line.rbegin(), line.rend()) + "\n";
+    }
+    ASSERT_TRUE(c->tls->write(up));
+    EXPECT_TRUE(c->pump([&] { return c->received.size() >= expected.size(); }))
+        << c->received.size() << " of " << expected.size();
+    EXPECT_EQ(c->received.substr(0, 64), expected.substr(0, 64));
+    EXPECT_TRUE(c->received == expected);
+  }
 }
 
 TEST(Tls, BadCaFileIsAnError) {

@@ -155,6 +155,22 @@ await test("data: URLs", async () => {
   await rejects(fetch("data:;base64,a"), TypeError);
 });
 
+await test("blob: URLs from URL.createObjectURL, until revoked", async () => {
+  const url = URL.createObjectURL(new Blob(["blob body"], { type: "text/x-blob" }));
+  assert(url.startsWith("blob:null/"), url);
+  let r = await fetch(url);
+  equal(r.status, 200);
+  equal(r.headers.get("content-type"), "text/x-blob");
+  equal(r.headers.get("content-length"), "9");
+  equal(await r.text(), "blob body");
+  await rejects(fetch(url, { method: "POST", body: "x" }), TypeError);
+  URL.revokeObjectURL(url);
+  await rejects(fetch(url), TypeError);
+  let threw = false;
+  try { URL.createObjectURL("not a blob"); } catch (e) { threw = e instanceof TypeError; }
+  assert(threw, "createObjectURL needs a Blob");
+});
+
 await test("bad input rejects with a TypeError", async () => {
   await rejects(fetch("http://[bad"), TypeError);
   await rejects(fetch("ftp://127.0.0.1/"), TypeError);
