@@ -609,6 +609,7 @@ class StandIn:
         self._refusing = []
         self._modules = {}
         self._modules_lock = threading.Lock()
+        self.hosts_path = None  # the hosts file of hosts_file_text() the runner wrote, if any
         _install_wptserve_modules()
 
     def start(self):
