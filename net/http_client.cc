@@ -154,6 +154,7 @@ struct ClientExchange::State {
   bool retried = false;
   bool retryable = true;
   bool closeAfter = false;  // the request said Connection: close
+  bool fresh = false;  // ClientRequest::freshConnection
   // Memory a closing connection's send may still read: freed when pins drops to 0.
   int pins = 0;
   // The wait queue (intrusive, FIFO).
@@ -1108,6 +1109,7 @@ Result<ClientExchange*> HttpClient::Impl::start(const ClientRequest& request,
       s.closeAfter = true;
     }
   }
+  s.fresh = request.freshConnection;
   s.streamBody = request.streamBody;
   s.chunked = framing.kind == BodyFraming::kChunked;
   s.declared = request.streamBody ? request.contentLength : -1;
@@ -1210,7 +1212,10 @@ void HttpClient::Impl::activate(ClientExchange* ex, bool fresh) {
     ++stats.inFlight;
   }
   Origin* o = s.origin;
-  if (!fresh && !o->idle.empty()) {
+  if (s.fresh && o->open >= options.maxConnectionsPerOrigin && !o->idle.empty()) {
+    o->idle.front()->shut();  // the oldest idle one makes room (canActivate counted on it)
+  }
+  if (!fresh && !s.fresh && !o->idle.empty()) {
     ClientConnection* conn = o->idle.back();
     o->idle.pop_back();
     --stats.idleConnections;

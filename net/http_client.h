@@ -89,6 +89,9 @@ struct ClientRequest {
   // The request may be sent again on a fresh connection when a pooled one turns out to be
   // closed by the peer before any response byte (idempotent methods with a replayable body).
   bool retryable = true;
+  // Never on a pooled connection: a new one (the Fetch Standard's retry of a 421 Misdirected
+  // Request response). At the per-origin cap, an idle pooled connection is closed for it.
+  bool freshConnection = false;
 };
 
 // Where an exchange failed.

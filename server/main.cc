@@ -41,6 +41,8 @@ Usage:
   torus run --location URL ...  the same, with URL as the base of relative request URLs
                                 (new Request("/x"), Response.redirect), like Deno's
                                 --location; a server has none
+  torus run --hosts-file FILE ...  the same, with fetch() resolving names from FILE (hosts(5)
+                                format) instead of /etc/hosts; before or after --location
   torus run --script FILE...    run classic scripts in order in one global scope (sloppy
                                 mode; top-level declarations are shared, as with <script>
                                 tags); an uncaught error in one is reported and the next
@@ -83,6 +85,8 @@ serve options:
   --fetch-extra-ca-file FILE  PEM roots trusted beside the store (a private PKI)
   --dns-server HOST:PORT    resolver to ask instead of /etc/resolv.conf's (repeatable)
   --dns-timeout MS          per DNS try (2000)
+  --hosts-file FILE         names fetch() resolves before DNS, hosts(5) format, instead of
+                            /etc/hosts (read once at start)
   --ring-entries N          io_uring submission queue size per worker (1024)
   --recv-buffers N          provided receive buffers per worker, a power of two (512)
   --recv-buffer-size N      bytes per receive buffer (32768)
@@ -197,6 +201,11 @@ ServeOptions parseServe(int argc, char** argv) {
     } else if (a == "--dns-timeout") {
       o.outbound.dns.timeoutMs = uint32_t(parseNumber(a, value(), 600'000));
       if (o.outbound.dns.timeoutMs == 0) usageError("--dns-timeout must be at least 1");
+    } else if (a == "--hosts-file") {
+      o.outbound.dns.hostsFile = value();
+      if (access(o.outbound.dns.hostsFile.c_str(), R_OK) != 0) {
+        usageError("cannot read --hosts-file '" + o.outbound.dns.hostsFile + "': " + strerror(errno));
+      }
     } else if (a == "--max-timers") {
       o.runtime.maxTimers = parseNumber(a, value(), 100'000'000);
     } else if (a == "--ring-entries") {
@@ -349,7 +358,8 @@ int serve(int argc, char** argv) {
 // thread, until idle.
 enum class RunMode { kModule, kScripts, kEval };
 
-int runOrEval(RunMode mode, const std::vector<std::string>& args, const std::string& location) {
+int runOrEval(RunMode mode, const std::vector<std::string>& args, const std::string& location,
+              const std::string& hostsFile) {
   auto loop = engine::Loop::create(engine::LoopOptions{64, 16, 4096});
   if (!loop.ok()) {
     fprintf(stderr, "torus: %s\n", loop.error().c_str());
@@ -359,6 +369,7 @@ int runOrEval(RunMode mode, const std::vector<std::string>& args, const std::str
   int code = 0;
   OutboundOptions outboundOptions;
   if (const char* ca = getenv("SSL_CERT_FILE")) outboundOptions.tls.caFile = ca;
+  if (!hostsFile.empty()) outboundOptions.dns.hostsFile = hostsFile;
   auto outbound = Outbound::create(**loop, outboundOptions);
   if (!outbound.ok()) {
     fprintf(stderr, "torus: %s\n", outbound.error().c_str());
@@ -450,11 +461,23 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return serve(argc, argv);
-  // `run --location URL ...`: relative request URLs resolve against URL.
+  // `run --location URL ...`: relative request URLs resolve against URL. `run --hosts-file
+  // FILE ...`: fetch() resolves names from FILE instead of /etc/hosts. Either order.
   std::string location;
-  if (cmd == "run" && argc >= 4 && std::string(argv[2]) == "--location") {
-    if (!torus::js::parseUrl(argv[3])) usageError(std::string("invalid --location URL '") + argv[3] + "'");
-    location = torus::js::parseUrl(argv[3]).value();
+  std::string hostsFile;
+  while (cmd == "run" && argc >= 3) {
+    std::string flag = argv[2];
+    if (flag != "--location" && flag != "--hosts-file") break;
+    if (argc < 4) usageError("run " + flag + " needs a value");
+    if (flag == "--location") {
+      if (!torus::js::parseUrl(argv[3])) usageError(std::string("invalid --location URL '") + argv[3] + "'");
+      location = torus::js::parseUrl(argv[3]).value();
+    } else {
+      hostsFile = argv[3];
+      if (access(hostsFile.c_str(), R_OK) != 0) {
+        usageError("cannot read --hosts-file '" + hostsFile + "': " + strerror(errno));
+      }
+    }
     for (int i = 2; i + 2 < argc; ++i) argv[i] = argv[i + 2];
     argc -= 2;
   }
@@ -467,7 +490,7 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    return runOrEval(RunMode::kScripts, files, location);
+    return runOrEval(RunMode::kScripts, files, location, hostsFile);
   }
   if (cmd == "run" || cmd == "eval") {
     if (argc != 3) usageError(cmd + (cmd == "run" ? " needs one FILE" : " needs one CODE"));
@@ -475,7 +498,7 @@ int main(int argc, char** argv) {
       fprintf(stderr, "torus: cannot open '%s': %s\n", argv[2], strerror(errno));
       return 1;
     }
-    return runOrEval(cmd == "eval" ? RunMode::kEval : RunMode::kModule, {argv[2]}, location);
+    return runOrEval(cmd == "eval" ? RunMode::kEval : RunMode::kModule, {argv[2]}, location, hostsFile);
   }
   usageError("unknown command '" + cmd + "'");
 }

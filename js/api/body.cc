@@ -178,8 +178,27 @@ class SourceReader : public Wrappable, public BodyListener {
     if (source_) source_->cancel();
   }
 
+  // watch(fn): fn(reason) is called once when the source fails while no read is pending, so
+  // a body stream errors when its network fails (its `closed` rejects) even if nobody reads.
+  void watch(Realm& realm, v8::Local<v8::Value> fn) { setTraced(realm, kWatchSlot, fn); }
+
   void onBodyNews(Realm& realm) override {
-    if (!pending_.IsEmpty()) step(realm);
+    if (!pending_.IsEmpty()) {
+      step(realm);
+      return;
+    }
+    if (!source_ || source_->error().empty() || all_) return;
+    v8::Isolate* iso = realm.isolate();
+    v8::Local<v8::Value> fn = traced(realm, kWatchSlot);
+    if (!fn->IsFunction()) return;
+    setTraced(realm, kWatchSlot, v8::Undefined(iso));
+    v8::Local<v8::Value> reason = source_->errorValue(realm);
+    if (reason.IsEmpty()) {
+      reason = v8::Exception::TypeError(
+          v8Str(iso, "the body could not be read: " + std::string(source_->error())));
+    }
+    v8::TryCatch tc(iso);
+    fn.As<v8::Function>()->Call(realm.context(), v8::Undefined(iso), 1, &reason).IsEmpty();
   }
   void onSourceGone() override {
     source_ = nullptr;
@@ -267,6 +286,8 @@ class SourceReader : public Wrappable, public BodyListener {
     }
   }
 
+  enum : int { kWatchSlot = 0 };  // traced: the stream's error callback (watch())
+
   BodySource* source_;
   v8::Global<v8::Object> holder_;  // keeps a GC-owned source alive while this reads it
   v8::Global<v8::Promise::Resolver> pending_;
@@ -305,7 +326,12 @@ void Body::attachBody(Realm& realm) {
 
 JsResult<v8::Local<v8::Value>> Body::makeStream(Realm& realm) {
   JsResult<v8::Local<v8::Value>> made = v8::Local<v8::Value>();
-  if (kind_ == Kind::kSource) {
+  if (kind_ == Kind::kSource && used_) {
+    // A consumer is reading (or has read) the source natively: the stream is locked and
+    // disturbed, as when a consumer reads through it; a second reader of the source would
+    // take its listener from the consumer's.
+    made = callHelper(realm, "bytesStream", v8::Null(realm.isolate()));
+  } else if (kind_ == Kind::kSource) {
     BodySource* source = bodySource();
     if (!source) return JsError::type("the request has ended; its body can no longer be read");
     made = sourceBodyStream(realm, source);
@@ -544,6 +570,10 @@ struct BodyNatives {
   static void sourceCancel(const v8::FunctionCallbackInfo<v8::Value>& info) {
     if (auto* reader = Wrappable::unwrap<SourceReader>(info[0])) reader->cancel();
   }
+  static void sourceWatch(const v8::FunctionCallbackInfo<v8::Value>& info) {
+    Realm& realm = Realm::from(info.GetIsolate());
+    if (auto* reader = Wrappable::unwrap<SourceReader>(info[0])) reader->watch(realm, info[1]);
+  }
   static void writerWrite(const v8::FunctionCallbackInfo<v8::Value>& info) {
     auto* w = Wrappable::unwrap<BodyWriter>(info[0]);
     if (!w || !w->sink_ || !info[1]->IsUint8Array()) {
@@ -583,6 +613,7 @@ struct BodyNatives {
 void addBodyNatives(Natives& natives) {
   natives.add("bodySourceRead", &BodyNatives::sourceRead);
   natives.add("bodySourceCancel", &BodyNatives::sourceCancel);
+  natives.add("bodySourceWatch", &BodyNatives::sourceWatch);
   natives.add("bodyWriterWrite", &BodyNatives::writerWrite);
   natives.add("bodyWriterReady", &BodyNatives::writerReady);
   natives.add("bodyWriterEnd", &BodyNatives::writerEnd);

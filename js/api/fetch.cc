@@ -491,7 +491,7 @@ class FetchCall final : public Wrappable,
 
 struct FetchNatives {
   // fetchStart(https, host, port, method, target, headers, body, length, retryable,
-  //            timeoutMs, origin)
+  //            timeoutMs, origin, done, freshConnection)
   static void start(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Isolate* iso = info.GetIsolate();
     Realm& realm = Realm::from(iso);
@@ -534,6 +534,7 @@ struct FetchNatives {
     }
     req.contentLength = int64_t(info[7]->IntegerValue(ctx).FromMaybe(-1));
     req.retryable = info[8]->IsTrue();
+    req.freshConnection = info[12]->IsTrue();
     uint32_t timeoutMs = info[9]->Uint32Value(ctx).FromMaybe(0);
 
     auto call = std::make_unique<FetchCall>(*runtime, utf8(iso, info[10]));

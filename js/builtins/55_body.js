@@ -7,7 +7,8 @@
 //       null: an empty stream already read (locked and disturbed), for a used body
 //   'sourceStream' (reader) -> ReadableStream                  a byte stream pulling from a
 //       native body source: natives.bodySourceRead(reader) -> Promise<Uint8Array | null>
-//       (null: the end), natives.bodySourceCancel(reader) when cancelled
+//       (null: the end), natives.bodySourceCancel(reader) when cancelled; errored with the
+//       reason natives.bodySourceWatch(reader, fn) reports when the source fails between reads
 //   'readAllBytes' (stream) -> Promise<{ bytes: Uint8Array }>  fetch's "fully read"; the
 //       result has a null prototype, so a patched Object.prototype.then cannot intercept it
 //   'proxyBody' (stream) -> stream                             https://fetch.spec.whatwg.org/#concept-body-create-proxy
@@ -70,7 +71,7 @@ function readEach(reader, onChunk, onClose, onError) {
   return loop;
 }
 const {
-  bodySourceRead, bodySourceCancel, bodyWriterWrite, bodyWriterReady, bodyWriterEnd,
+  bodySourceRead, bodySourceCancel, bodySourceWatch, bodyWriterWrite, bodyWriterReady, bodyWriterEnd,
   bodyWriterAbort,
 } = natives;
 
@@ -101,6 +102,11 @@ natives.setHelper('bytesStream', (bytes) => {
 });
 
 natives.setHelper('sourceStream', (reader) => streams.CreateReadableByteStream({
+  start(controller) {
+    // The network failing while nobody reads errors the stream (its reader's `closed`
+    // rejects), as the Fetch Standard's body does.
+    bodySourceWatch(reader, (reason) => streams.ReadableByteStreamControllerError(controller, reason));
+  },
   pull(controller) {
     return PromisePrototypeThen(bodySourceRead(reader), (chunk) => {
       if (chunk !== null) {

@@ -91,14 +91,15 @@ function origin(url) {
   return url[1] + '//' + url[5];
 }
 
-// https://fetch.spec.whatwg.org/#concept-scheme-fetch for data: URLs.
-function dataResponse(href) {
+// https://fetch.spec.whatwg.org/#concept-scheme-fetch for data: URLs. A HEAD request gets
+// a null body (main fetch: "request's method is `HEAD`" -> body null), whatever the scheme.
+function dataResponse(href, method) {
   const parsed = fetchDataUrl(href);
   if (parsed === null) throw networkError('invalid data: URL');
   const body = parsed[1];
   // A stream of the bytes, made only when JS reads `body`: the native takes them whole.
   return fetchResponse(null, 200, 'OK', ['content-type', parsed[0]], href, false,
-    bytesBody(body));
+    method === 'HEAD' ? null : bytesBody(body));
 }
 
 // https://fetch.spec.whatwg.org/#concept-scheme-fetch for blob: URLs (no range requests).
@@ -188,6 +189,7 @@ async function httpFetch(parts, url) {
   const deadline = fetchTimeoutMs > 0 ? DateNow() + fetchTimeoutMs : 0;
   let redirected = false;
   let redirects = 0;
+  let newConnection = false;
   let call = null;
   const onAbort = () => {
     if (call !== null) fetchAbort(call, abort.reason(signal));
@@ -207,7 +209,8 @@ async function httpFetch(parts, url) {
       const sendBody = body === null ? null : isStream ? true : body;
       const started = fetchStart(url[1] === 'https:', url[2], url[3], method, url[4],
         hopHeaders(headers, url[5]), sendBody, isStream ? length : body === null ? -1 : body.byteLength,
-        !isStream && kIdempotent[method] === true, remaining, method + ' ' + url[0], done);
+        !isStream && kIdempotent[method] === true, remaining, method + ' ' + url[0], done,
+        newConnection);
       call = started[0];
       if (isStream) {
         loadBuiltin('55_body.js');
@@ -215,6 +218,14 @@ async function httpFetch(parts, url) {
       }
       const head = await started[1];
       const status = head[0];
+      // https://fetch.spec.whatwg.org/#http-network-or-cache-fetch: a 421 (Misdirected
+      // Request) is sent again, once, on a new connection, unless its body was a stream.
+      if (status === 421 && !newConnection && !isStream) {
+        fetchAbort(call, undefined);
+        newConnection = true;
+        continue;
+      }
+      newConnection = false;
       const location = kRedirectStatus[status] === true ? findHeader(head[2], 'location') : undefined;
       if (location === undefined || redirectMode === 'manual') {
         const nullBody = method === 'HEAD' || kNullBodyStatus[status] === true;
@@ -284,7 +295,16 @@ async function fetchSteps(input, init) {
   let parts = init === undefined ? requestParts(input) : undefined;
   if (parts === undefined) parts = requestParts(new RequestCtor(input, init));
   const signal = parts[5];
-  if (abort.aborted(signal)) throw abort.reason(signal);
+  if (abort.aborted(signal)) {
+    // https://fetch.spec.whatwg.org/#abort-fetch: a stream body is cancelled with the
+    // reason, synchronously, before the promise rejects with it.
+    const body = parts[3];
+    if (body !== null && !ArrayBufferIsView(body)) {
+      PromisePrototypeThen(internals.streams.ReadableStreamCancel(body, abort.reason(signal)),
+        undefined, () => {});
+    }
+    throw abort.reason(signal);
+  }
   const url = fetchUrl(parts[1]);
   if (url === null) throw networkError('invalid URL ' + parts[1]);
   switch (url[1]) {
@@ -292,7 +312,7 @@ async function fetchSteps(input, init) {
     case 'https:':
       return httpFetch(parts, url);
     case 'data:':
-      return dataResponse(url[0]);
+      return dataResponse(url[0], parts[0]);
     case 'blob:':
       return blobResponse(parts[0], url[0]);
     case 'about:':

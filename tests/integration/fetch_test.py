@@ -101,6 +101,46 @@ class FetchTestFiles(unittest.TestCase):
         self.assertTrue(lines[-1].startswith("PASS"), f"no PASS line\nstdout:\n{out}\nstderr:\n{err}")
 
 
+    def run_script(self, code, *args):
+        path = os.path.join(self.upstream.tmp, "script.mjs")
+        with open(path, "w") as f:
+            f.write(code)
+        started = time.monotonic()
+        p = subprocess.run([TORUS_BIN, "run", *args, path], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=60, text=True)
+        self.assertIsNone(sanitizer_report(p.stderr), p.stderr)
+        return p, time.monotonic() - started
+
+    def test_hosts_file(self):
+        # `run --hosts-file FILE`: fetch() resolves the names in FILE, not in /etc/hosts.
+        hosts = os.path.join(self.upstream.tmp, "hosts")
+        with open(hosts, "w") as f:
+            f.write("# the upstream\n127.0.0.1 upstream.torus-test www.upstream.torus-test\n")
+        port = self.upstream.ports["http"]
+        code = (f"const r = await fetch('http://www.upstream.torus-test:{port}/text');\n"
+                "console.log(r.status, await r.text());\n")
+        p, _ = self.run_script(code, "--hosts-file", hosts)
+        self.assertEqual((p.returncode, p.stdout), (0, "200 hello\n"), p.stderr)
+        p, _ = self.run_script(code, "--location", f"http://upstream.torus-test:{port}/",
+                               "--hosts-file", hosts)
+        self.assertEqual((p.returncode, p.stdout), (0, "200 hello\n"), p.stderr)
+        p, _ = self.run_script(code)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no such host", p.stderr)
+        p, _ = self.run_script(code, "--hosts-file", hosts + ".missing")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("cannot read --hosts-file", p.stderr)
+
+    def test_run_ends_with_idle_pooled_connections(self):
+        # The pool keeps the connection for 30 s (--fetch-idle-timeout); `torus run` does not
+        # wait for it once nothing else is pending.
+        code = (f"const r = await fetch('http://127.0.0.1:{self.upstream.ports['http']}/text');\n"
+                "console.log(await r.text());\n")
+        p, seconds = self.run_script(code)
+        self.assertEqual((p.returncode, p.stdout), (0, "hello\n"), p.stderr)
+        self.assertLess(seconds, 10)
+
+
 def _add(path):
     name = "test_" + os.path.basename(path)[:-len(".test.js")].replace("-", "_")
     setattr(FetchTestFiles, name, lambda self: self.check_file(path))

@@ -259,13 +259,15 @@ class HttpClientTest : public ::testing::Test {
     return true;
   }
   ClientExchange* start(Outcome& o, uint16_t port, std::string_view target = "/",
-                        std::string_view method = "GET", std::span<const char> body = {}) {
+                        std::string_view method = "GET", std::span<const char> body = {},
+                        bool freshConnection = false) {
     ClientRequest req;
     req.host = "127.0.0.1";
     req.port = port;
     req.method = method;
     req.target = target;
     req.body = body;
+    req.freshConnection = freshConnection;
     auto r = client_->start(req, recorder_);
     EXPECT_TRUE(r.ok()) << r.error();
     if (!r.ok()) return nullptr;
@@ -441,6 +443,29 @@ TEST_F(HttpClientTest, ConnectionCloseRequestIsNotPooled) {
   (*r)->userData = &o;
   ASSERT_TRUE(runUntil([&] { return o.ended; }));
   EXPECT_EQ(client_->stats().idleConnections, 0u);
+}
+
+// ClientRequest::freshConnection (fetch()'s retry of a 421): a new connection even when an
+// idle one is pooled; at the per-origin cap, the idle one is closed to make room.
+TEST_F(HttpClientTest, FreshConnectionIsNeverAPooledOne) {
+  Upstream up(answer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  ClientOptions options;
+  options.maxConnectionsPerOrigin = 1;
+  client(options);
+  Outcome a = fetch(up.port);
+  EXPECT_EQ(client_->stats().idleConnections, 1u);
+  Outcome b;
+  start(b, up.port, "/", "GET", {}, /*freshConnection=*/true);
+  ASSERT_TRUE(runUntil([&] { return b.ended || b.failed; }));
+  EXPECT_FALSE(b.reused);
+  EXPECT_EQ(b.body, "ok");
+  EXPECT_EQ(client_->stats().connectionsOpened, 2u);
+  EXPECT_EQ(client_->stats().connectionsReused, 0u);
+  EXPECT_EQ(up.connections.load(), 2);
+  EXPECT_EQ(client_->stats().openConnections, 1u);  // the first was closed to make room
+  Outcome c = fetch(up.port);  // a plain request takes the fresh one from the pool
+  EXPECT_TRUE(c.reused);
+  EXPECT_EQ(client_->stats().connectionsOpened, 2u);
 }
 
 TEST_F(HttpClientTest, PeerClosingAnIdleConnectionDropsIt) {

@@ -8,8 +8,10 @@
     python3 tests/wpt/run.py --summary            the table only, always exit 0
 
 The WPT files are read from the `shared/wpt` folder beside the repository (never copied into
-it); areas are configured in areas.json, expectations are expectations/AREA.json. How a test
-runs, the expectations format and the verdict rules are in docs/wpt.md.
+it); areas are configured in areas.json, expectations are expectations/AREA.json. An area
+with "server": true runs against standin.py, a local wptserve stand-in started once per run
+(torus gets its hosts file through `--hosts-file`). How a test runs, the expectations format
+and the verdict rules are in docs/wpt.md.
 
 Python 3 standard library only. The torus binary comes from $TORUS_BIN (CTest sets it), by
 default build/dev/server/torus.
@@ -68,6 +70,9 @@ RESOURCE_TYPES = {".json": "application/json", ".txt": "text/plain;charset=UTF-8
 MAX_RESOURCE_BYTES = 4 << 20
 
 TODO = "TODO: reason"
+
+sys.path.insert(0, HERE)
+import standin  # noqa: E402  (tests/wpt/standin.py, beside this file)
 
 
 class Fatal(Exception):
@@ -179,15 +184,17 @@ def area_files(wpt, area, strict=True):
     return sorted(f for f in found if not excluded(f))
 
 
-def runs_for(wpt, area_name, rel):
-    """The runs of one file (one per variant), or one skipped run with the reason."""
+def runs_for(wpt, area_name, rel, server=False):
+    """The runs of one file (one per variant), or one skipped run with the reason. With
+    `server` (the area runs against the stand-in), `.sub.` files are substituted, not
+    skipped."""
     full = os.path.join(wpt, rel)
     if rel.endswith(".worker.js"):
         return [Run(area_name, rel, skip="a dedicated-worker script: it loads testharness.js "
                     "itself with importScripts(), which torus (not a worker) does not have")]
     meta = read_meta(full)
-    if ".sub." in os.path.basename(rel) or any(".sub." in os.path.basename(s)
-                                               for k, s in meta if k == "script"):
+    if not server and (".sub." in os.path.basename(rel) or
+                       any(".sub." in os.path.basename(s) for k, s in meta if k == "script")):
         return [Run(area_name, rel, skip="needs wptserve's .sub. substitutions", meta=meta)]
     globals_ = set()
     for k, v in meta:
@@ -285,8 +292,10 @@ def error_summary(stderr, limit=600):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def run_one(wpt, run, tmp_root, multiplier):
-    """Runs one file under `torus run --script`, returns its Result."""
+def run_one(wpt, run, tmp_root, multiplier, server=None):
+    """Runs one file under `torus run --script`, returns its Result. With `server` (a
+    standin.StandIn, and `hosts` its hosts file), the test's URL is on the stand-in, fetch()
+    reaches it, and `.sub.` scripts are substituted as the stand-in would serve them."""
     started = time.monotonic()
     harness_timeout = HARNESS_TIMEOUT["long" if run.long() else "normal"] * multiplier
     wall_timeout = harness_timeout + WALL_GRACE * multiplier
@@ -302,18 +311,39 @@ def run_one(wpt, run, tmp_root, multiplier):
             sources.append(f.read())
 
     pathname = "/" + re.sub(r"\.any\.js$", ".any.worker.js", run.path)
+    if server is not None:
+        origin, port = server.origin(), str(server.port)
+    else:
+        origin, port = ORIGIN, "8000"
     config = {
         "prefix": RESULT_PREFIX,
         "harnessTimeoutMs": int(harness_timeout * 1000),
         "title": run.title(),
         "location": {
-            "href": ORIGIN + pathname + run.variant, "origin": ORIGIN, "protocol": "http:",
-            "host": "web-platform.test:8000", "hostname": "web-platform.test",
-            "port": "8000", "pathname": pathname, "search": run.variant,
+            "href": origin + pathname + run.variant, "origin": origin, "protocol": "http:",
+            "host": standin.HOST + ":" + port, "hostname": standin.HOST,
+            "port": port, "pathname": pathname, "search": run.variant,
         },
-        "resources": embedded_resources(wpt, run, sources),
+        # With the stand-in, fetch() gets every file from it, as from wptserve.
+        "resources": {} if server is not None else embedded_resources(wpt, run, sources),
     }
     tmp = tempfile.mkdtemp(prefix="run-", dir=tmp_root)
+    test_rel = run.path
+    if server is not None:
+        # .sub. scripts (common/get-host-info.sub.js, the test itself) as the stand-in serves
+        # them: substituted, with the test URL's query for {{GET[x]}}.
+        query = standin.Request("GET", origin + pathname + run.variant, [], b"", server).GET
+        rendered = []
+        for i, rel in enumerate(script_rels + [run.path]):
+            if ".sub." in os.path.basename(rel):
+                with open(os.path.join(wpt, rel), encoding="utf-8") as f:
+                    text = standin.substitute(f.read(), query, server.config)
+                out = os.path.join(tmp, f"{i}-" + os.path.basename(rel))
+                with open(out, "w", encoding="utf-8") as f:
+                    f.write(text)
+                rel = out
+            rendered.append(rel)
+        script_rels, test_rel = rendered[:-1], rendered[-1]
     config_js = os.path.join(tmp, "wpt-config.js")
     with open(config_js, "w", encoding="utf-8") as f:
         f.write("// Generated by tests/wpt/run.py for " + run.key + "\n"
@@ -321,13 +351,16 @@ def run_one(wpt, run, tmp_root, multiplier):
                 + json.dumps(config) + "});\n")
     files = [config_js, os.path.join(GLUE, "prelude.js"), "resources/testharness.js",
              os.path.join(GLUE, "report.js"), *script_rels, os.path.join(GLUE, "resources.js"),
-             run.path,
+             test_rel,
              os.path.join(GLUE, "done.js")]
 
     # The test's URL is the API base URL of relative request URLs, as in a worker (torus
     # serve has none: a server is not at a URL).
-    proc = subprocess.Popen([TORUS_BIN, "run", "--location", ORIGIN + pathname + run.variant,
-                             "--script", *files], cwd=wpt,
+    # With the stand-in, its hosts file maps WPT's names (web-platform.test, www1..., the alt
+    # host) to 127.0.0.1.
+    hosts = ["--hosts-file", server.hosts_path] if server is not None else []
+    proc = subprocess.Popen([TORUS_BIN, "run", "--location", origin + pathname + run.variant,
+                             *hosts, "--script", *files], cwd=wpt,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
     out_lines, err_chunks = [], []
@@ -401,6 +434,13 @@ def run_one(wpt, run, tmp_root, multiplier):
                       "completed: " + (error_summary(stderr) or "no output"), [], other_out,
                       stderr, seconds)
 
+    if server is not None:
+        # Subtest names may hold the stand-in's ports (free ports, new each run): they are
+        # shown as wptserve's defaults, so the expectations stay the same from run to run.
+        for t in payload["tests"]:
+            t["name"] = server.canonical_ports(t["name"])
+            if t["message"]:
+                t["message"] = server.canonical_ports(t["message"])
     harness = payload["harness"]["status"]
     message = payload["harness"]["message"]
     if not lingered and proc.returncode < 0:
@@ -704,7 +744,8 @@ def _main(args):
             raise Fatal(f"unknown area {name!r}; areas.json has: " + ", ".join(sorted(areas)))
         files = area_files(wpt, areas[name])
         files_of[name] = files
-        selected[name] = [r for f in files for r in runs_for(wpt, name, f)]
+        selected[name] = [r for f in files
+                          for r in runs_for(wpt, name, f, areas[name].get("server", False))]
     if args.file:
         for spec in args.file:
             path, _, query = spec.partition("?")
@@ -720,7 +761,7 @@ def _main(args):
                     owner = name
                     break
             owner = owner or "(no area)"
-            runs = runs_for(wpt, owner, path)
+            runs = runs_for(wpt, owner, path, areas.get(owner, {}).get("server", False))
             if query:
                 runs = [r for r in runs if r.variant == "?" + query]
                 if not runs:
@@ -750,9 +791,17 @@ def _main(args):
     tmp_root = tempfile.mkdtemp(prefix="torus-wpt-")
     results = {}
     started = time.monotonic()
+    # One stand-in server for every area that needs one ("server": true in areas.json).
+    server = None
+    if any(areas.get(r.area, {}).get("server") for r in to_run):
+        server = standin.StandIn(wpt).start()
+        server.hosts_path = os.path.join(tmp_root, "hosts")
+        with open(server.hosts_path, "w", encoding="utf-8") as f:
+            f.write(server.hosts_file_text())
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = {pool.submit(run_one, wpt, r, tmp_root, args.timeout_multiplier): r
+            futures = {pool.submit(run_one, wpt, r, tmp_root, args.timeout_multiplier,
+                                   server if areas.get(r.area, {}).get("server") else None): r
                        for r in to_run}
             for fut in concurrent.futures.as_completed(futures):
                 res = fut.result()
@@ -762,6 +811,8 @@ def _main(args):
                     sys.stdout.write(mark)
                     sys.stdout.flush()
     finally:
+        if server is not None:
+            server.stop()
         shutil.rmtree(tmp_root, ignore_errors=True)
     if not args.summary and not args.verbose and to_run:
         print()

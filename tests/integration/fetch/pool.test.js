@@ -16,6 +16,16 @@ await test("a pooled connection the peer closed is not used again", async () => 
   equal(await (await fetch(`${raw}/close-idle`)).text(), "idle");
 });
 
+await test("a 421 is sent again once, on a new connection", async () => {
+  // The first answer on any connection is 421: the first try reuses the pooled connection
+  // of /conn, the retry opens one and is answered 421 too, and that is returned (no second
+  // retry).
+  const before = +(await (await fetch("/conn")).text());
+  const r = await fetch("/misdirected", { method: "POST", body: "x" });
+  equal(r.status, 421);
+  equal(+r.headers.get("x-conn"), before + 1, "the retry used a new connection");
+});
+
 await test("1,000 concurrent fetches complete", async () => {
   const all = [];
   for (let i = 0; i < 1000; i++) all.push(fetch("/text").then((r) => r.text()));

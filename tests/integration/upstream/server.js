@@ -13,6 +13,8 @@
 //   /slow-head?ms=N         the head after N ms              /drip?n=N&ms=M  N chunks, one per M ms
 //   /big?bytes=N            N bytes of a pattern (Content-Length), written as fast as read
 //   /stats                  {"connections": n, "requests": n} seen so far
+//   /misdirected            421 on a connection that has not been answered 421 yet, then
+//                           200 with this connection's id
 //   /ports                  the line printed at start, and `closed`: a port nobody listens on
 // Raw server paths (first request line decides):
 //   /close-delimited        HTTP/1.1 200 without length; body then close
@@ -56,6 +58,15 @@ function handler(req, res) {
     } else if (path.startsWith('/status/')) {
       res.writeHead(+path.slice(8), { 'x-status': path.slice(8) });
       res.end();
+    } else if (path === '/misdirected') {
+      if (!req.socket.connId) req.socket.connId = nextConn++;
+      if (!req.socket.misdirected) {
+        req.socket.misdirected = true;
+        res.writeHead(421, { 'x-conn': String(req.socket.connId) });
+        res.end('misdirected');
+      } else {
+        res.end(String(req.socket.connId));
+      }
     } else if (path === '/conn') {
       if (!req.socket.connId) req.socket.connId = nextConn++;
       res.end(String(req.socket.connId));
