@@ -207,13 +207,15 @@ class ExchangeSink final : public BodySink, public BodyListener, public ContextS
         }
         return;
       }
+      // The queue is at its mark (a write found it so: onWritable resumes): the bytes wait
+      // in the source, whose producer pauses in turn.
+      if (!ex_->wantsMore()) return;
       bool queued = ex_->writeChunkCopy(bytes);
       source_->consume(bytes.size());
       if (!queued) {
         finishSource();
         return;
       }
-      if (!ex_->wantsMore()) return;  // onWritable resumes
     }
   }
   void finishSource() {
@@ -442,7 +444,11 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
     auto* sink = rc->heap().make<ExchangeSink>(runtime_, rc, ex);
     rc->bodySink = sink;
     ex->startStream(r->statusCode(), {headers, n}, r->statusMessage(), length);
-    if (BodySource* source = r->isSourceBody() ? r->takeSource() : nullptr) {
+    // A source passed on as it is (a fetch() body, a request body: `new Response(r.body,
+    // r)`) is sent natively, as a source body is.
+    BodySource* source = r->isSourceBody() ? r->takeSource()
+                                           : takeStreamSource(realm_, r->stream(realm_));
+    if (source) {
       sink->startFromSource(realm_, source);
     } else {
       sink->start(realm_, r->stream(realm_));

@@ -178,6 +178,16 @@ class SourceReader : public Wrappable, public BodyListener {
     if (source_) source_->cancel();
   }
 
+  // Gives the source up to a native reader (a response sent as it is): this reader is done.
+  BodySource* release(Realm& realm) {
+    BodySource* source = source_;
+    if (source) source->setListener(nullptr);
+    source_ = nullptr;
+    holder_.Reset();
+    setTraced(realm, kWatchSlot, v8::Undefined(realm.isolate()));
+    return source;
+  }
+
   // watch(fn): fn(reason) is called once when the source fails while no read is pending, so
   // a body stream errors when its network fails (its `closed` rejects) even if nobody reads.
   void watch(Realm& realm, v8::Local<v8::Value> fn) { setTraced(realm, kWatchSlot, fn); }
@@ -347,6 +357,13 @@ JsResult<v8::Local<v8::Value>> Body::makeStream(Realm& realm) {
   kind_ = Kind::kStream;
   setStream(realm, made.value());
   return made;
+}
+
+BodySource* takeStreamSource(Realm& realm, v8::Local<v8::Value> stream) {
+  JsResult<v8::Local<v8::Value>> reader = callHelper(realm, "takeSource", stream);
+  if (!reader.ok()) return nullptr;
+  auto* r = Wrappable::unwrap<SourceReader>(reader.value());
+  return r ? r->release(realm) : nullptr;
 }
 
 JsResult<v8::Local<v8::Value>> sourceBodyStream(Realm& realm, BodySource* source) {

@@ -160,6 +160,12 @@ class BodyWriter : public Wrappable {
 // A byte ReadableStream reading source as it arrives (55_body.js 'sourceStream').
 JsResult<v8::Local<v8::Value>> sourceBodyStream(Realm& realm, BodySource* source);
 
+// When stream is a byte stream made by sourceBodyStream() that nobody has read or locked:
+// locks it and hands its source over (for a native reader: the HTTP glue sends a response
+// whose body is a fetch() body or a request body passed on as it is, without JS per chunk).
+// Else null.
+BodySource* takeStreamSource(Realm& realm, v8::Local<v8::Value> stream);
+
 // natives.bodySourceRead/Cancel and bodyWriter*.
 void addBodyNatives(Natives& natives);
 

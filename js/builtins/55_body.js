@@ -9,6 +9,8 @@
 //       native body source: natives.bodySourceRead(reader) -> Promise<Uint8Array | null>
 //       (null: the end), natives.bodySourceCancel(reader) when cancelled; errored with the
 //       reason natives.bodySourceWatch(reader, fn) reports when the source fails between reads
+//   'takeSource' (stream) -> reader | undefined                 a sourceStream nobody has read
+//       or locked: locked, and its reader returned (C++ reads the source natively instead)
 //   'readAllBytes' (stream) -> Promise<{ bytes: Uint8Array }>  fetch's "fully read"; the
 //       result has a null prototype, so a patched Object.prototype.then cannot intercept it
 //   'proxyBody' (stream) -> stream                             https://fetch.spec.whatwg.org/#concept-body-create-proxy
@@ -24,7 +26,7 @@
 //       cancels the stream (the client went away).
 // Run lazily (js/builtins.h), when C++ first asks for one of its helpers:
 // @requires 50_streams.js
-// @helpers streamUsable bytesStream sourceStream readAllBytes proxyBody teeBody pumpBody
+// @helpers streamUsable bytesStream sourceStream takeSource readAllBytes proxyBody teeBody pumpBody
 'use strict';
 
 const { streams, webidl } = internals;
@@ -34,6 +36,10 @@ const TypedArrayPrototypeGetSymbolToStringTag = uncurry(
   Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype),
     Symbol.toStringTag).get);
 const TypeErrorCtor = TypeError;
+const WeakMapCtor = WeakMap;
+const WeakMapPrototypeGet = uncurry(WeakMap.prototype.get);
+const WeakMapPrototypeSet = uncurry(WeakMap.prototype.set);
+const WeakMapPrototypeDelete = uncurry(WeakMap.prototype.delete);
 const PromiseCtor = Promise;
 const Uint8ArrayCtor = Uint8Array;
 const TypedArrayPrototypeSet = uncurry(Object.getPrototypeOf(Uint8Array.prototype).set);
@@ -101,7 +107,27 @@ natives.setHelper('bytesStream', (bytes) => {
   return stream;
 });
 
-natives.setHelper('sourceStream', (reader) => streams.CreateReadableByteStream({
+// Source streams nobody has read yet, with their readers: 'takeSource' gives the reader to
+// C++, which reads the source natively instead (a body passed on as it is).
+const sourceReaders = new WeakMapCtor();
+natives.setHelper('takeSource', (stream) => {
+  const reader = WeakMapPrototypeGet(sourceReaders, stream);
+  if (reader === undefined || streams.IsReadableStreamLocked(stream) ||
+      streams.IsReadableStreamDisturbed(stream)) {
+    return undefined;
+  }
+  WeakMapPrototypeDelete(sourceReaders, stream);
+  streams.AcquireReadableStreamDefaultReader(stream);  // nobody else reads it from now on
+  return reader;
+});
+
+natives.setHelper('sourceStream', (reader) => {
+  const stream = makeSourceStream(reader);
+  WeakMapPrototypeSet(sourceReaders, stream, reader);
+  return stream;
+});
+
+const makeSourceStream = (reader) => streams.CreateReadableByteStream({
   start(controller) {
     // The network failing while nobody reads errors the stream (its reader's `closed`
     // rejects), as the Fetch Standard's body does.
@@ -123,8 +149,9 @@ natives.setHelper('sourceStream', (reader) => streams.CreateReadableByteStream({
   cancel() {
     bodySourceCancel(reader);
   },
+  // No pull before the first read: a stream handed to takeSource has taken nothing.
   highWaterMark: 0,
-}));
+});
 
 natives.setHelper('readAllBytes', (stream) => new PromiseCtor((resolve, reject) => {
   const reader = streams.AcquireReadableStreamDefaultReader(stream);
