@@ -329,20 +329,41 @@ class FetchCall final : public Wrappable,
     closeExchange();
   }
 
-  // The response head, for fetchStart's promise.
+  // The response head, for fetchStart's promise: [status, statusText, Location,
+  // Content-Encoding] (undefined when absent). The header list itself goes to the Response
+  // natively (takeHeaders), never through JS strings.
   v8::Local<v8::Value> headValue(Realm& realm) {
     v8::Isolate* iso = realm.isolate();
-    std::span<const net::HttpHeader> headers = ex_->headers();
-    v8::Local<v8::Array> flat = v8::Array::New(iso, int(headers.size() * 2));
-    v8::Local<v8::Context> ctx = realm.context();
-    uint32_t i = 0;
-    for (const net::HttpHeader& h : headers) {
-      flat->Set(ctx, i++, latin1String(iso, h.name)).Check();
-      flat->Set(ctx, i++, latin1String(iso, h.value)).Check();
+    v8::Local<v8::Value> location = v8::Undefined(iso);
+    v8::Local<v8::Value> coding = v8::Undefined(iso);
+    for (const net::HttpHeader& h : ex_->headers()) {
+      if (h.name.size() == 8 && strncasecmp(h.name.data(), "location", 8) == 0) {
+        location = latin1String(iso, h.value);
+      } else if (h.name.size() == 16 && strncasecmp(h.name.data(), "content-encoding", 16) == 0) {
+        coding = latin1String(iso, h.value);
+      }
     }
     v8::Local<v8::Value> parts[] = {v8::Integer::New(iso, ex_->status()),
-                                    latin1String(iso, ex_->reason()), flat};
-    return v8::Array::New(iso, parts, 3);
+                                    latin1String(iso, ex_->reason()), location, coding};
+    return v8::Array::New(iso, parts, 4);
+  }
+
+  // fetchResponse: the head's header list as a new Headers (without Content-Encoding and
+  // Content-Length when the body is decoded); then the connection may go back to the pool
+  // if the body is already all read.
+  Headers* takeHeaders(bool decoded) {
+    Headers* h = Headers::create();
+    if (ex_) {
+      for (const net::HttpHeader& e : ex_->headers()) {
+        if (decoded && ((e.name.size() == 16 && strncasecmp(e.name.data(), "content-encoding", 16) == 0) ||
+                        (e.name.size() == 14 && strncasecmp(e.name.data(), "content-length", 14) == 0))) {
+          continue;
+        }
+        h->appendTrusted(e.name, e.value);
+      }
+    }
+    finishIfRead();
+    return h;
   }
 
  private:
@@ -378,7 +399,6 @@ class FetchCall final : public Wrappable,
       if (error_.empty() && ex_) {
         declared_ = ex_->contentLength();
         r->Resolve(realm.context(), headValue(realm)).Check();
-        finishIfRead();
       } else {
         r->Reject(realm.context(), failure(realm)).Check();
       }
@@ -568,7 +588,8 @@ struct FetchNatives {
   }
 
   // fetchUrl(input, base?) -> [href without fragment, protocol, hostname (IPv6 without
-  // brackets), port (the scheme's default when absent), path and query, host] or null.
+  // brackets), port (the scheme's default when absent), path and query, host, has
+  // credentials] or null. Without base, relative to the realm's base URL (--location).
   static void url(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Isolate* iso = info.GetIsolate();
     std::string input = utf8(iso, info[0]);
@@ -578,6 +599,9 @@ struct FetchNatives {
       auto b = ada::parse<ada::url_aggregator>(base);
       if (!b) return info.GetReturnValue().SetNull();
       parsed = ada::parse<ada::url_aggregator>(input, &*b);
+    } else if (std::optional<std::string_view> realmBase = Realm::from(iso).baseUrl()) {
+      auto b = ada::parse<ada::url_aggregator>(*realmBase);
+      parsed = b ? ada::parse<ada::url_aggregator>(input, &*b) : ada::parse<ada::url_aggregator>(input);
     } else {
       parsed = ada::parse<ada::url_aggregator>(input);
     }
@@ -593,10 +617,12 @@ struct FetchNatives {
     int port = u.get_port().empty() ? (protocol == "https:" ? 443 : 80)
                                     : atoi(std::string(u.get_port()).c_str());
     std::string target = std::string(u.get_pathname()) + std::string(u.get_search());
+    bool credentials = u.has_credentials();
     v8::Local<v8::Value> parts[] = {v8Str(iso, href),     v8Str(iso, protocol),
                                     v8Str(iso, hostname), v8::Integer::New(iso, port),
-                                    v8Str(iso, target),   v8Str(iso, u.get_host())};
-    info.GetReturnValue().Set(v8::Array::New(iso, parts, 6));
+                                    v8Str(iso, target),   v8Str(iso, u.get_host()),
+                                    v8::Boolean::New(iso, credentials)};
+    info.GetReturnValue().Set(v8::Array::New(iso, parts, 7));
   }
 
   // fetchDataUrl(href) -> [mimeType, Uint8Array] or null (a network error).
@@ -634,19 +660,25 @@ struct FetchNatives {
     if (auto* call = Wrappable::unwrap<FetchCall>(info[0])) call->abortFetch(realm, info[1]);
   }
 
-  // fetchResponse(call | null, status, statusText, headers, url, redirected, stream)
+  // fetchResponse(call | null, status, statusText, headers, url, redirected, stream,
+  //               decoded): headers a flat list, or undefined for the call's own.
   static void response(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Isolate* iso = info.GetIsolate();
     Realm& realm = Realm::from(iso);
     v8::Local<v8::Context> ctx = realm.context();
     auto* call = Wrappable::unwrap<FetchCall>(info[0]);
-    Headers* headers = Headers::create();
+    Headers* headers;
     if (info[3]->IsArray()) {
+      headers = Headers::create();
       auto flat = info[3].As<v8::Array>();
       for (uint32_t i = 0; i + 1 < flat->Length(); i += 2) {
         headers->appendTrusted(byteString(iso, flat->Get(ctx, i).ToLocalChecked()),
                                byteString(iso, flat->Get(ctx, i + 1).ToLocalChecked()));
       }
+    } else if (call) {
+      headers = call->takeHeaders(info[7]->IsTrue());
+    } else {
+      headers = Headers::create();
     }
     v8::Local<v8::Value> stream = info[6];
     v8::Local<v8::Object> holder;

@@ -147,8 +147,7 @@ function hopHeaders(flat, host) {
 
 // The response body decoded per Content-Encoding (codings applied in order are undone in
 // reverse), or undefined when it is not encoded (the call's own body is used).
-function decodedBody(call, headers) {
-  const coding = findHeader(headers, 'content-encoding');
+function decodedBody(call, coding) {
   if (coding === undefined) return undefined;
   const codings = StringPrototypeSplit(coding, ',');
   const formats = [];
@@ -195,10 +194,10 @@ async function httpFetch(parts, url) {
     if (call !== null) fetchAbort(call, abort.reason(signal));
   };
   // Removed when the fetch fails, or when the response's body is done (the call says so):
-  // an abort after the response errors its body.
+  // an abort after the response errors its body. No signal: nothing can abort it.
   let removeOnDone = false;
-  const done = () => abort.removeAlgorithm(signal, onAbort);
-  abort.addAlgorithm(signal, onAbort);
+  const done = signal === null ? undefined : () => abort.removeAlgorithm(signal, onAbort);
+  if (signal !== null) abort.addAlgorithm(signal, onAbort);
   try {
     for (;;) {
       const remaining = deadline === 0 ? 0 : deadline - DateNow();
@@ -226,24 +225,15 @@ async function httpFetch(parts, url) {
         continue;
       }
       newConnection = false;
-      const location = kRedirectStatus[status] === true ? findHeader(head[2], 'location') : undefined;
+      const location = kRedirectStatus[status] === true ? head[2] : undefined;
       if (location === undefined || redirectMode === 'manual') {
         const nullBody = method === 'HEAD' || kNullBodyStatus[status] === true;
-        let respHeaders = head[2];
-        const stream = nullBody ? null : decodedBody(call, respHeaders);
-        if (stream !== undefined && stream !== null) {
-          // The body is decoded: its coding and encoded length no longer describe it.
-          const kept = [];
-          for (let i = 0; i < respHeaders.length; i += 2) {
-            const name = StringPrototypeToLowerCase(respHeaders[i]);
-            if (name !== 'content-encoding' && name !== 'content-length') {
-              ArrayPrototypePush(kept, respHeaders[i], respHeaders[i + 1]);
-            }
-          }
-          respHeaders = kept;
-        }
-        removeOnDone = true;
-        return fetchResponse(call, status, head[1], respHeaders, url[0], redirected, stream);
+        const stream = nullBody ? null : decodedBody(call, head[3]);
+        removeOnDone = signal !== null;
+        // A decoded body's coding and encoded length no longer describe it: the Response's
+        // headers drop them.
+        return fetchResponse(call, status, head[1], undefined, url[0], redirected, stream,
+          stream !== undefined && stream !== null);
       }
       // https://fetch.spec.whatwg.org/#http-redirect-fetch
       fetchAbort(call, undefined);
@@ -282,20 +272,35 @@ async function httpFetch(parts, url) {
       redirected = true;
     }
   } catch (e) {
-    if (abort.aborted(signal)) throw abort.reason(signal);
+    if (signal !== null && abort.aborted(signal)) throw abort.reason(signal);
     throw e;
   } finally {
-    if (!removeOnDone) done();
+    if (!removeOnDone && done !== undefined) done();
   }
+}
+
+// [method, url, headers, body, redirect, signal, keepalive, parsed url] of new Request(url),
+// undefined
+// when the URL is one the constructor refuses (it then throws the exact TypeError).
+function defaultParts(input) {
+  const url = fetchUrl(input);
+  if (url === null || url[6] === true) return undefined;
+  return ['GET', url[0], [], null, 0, null, false, url];
 }
 
 async function fetchSteps(input, init) {
   // fetch(request) sends that request's state as it is: the copy the Request constructor
   // would make differs in nothing observable (its body moves over, its signal follows).
-  let parts = init === undefined ? requestParts(input) : undefined;
+  let parts;
+  if (init === undefined) {
+    // fetch(url): the Request the constructor would make is all defaults, and nobody can
+    // reach its signal to abort it; its checks are the URL's.
+    if (typeof input === 'string') parts = defaultParts(input);
+    else parts = requestParts(input);
+  }
   if (parts === undefined) parts = requestParts(new RequestCtor(input, init));
   const signal = parts[5];
-  if (abort.aborted(signal)) {
+  if (signal !== null && abort.aborted(signal)) {
     // https://fetch.spec.whatwg.org/#abort-fetch: a stream body is cancelled with the
     // reason, synchronously, before the promise rejects with it.
     const body = parts[3];
@@ -305,7 +310,7 @@ async function fetchSteps(input, init) {
     }
     throw abort.reason(signal);
   }
-  const url = fetchUrl(parts[1]);
+  const url = parts.length > 7 ? parts[7] : fetchUrl(parts[1]);
   if (url === null) throw networkError('invalid URL ' + parts[1]);
   switch (url[1]) {
     case 'http:':
