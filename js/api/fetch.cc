@@ -228,7 +228,8 @@ class FetchCall final : public Wrappable,
   }
 
   void setHeadPromise(Realm& realm, v8::Local<v8::Promise::Resolver> r) {
-    head_.Reset(realm.isolate(), r);
+    setTraced(realm, kHeadSlot, r);
+    headPending_ = true;
     updateStrength();
   }
   BodyWriter* makeWriter() {
@@ -393,9 +394,10 @@ class FetchCall final : public Wrappable,
     queued_ = false;
     v8::Isolate* iso = realm.isolate();
     v8::HandleScope scope(iso);
-    if (!head_.IsEmpty() && (!error_.empty() || headArrived_)) {
-      v8::Local<v8::Promise::Resolver> r = head_.Get(iso);
-      head_.Reset();
+    if (headPending_ && (!error_.empty() || headArrived_)) {
+      auto r = traced(realm, kHeadSlot).As<v8::Promise::Resolver>();
+      setTraced(realm, kHeadSlot, v8::Undefined(iso));
+      headPending_ = false;
       if (error_.empty() && ex_) {
         declared_ = ex_->contentLength();
         r->Resolve(realm.context(), headValue(realm)).Check();
@@ -422,7 +424,9 @@ class FetchCall final : public Wrappable,
   }
 
  public:
-  enum : int { kDoneSlot = 0 };  // traced: the JS `done` callback
+  // Traced: the JS `done` callback, and the head promise's resolver (no global handle per
+  // fetch).
+  enum : int { kDoneSlot = 0, kHeadSlot = 1 };
 
  private:
 
@@ -450,7 +454,7 @@ class FetchCall final : public Wrappable,
   // The response body was read to its end: the connection goes back to the pool now, not
   // when the collector finds this call.
   void finishIfRead() {
-    if (!ex_ || !error_.empty() || !headArrived_ || !head_.IsEmpty()) return;
+    if (!ex_ || !error_.empty() || !headArrived_ || headPending_) return;
     if (ex_->bodyEnded() && ex_->bodyBuffered() == 0) {
       bodyEnded_ = true;
       done_ = true;
@@ -480,7 +484,7 @@ class FetchCall final : public Wrappable,
 
   // Strong while JS awaits something only this call settles.
   void updateStrength() {
-    bool strong = queued_ || !head_.IsEmpty();
+    bool strong = queued_ || headPending_;
     if (strong != strong_) {
       strong_ = strong;
       setStrong(strong);
@@ -491,7 +495,7 @@ class FetchCall final : public Wrappable,
   std::string origin_;  // for messages: "GET http://host:port/path"
   net::ClientExchange* ex_ = nullptr;
   BodyWriter* writer_ = nullptr;  // owned by its wrapper
-  v8::Global<v8::Promise::Resolver> head_;
+  bool headPending_ = false;  // the head promise (traced: kHeadSlot) is unsettled
   v8::Global<v8::Value> abortReason_;
   v8::Global<v8::Value> cause_;
   std::string error_;
