@@ -19,7 +19,8 @@ its process tree (all threads) from /proc/PID/stat, before and after each wrk ru
 headline is requests per proxy-CPU-second; also req/s, p50/p99 (wrk's latency histogram),
 upstream connections opened during the run and the most open at once (connection reuse),
 upstream and wrk CPU (when CPU 0 is near 1.0 core, req/s is bounded by the client side, not
-the proxy; requests per proxy-CPU-second is not).
+the proxy; requests per proxy-CPU-second is not), and how long the proxy's threads were
+runnable but waiting for a CPU (/proc/PID/task/*/schedstat: other load on the proxy's CPU).
 
 Rounds: a warm-up per proxy, then --runs rounds of `wrk -t1 -cC -dDs`, the proxy order
 rotating each round; medians and min-max. Report: Markdown on stdout and in
@@ -119,6 +120,24 @@ def proxy_defs(torus_bin, npm_paths):
     return defs
 
 
+def runqueue_wait(pid):
+    """Seconds the proxy's threads spent runnable but waiting for a CPU (the second field of
+    /proc/PID/task/TID/schedstat): how much other load on its CPU held it back."""
+    total = 0
+    for p in wrk.process_tree(pid):
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tids:
+            try:
+                with open(f"/proc/{p}/task/{t}/schedstat") as f:
+                    total += int(f.read().split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    return total / 1e9
+
+
 def children_cpu():
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -128,8 +147,10 @@ def measure(p, args):
     up = p.upstream
     s0 = up.stats(reset=True)
     pc0, uc0, wc0 = wrk.cpu_seconds(p.proc.pid), wrk.cpu_seconds(up.proc.pid), children_cpu()
+    rq0 = runqueue_wait(p.proc.pid)
     w = wrk.run_wrk(p.port, args.duration, args.connections, args.client_cpu, p.headers)
     pc = wrk.cpu_seconds(p.proc.pid) - pc0
+    rq = runqueue_wait(p.proc.pid) - rq0
     uc = wrk.cpu_seconds(up.proc.pid) - uc0
     wc = children_cpu() - wc0  # wrk (taskset execs it), reaped by run_wrk
     s1 = up.stats()
@@ -144,6 +165,7 @@ def measure(p, args):
         "cpu_s": pc,
         "proxy_cores": pc / secs,
         "req_per_cpu_s": w["requests"] / pc if pc > 0 else float("nan"),
+        "rq_cores": rq / secs,
         "up_cores": uc / secs,
         "wrk_cores": wc / secs,
         "new_conns": new_conns,
@@ -200,12 +222,13 @@ def report(args, argv, proxies, results, skipped, notes, started, machine, load_
              "cores = CPU seconds / wall seconds. Upstream conns: connections the upstream accepted "
              "during the run (median, min–max); max open: the most open at once; req/conn: upstream "
              "requests per connection opened in the run (\"all reused\": none opened, the pool from "
-             "the warm-up or the previous round served it all).")
+             "the warm-up or the previous round served it all). Proxy waiting for a CPU: time its "
+             "threads were runnable but not running (schedstat), in cores: other load on its CPU.")
     L.append("")
     L.append("| proxy | req/s median | req/s min–max | req per proxy-CPU-s median | min–max | "
-             "p50 ms | p99 ms | proxy cores | upstream conns per run | max open | req/conn | "
+             "p50 ms | p99 ms | proxy cores | proxy waiting for a CPU | upstream conns per run | max open | req/conn | "
              "upstream cores | wrk cores | RSS MiB | req/CPU-s vs torus |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = results.get("torus")
     for p in proxies:
         runs = results.get(p.name)
@@ -216,7 +239,7 @@ def report(args, argv, proxies, results, skipped, notes, started, machine, load_
             f"| {p.name} | {med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
             f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')} | "
             f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'proxy_cores'):.2f} | "
-            f"{fmt_conn(runs, 'new_conns')} | {fmt_conn(runs, 'max_open')} | "
+            f"{med(runs, 'rq_cores'):.2f} | {fmt_conn(runs, 'new_conns')} | {fmt_conn(runs, 'max_open')} | "
             f"{fmt_rpc(statistics.median(r['req_per_conn'] for r in runs))} | "
             f"{med(runs, 'up_cores'):.2f} | {med(runs, 'wrk_cores'):.2f} | {med(runs, 'rss_mib'):.0f} | "
             f"{vs} |")
@@ -243,13 +266,14 @@ def report(args, argv, proxies, results, skipped, notes, started, machine, load_
     L.append("## Every run")
     L.append("")
     L.append("| round | proxy | req/s | p50 ms | p99 ms | max ms | proxy CPU s | req/CPU-s | "
-             "upstream conns | max open | open after | upstream reqs | upstream cores | wrk cores | errors |")
-    L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "waiting for a CPU | upstream conns | max open | open after | upstream reqs | upstream cores | "
+             "wrk cores | errors |")
+    L.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rnd, name, r in sorted(((r["round"], n, r) for n, runs in results.items() for r in runs),
                                key=lambda t: (t[0], t[2]["order"])):
         L.append(f"| {rnd} | {name} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
                  f"{r['max_ms']:.1f} | {r['cpu_s']:.2f} | {r['req_per_cpu_s']:,.0f} | "
-                 f"{r['new_conns']:,} | {r['max_open']} | {r['open_after']} | {r['up_reqs']:,} | "
+                 f"{r['rq_cores']:.2f} | {r['new_conns']:,} | {r['max_open']} | {r['open_after']} | {r['up_reqs']:,} | "
                  f"{r['up_cores']:.2f} | {r['wrk_cores']:.2f} | {r['errors']} |")
     L.append("")
     return "\n".join(L)
