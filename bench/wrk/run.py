@@ -102,9 +102,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http_get(port, path="/", timeout=2.0):
+def http_get(port, path="/", timeout=2.0, headers=None):
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Connection: close\r\n\r\n"
+                  .encode())
         data = b""
         while True:
             chunk = s.recv(65536)
@@ -115,6 +117,11 @@ def http_get(port, path="/", timeout=2.0):
 
 
 class Server:
+    # What start() asks and expects before it counts the server as up (bench/proxy overrides
+    # both: its proxies need the X-Upstream header and answer with the upstream's body).
+    probe_headers = None
+    expect_body = b"Hello from torus!\n"
+
     def __init__(self, name, argv, version, cpu, logdir):
         self.name = name
         self.argv = argv
@@ -141,12 +148,12 @@ class Server:
             reply = None
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
-                    reply = http_get(self.port)
+                    reply = http_get(self.port, headers=self.probe_headers)
                     break
                 except OSError:
                     time.sleep(0.1)
             if reply is not None:
-                if reply.startswith(b"HTTP/1.1 200") and b"\r\n\r\nHello from torus!\n" in reply:
+                if reply.startswith(b"HTTP/1.1 200") and b"\r\n\r\n" + self.expect_body in reply:
                     return
                 self.stop()
                 raise RuntimeError(f"{self.name}: unexpected reply {reply[:300]!r}")
@@ -242,9 +249,11 @@ def ensure_npm_peers(names, allow_install):
 WRK_LINE = re.compile(r"TORUS_WRK (.*)")
 
 
-def run_wrk(port, duration, connections, cpu):
+def run_wrk(port, duration, connections, cpu, headers=None):
     argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
             "-s", os.path.join(HERE, "report.lua"), f"http://127.0.0.1:{port}/"]
+    for k, v in (headers or {}).items():
+        argv[-1:-1] = ["-H", f"{k}: {v}"]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
     m = WRK_LINE.search(p.stdout)
     if p.returncode != 0 or not m:
