@@ -9,7 +9,6 @@ fetches that origin + path and answers with the upstream's response:
   torus          apps/web_proxy.js    const r = await fetch(u); return new Response(r.body, r)
   torus-return   apps/torus_return.js return fetch(u)   (the fetch() Response itself)
   torus-example  examples/proxy/app.js fetch(new Request(u, request)) (forwards the headers)
-  torus-idle256  as torus, with --fetch-max-idle-per-origin 256 (default 32)
   deno, bun      apps/deno_proxy.js, apps/bun_proxy.js: web_proxy.js's passBody on
                  Deno.serve / Bun.serve and their own fetch (deno-return, bun-return: returnFetch)
   node           apps/node_proxy.mjs: node:http + global fetch (undici), body piped
@@ -52,7 +51,7 @@ wrk = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(wrk)
 
 UPSTREAM_BODY = b"hello world\n"
-DEFAULT_SERVERS = "torus,torus-return,torus-example,torus-idle256,deno,bun,node"
+DEFAULT_SERVERS = "torus,torus-return,torus-example,deno,bun,node"
 
 
 def log(msg):
@@ -104,10 +103,6 @@ def proxy_defs(torus_bin, npm_paths):
         "torus": torus(os.path.join(APPS, "web_proxy.js")),
         "torus-return": torus(os.path.join(APPS, "torus_return.js")),
         "torus-example": torus(os.path.join(REPO, "examples", "proxy", "app.js")),
-        # torus's pool keeps 32 idle connections per origin by default, fewer than wrk's 64
-        # in flight: this variant keeps up to --fetch-max-per-origin's 256.
-        "torus-idle256": torus(os.path.join(APPS, "web_proxy.js"),
-                               "--fetch-max-idle-per-origin", "256"),
         "node": (["node", os.path.join(APPS, "node_proxy.mjs"), "{port}"], ["node", "--version"]),
     }
     deno, bun = npm_paths.get("deno"), npm_paths.get("bun")
