@@ -3,6 +3,7 @@
 #include <libplatform/libplatform.h>
 
 #include <atomic>
+#include <chrono>
 
 #include "alloc/bytes.h"
 #include "base/check.h"
@@ -91,6 +92,7 @@ Realm::Realm(const RealmOptions& options)
 }
 
 Realm::~Realm() {
+  flushErrorsNotLogged();
   {
     v8::HandleScope scope(isolate_);
     context()->Exit();
@@ -288,8 +290,27 @@ std::string Realm::describe(v8::Local<v8::Value> value) {
 
 void Realm::reportError(const char* what, v8::Local<v8::Value> exception) {
   ++errorsReported_;
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  if (now - errorWindowStartMs_ >= 1000) {
+    flushErrorsNotLogged();
+    errorWindowStartMs_ = now;
+    errorLinesInWindow_ = 0;
+  }
+  if (++errorLinesInWindow_ > kErrorLinesPerSecond) {
+    ++errorsNotLogged_;
+    return;
+  }
   std::string text = describe(exception);
   LOG_ERROR("%s: %s", what, text.c_str());
+}
+
+void Realm::flushErrorsNotLogged() {
+  if (errorsNotLogged_ == 0) return;
+  LOG_ERROR("%llu more errors were not logged (more than %u a second)",
+            (unsigned long long)errorsNotLogged_, kErrorLinesPerSecond);
+  errorsNotLogged_ = 0;
 }
 
 void Realm::reportException(const char* what, v8::Local<v8::Value> exception) {

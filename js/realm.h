@@ -174,6 +174,13 @@ class Realm {
   uint64_t checkpoints_ = 0;
   size_t pendingWaitUntil_ = 0;
   uint64_t errorsReported_ = 0;
+  // reportError's log lines are rate-limited (a failing upstream under load fails every
+  // request): at most kErrorLinesPerSecond a second, then a count of those not logged.
+  static constexpr uint32_t kErrorLinesPerSecond = 50;
+  int64_t errorWindowStartMs_ = 0;
+  uint32_t errorLinesInWindow_ = 0;
+  uint64_t errorsNotLogged_ = 0;
+  void flushErrorsNotLogged();
 };
 
 // UTF-8 of a JS value (ToString; empty on an exception).

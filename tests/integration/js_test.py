@@ -53,6 +53,14 @@ class JsRunTest(unittest.TestCase):
         self.assertGreaterEqual(rc, 0, f"killed by signal {-rc}: {err}")
         return rc, out, err
 
+    def test_error_log_is_rate_limited(self):
+        rc, out, err = self.fixture("error_flood.js")
+        self.assertEqual(rc, 1, err)
+        logged = err.count("Error: flood")
+        self.assertGreater(logged, 0)
+        self.assertLessEqual(logged, 50)
+        self.assertIn(f"{500 - logged} more errors were not logged", err)
+
     def test_unhandled_rejection_exits_1(self):
         rc, out, err = self.fixture("unhandled_rejection.js")
         self.assertEqual(rc, 1, err)
