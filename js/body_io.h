@@ -14,6 +14,8 @@
 #include <span>
 #include <string_view>
 
+#include "net/http_server.h"  // PieceOwner
+
 namespace torus::js {
 
 class BodyWriter;
@@ -69,6 +71,14 @@ class BodySource {
   ~BodySource() = default;
   BodyListener* listener_ = nullptr;
 };
+
+// A net::PieceOwner that keeps `store` alive until the bytes it holds are acknowledged (or
+// dropped): a chunk sent from a JS buffer without a copy.
+inline net::PieceOwner holdBackingStore(std::shared_ptr<v8::BackingStore> store) {
+  return net::PieceOwner{
+      [](void* p) { delete static_cast<std::shared_ptr<v8::BackingStore>*>(p); },
+      new std::shared_ptr<v8::BackingStore>(std::move(store))};
+}
 
 // Where a streamed body goes (a response being sent). write() queues a chunk; the sink says
 // when it wants more.

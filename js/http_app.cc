@@ -134,17 +134,8 @@ class ExchangeSink final : public BodySink, public BodyListener, public ContextS
 
   Write write(const char* data, size_t len, std::shared_ptr<v8::BackingStore> keep) override {
     if (!ex_ || ex_->streamAborted()) return Write::kGone;
-    bool queued;
-    if (keep) {
-      // The backing store lives until net acknowledges the bytes (or drops them).
-      auto* held = new std::shared_ptr<v8::BackingStore>(std::move(keep));
-      queued = ex_->writeChunk(
-          {data, len},
-          net::PieceOwner{[](void* p) { delete static_cast<std::shared_ptr<v8::BackingStore>*>(p); },
-                          held});
-    } else {
-      queued = ex_->writeChunkCopy({data, len});
-    }
+    bool queued = keep ? ex_->writeChunk({data, len}, holdBackingStore(std::move(keep)))
+                       : ex_->writeChunkCopy({data, len});
     if (!queued) return Write::kGone;
     return ex_->wantsMore() ? Write::kMore : Write::kFull;
   }

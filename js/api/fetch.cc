@@ -23,6 +23,7 @@
 #include "js/request_context.h"
 #include "js/runtime.h"
 #include "net/http_client.h"
+#include "net/http_serialize.h"
 
 namespace torus::js {
 
@@ -54,17 +55,6 @@ std::string byteString(v8::Isolate* iso, v8::Local<v8::Value> v) {
 // ---- data: URLs (https://fetch.spec.whatwg.org/#data-url-processor) ----
 
 bool isHttpWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool isTokenChar(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-bool isToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (!isTokenChar(c)) return false;
-  }
-  return true;
-}
 bool isQuotedStringChars(std::string_view s) {
   for (unsigned char c : s) {
     if (!(c == '\t' || (c >= 0x20 && c != 0x7f))) return false;
@@ -93,7 +83,7 @@ std::optional<std::string> parseMimeType(std::string_view input) {
   size_t semi = input.find(';', pos);
   std::string_view subtype = input.substr(pos, semi == std::string_view::npos ? input.npos : semi - pos);
   while (!subtype.empty() && isHttpWhitespace(subtype.back())) subtype.remove_suffix(1);
-  if (!isToken(type) || !isToken(subtype)) return std::nullopt;
+  if (!net::isToken(type) || !net::isToken(subtype)) return std::nullopt;
   std::string out = lower(type) + "/" + lower(subtype);
   std::vector<std::string> names;
   pos = semi == std::string_view::npos ? input.size() : semi;
@@ -139,11 +129,11 @@ std::optional<std::string> parseMimeType(std::string_view input) {
       if (v.empty()) continue;
       value = v;
     }
-    if (isToken(name) && isQuotedStringChars(value) &&
+    if (net::isToken(name) && isQuotedStringChars(value) &&
         std::find(names.begin(), names.end(), name) == names.end()) {
       names.push_back(name);
       out += ";" + name + "=";
-      if (isToken(value)) {
+      if (net::isToken(value)) {
         out += value;
       } else {
         out += '"';
@@ -300,17 +290,8 @@ class FetchCall final : public Wrappable,
   // ---- BodySink: the request body, pumped by 55_body.js ----
   Write write(const char* data, size_t len, std::shared_ptr<v8::BackingStore> keep) override {
     if (!ex_ || !error_.empty()) return Write::kGone;
-    bool queued;
-    if (keep) {
-      auto* held = new std::shared_ptr<v8::BackingStore>(std::move(keep));
-      queued = ex_->writeBody(
-          {data, len},
-          net::PieceOwner{
-              [](void* p) { delete static_cast<std::shared_ptr<v8::BackingStore>*>(p); },
-              held});
-    } else {
-      queued = ex_->writeBodyCopy({data, len});
-    }
+    bool queued = keep ? ex_->writeBody({data, len}, holdBackingStore(std::move(keep)))
+                       : ex_->writeBodyCopy({data, len});
     if (!queued) return Write::kGone;
     return ex_->wantsMore() ? Write::kMore : Write::kFull;
   }

@@ -170,7 +170,13 @@ v8::Local<v8::Value> Response::fromFetch(Realm& realm, int status, std::string s
   r->url_ = std::move(url);
   r->redirected_ = redirected;
   v8::Local<v8::Value> obj = wrapNew(realm, r);
-  if (!stream.IsEmpty() && !stream->IsNullOrUndefined()) {
+  if (!stream.IsEmpty() && stream->IsArrayBufferView()) {
+    // Whole bytes (a data: or blob: URL's): no stream unless JS asks for `body`.
+    auto view = stream.As<v8::ArrayBufferView>();
+    std::string bytes(view->ByteLength(), '\0');
+    if (!bytes.empty()) view->CopyContents(bytes.data(), bytes.size());
+    r->setBytes(std::move(bytes));
+  } else if (!stream.IsEmpty() && !stream->IsNullOrUndefined()) {
     r->kind_ = Kind::kStream;
     r->setStream(realm, stream);
   } else if (source) {

@@ -77,7 +77,8 @@ class Response : public Wrappable, public Body {
 
   // A response fetch() received (js/api/fetch.cc): type "basic", immutable headers (given,
   // already valid), url, redirected. Its body is `source` (kept alive through its owner's
-  // JS object `holder`, held in a traced slot), or `stream`, or none when both are empty.
+  // JS object `holder`, held in a traced slot), or `stream` (a ReadableStream, or a
+  // Uint8Array of whole bytes), or none when both are empty.
   static v8::Local<v8::Value> fromFetch(Realm& realm, int status, std::string statusText,
                                         Headers* headers, std::string url, bool redirected,
                                         BodySource* source, v8::Local<v8::Object> holder,

@@ -78,11 +78,11 @@ function networkError(message, cause) {
   return e;
 }
 
-// The value of `name` (lowercase) in a flat [name, value, ...] list whose names may be in
-// any case, or undefined.
+// The value of `name` in a request's flat [name, value, ...] header list (names are
+// lowercase there), or undefined.
 function findHeader(flat, name) {
   for (let i = 0; i < flat.length; i += 2) {
-    if (StringPrototypeToLowerCase(flat[i]) === name) return flat[i + 1];
+    if (flat[i] === name) return flat[i + 1];
   }
   return undefined;
 }
@@ -96,10 +96,9 @@ function origin(url) {
 function dataResponse(href, method) {
   const parsed = fetchDataUrl(href);
   if (parsed === null) throw networkError('invalid data: URL');
-  const body = parsed[1];
-  // A stream of the bytes, made only when JS reads `body`: the native takes them whole.
+  // Whole bytes: the Response makes a stream of them only if JS reads `body`.
   return fetchResponse(null, 200, 'OK', ['content-type', parsed[0]], href, false,
-    method === 'HEAD' ? null : bytesBody(body));
+    method === 'HEAD' ? null : parsed[1]);
 }
 
 // https://fetch.spec.whatwg.org/#concept-scheme-fetch for blob: URLs (no range requests).
@@ -112,17 +111,7 @@ function blobResponse(method, href) {
   }
   const bytes = internals.blob.bytes(blob);
   return fetchResponse(null, 200, 'OK', ['content-length', '' + bytes.byteLength,
-    'content-type', internals.blob.type(blob)], href, false, bytesBody(bytes));
-}
-
-function bytesBody(bytes) {
-  loadBuiltin('55_body.js');
-  return internals.streams.CreateReadableByteStream({
-    start(controller) {
-      if (bytes.byteLength > 0) internals.streams.ReadableByteStreamControllerEnqueue(controller, bytes);
-      internals.streams.ReadableByteStreamControllerClose(controller);
-    },
-  });
+    'content-type', internals.blob.type(blob)], href, false, bytes);
 }
 
 // The headers one hop sends: the request's, without the client's own, with the defaults.
