@@ -187,6 +187,9 @@ class FetchCall final : public Wrappable,
  public:
   static constexpr WrapperType kType{"FetchCall"};
   static void describe(ClassBuilder<FetchCall>&) {}
+  // Traced: the JS `done` callback, and the head promise's resolver (no global handle per
+  // fetch).
+  enum : int { kDoneSlot = 0, kHeadSlot = 1 };
 
   FetchCall(Runtime& runtime, std::string origin)
       : runtime_(runtime), origin_(std::move(origin)), timer_(runtime.loop(), this) {}
@@ -230,7 +233,7 @@ class FetchCall final : public Wrappable,
   // fetchAbort: stops everything; the promise or the body fails with reason (undefined: a
   // redirect's body nobody will read is dropped).
   void abortFetch(Realm& realm, v8::Local<v8::Value> reason) {
-    if (done_) return;
+    if (!ex_) return;  // finished, failed or cancelled already
     if (reason->IsUndefined()) {
       cancel();
       return;
@@ -277,8 +280,7 @@ class FetchCall final : public Wrappable,
   std::string_view error() const override { return error_; }
   int64_t declaredLength() const override { return declared_; }
   void cancel() override {
-    if (done_) return;
-    done_ = true;
+    if (!ex_) return;
     closeExchange();
   }
   v8::Local<v8::Object> holder(Realm& realm) override { return wrapper(realm.isolate()); }
@@ -304,7 +306,7 @@ class FetchCall final : public Wrappable,
   void abort(Realm& realm, v8::Local<v8::Value> reason) override {
     // The request body stream errored: the fetch fails with a network error whose cause
     // is the stream's error.
-    if (done_) return;
+    if (!ex_) return;  // finished, failed or cancelled already
     cause_.Reset(realm.isolate(), reason);
     stage_ = net::ClientStage::kSend;
     fail("the request body stream failed");
@@ -351,7 +353,7 @@ class FetchCall final : public Wrappable,
  private:
   void cancelByContext() override {
     // The request that started this fetch has ended: what is left stops.
-    if (done_) return;
+    if (!ex_) return;  // finished, failed or cancelled already
     fail("the request that started this fetch has ended");
     closeExchange();
   }
@@ -404,13 +406,6 @@ class FetchCall final : public Wrappable,
     updateStrength();
   }
 
- public:
-  // Traced: the JS `done` callback, and the head promise's resolver (no global handle per
-  // fetch).
-  enum : int { kDoneSlot = 0, kHeadSlot = 1 };
-
- private:
-
   // The value a failure rejects with: the abort reason, or a TypeError with a cause.
   v8::Local<v8::Value> failure(Realm& realm) {
     v8::Isolate* iso = realm.isolate();
@@ -438,7 +433,6 @@ class FetchCall final : public Wrappable,
     if (!ex_ || !error_.empty() || !headArrived_ || headPending_) return;
     if (ex_->bodyEnded() && ex_->bodyBuffered() == 0) {
       bodyEnded_ = true;
-      done_ = true;
       closeExchange();
     }
   }
@@ -485,7 +479,6 @@ class FetchCall final : public Wrappable,
   uint32_t timeoutMs_ = 0;
   bool headArrived_ = false;
   bool bodyEnded_ = false;
-  bool done_ = false;
   bool queued_ = false;
   bool strong_ = false;
   bool wantWritable_ = false;
