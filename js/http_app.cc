@@ -165,10 +165,7 @@ class ExchangeSink final : public BodySink, public BodyListener, public ContextS
     ex_ = nullptr;
     if (source_) {
       if (!done_) source_->cancel();
-      source_->setListener(nullptr);
-      source_ = nullptr;
-      holder_.Reset();
-      done_ = true;
+      finishSource();
       return;
     }
     if (aborted && !done_) {

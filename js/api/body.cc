@@ -202,11 +202,7 @@ class SourceReader : public Wrappable, public BodyListener {
     v8::Local<v8::Value> fn = traced(realm, kWatchSlot);
     if (!fn->IsFunction()) return;
     setTraced(realm, kWatchSlot, v8::Undefined(iso));
-    v8::Local<v8::Value> reason = source_->errorValue(realm);
-    if (reason.IsEmpty()) {
-      reason = v8::Exception::TypeError(
-          v8Str(iso, "the body could not be read: " + std::string(source_->error())));
-    }
+    v8::Local<v8::Value> reason = failure(realm);
     v8::TryCatch tc(iso);
     fn.As<v8::Function>()->Call(realm.context(), v8::Undefined(iso), 1, &reason).IsEmpty();
   }
@@ -216,20 +212,21 @@ class SourceReader : public Wrappable, public BodyListener {
   }
 
  private:
+  // What a read of a failed (or gone) source rejects with: the source's own value (an abort
+  // reason), else a TypeError saying why.
+  v8::Local<v8::Value> failure(Realm& realm) {
+    if (source_) {
+      v8::Local<v8::Value> reason = source_->errorValue(realm);
+      if (!reason.IsEmpty()) return reason;
+    }
+    std::string why = source_ ? std::string(source_->error()) : "the request has ended";
+    return v8::Exception::TypeError(v8Str(realm.isolate(), "the body could not be read: " + why));
+  }
+
   void step(Realm& realm) {
     v8::Isolate* iso = realm.isolate();
-    if (source_ && !source_->error().empty()) {
-      v8::Local<v8::Value> reason = source_->errorValue(realm);
-      if (!reason.IsEmpty()) {
-        settle(realm, reason, false);
-        return;
-      }
-    }
     if (!source_ || !source_->error().empty()) {
-      std::string why = source_ ? std::string(source_->error())
-                                : std::string("the request has ended");
-      settle(realm, v8::Exception::TypeError(v8Str(iso, "the body could not be read: " + why)),
-             false);
+      settle(realm, failure(realm), false);
       return;
     }
     if (all_) {
