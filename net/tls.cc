@@ -13,14 +13,21 @@
 
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/ssl.h>
+#include <wolfssl/wolfcrypt/chacha20_poly1305.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/hmac.h>
 
 #include <arpa/inet.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <list>
+#include <unistd.h>
 #include <mutex>
 #include <unordered_map>
 
@@ -68,6 +75,36 @@ std::string ipLiteral(const std::string& name) {
     return buf;
   }
   return {};
+}
+
+// What client and server contexts share: versions, ciphers, groups, the memory IO. Set on
+// every WOLFSSL_CTX made here, never what the library has compiled in by default.
+int ioRecv(WOLFSSL*, char* buf, int size, void* ctx);
+int ioSend(WOLFSSL*, char* buf, int size, void* ctx);
+
+Result<void> applyPolicy(WOLFSSL_CTX* ctx) {
+  if (wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) {
+    return makeError("tls: cannot set TLS 1.2 as the minimum version");
+  }
+  if (wolfSSL_CTX_set_cipher_list(ctx, kCipherList) != WOLFSSL_SUCCESS) {
+    return makeError("tls: the cipher list was refused");
+  }
+  // Key exchange groups, in preference order (the TLS 1.3 key share is for the first): only
+  // these three, not wolfSSL's default list, which offers P-521 first to a TLS 1.2 server
+  // that follows the client's order.
+  int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
+  if (wolfSSL_CTX_set_groups(ctx, groups, static_cast<int>(std::size(groups))) != WOLFSSL_SUCCESS) {
+    return makeError("tls: the key exchange groups were refused");
+  }
+  wolfSSL_CTX_SetIORecv(ctx, ioRecv);
+  wolfSSL_CTX_SetIOSend(ctx, ioSend);
+  return {};
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 // Decrypted bytes waiting for read(): [begin, end) of an uninitialised block that grows by
@@ -161,6 +198,37 @@ struct TlsContextState {
   }
 };
 
+// A server's certificates and the SNI names that pick them. Sessions hold it by shared_ptr:
+// a connection keeps the certificate it was served with across a reload.
+struct TlsServerState {
+  struct Cert {
+    WOLFSSL_CTX* ctx = nullptr;
+    std::vector<std::string> names;
+  };
+  std::vector<Cert> certs;  // certs[0]: the default
+  std::unordered_map<std::string, size_t> exact;
+  std::unordered_map<std::string, size_t> wildcard;  // "*.b.test" as "b.test"
+  uint32_t rotationSeconds = 3'600;
+
+  ~TlsServerState() {
+    for (Cert& c : certs) {
+      if (c.ctx) wolfSSL_CTX_free(c.ctx);
+    }
+  }
+
+  // The certificate for an SNI name: exact, then a wildcard for its first label only.
+  const Cert* lookup(const std::string& name) const {
+    if (auto it = exact.find(name); it != exact.end()) return &certs[it->second];
+    size_t dot = name.find('.');
+    if (dot != std::string::npos && dot > 0) {
+      if (auto it = wildcard.find(name.substr(dot + 1)); it != wildcard.end()) {
+        return &certs[it->second];
+      }
+    }
+    return nullptr;
+  }
+};
+
 }  // namespace
 
 struct TlsClientContext::Impl {
@@ -168,7 +236,10 @@ struct TlsClientContext::Impl {
 };
 
 struct TlsSession::Impl {
-  std::shared_ptr<TlsContextState> context;
+  std::shared_ptr<TlsContextState> context;       // client sessions
+  std::shared_ptr<TlsServerState> serverContext;  // server sessions
+  bool server = false;
+  std::string sni;  // server: the name the client asked for
   WOLFSSL* ssl = nullptr;
   std::string serverName;
   std::string resumptionKey;
@@ -204,7 +275,32 @@ struct TlsSession::Impl {
   void pumpReads();
   void onHandshakeDone();
   void fail(int ret);
+  // wolfSSL_new on ctx with this session as the IO context; false (and kFailed) if not.
+  bool setUp(WOLFSSL_CTX* ctx);
 };
+
+bool TlsSession::Impl::setUp(WOLFSSL_CTX* ctx) {
+  ssl = wolfSSL_new(ctx);
+  if (!ssl) {
+    state = State::kFailed;
+    error = "wolfSSL_new failed";
+    return false;
+  }
+  wolfSSL_SetIOReadCtx(ssl, this);
+  wolfSSL_SetIOWriteCtx(ssl, this);
+  wolfSSL_SetCertCbCtx(ssl, this);
+  char alpnList[sizeof kAlpn];
+  std::memcpy(alpnList, kAlpn, sizeof kAlpn);
+  // A server whose client offers only other protocols answers without ALPN (and the client
+  // decides); a client whose server picks none goes on with HTTP/1.1.
+  if (wolfSSL_UseALPN(ssl, alpnList, sizeof kAlpn - 1, WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
+      WOLFSSL_SUCCESS) {
+    state = State::kFailed;
+    error = "cannot set ALPN";
+    return false;
+  }
+  return true;
+}
 
 namespace {
 
@@ -335,6 +431,140 @@ void TlsSession::Impl::fail(int ret) {
   if (offeredSession && context) context->forget(resumptionKey);
 }
 
+namespace {
+
+// ---- Server: SNI and session tickets ----
+
+// Picks the certificate for the client's SNI (wolfSSL keeps the name: ALWAYS_KEEP_SNI);
+// an unknown or absent name gets the default certificate.
+int sniCallback(WOLFSSL* ssl, int*, void* arg) {
+  auto* state = static_cast<TlsServerState*>(arg);
+  auto* s = static_cast<TlsSession::Impl*>(wolfSSL_GetIOReadCtx(ssl));
+  const char* name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME);
+  if (!name || !*name || !s) return 0;
+  s->sni = lower(name);
+  if (const TlsServerState::Cert* cert = state->lookup(s->sni)) {
+    if (cert->ctx != state->certs[0].ctx) wolfSSL_set_SSL_CTX(ssl, cert->ctx);
+  }
+  return 0;
+}
+
+// Ticket keys: derived from a random per-process secret and the rotation epoch
+// (time / rotation), so that every worker (and every reloaded context) seals and opens the
+// same tickets without sharing mutable state. A ticket of the current epoch is accepted; one
+// of the previous epoch is accepted and replaced by a fresh one; older ones are refused (a
+// full handshake follows).
+const std::array<unsigned char, 32>& ticketSecret() {
+  static std::array<unsigned char, 32> secret;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    size_t got = 0;
+    while (got < secret.size()) {
+      ssize_t n = getrandom(secret.data() + got, secret.size() - got, 0);
+      if (n > 0) got += size_t(n);
+    }
+  });
+  return secret;
+}
+
+struct TicketKey {
+  uint64_t epoch = UINT64_MAX;
+  unsigned char key[CHACHA20_POLY1305_AEAD_KEYSIZE];
+  unsigned char tag[8];  // the second half of a ticket's key name
+};
+
+bool hmacLabel(const char* label, uint64_t epoch, unsigned char out[WC_SHA256_DIGEST_SIZE]) {
+  const auto& secret = ticketSecret();
+  unsigned char be[8];
+  for (int i = 0; i < 8; i++) be[i] = static_cast<unsigned char>(epoch >> (56 - 8 * i));
+  Hmac hmac;
+  if (wc_HmacInit(&hmac, nullptr, INVALID_DEVID) != 0) return false;
+  bool ok = wc_HmacSetKey(&hmac, WC_SHA256, secret.data(), secret.size()) == 0 &&
+            wc_HmacUpdate(&hmac, reinterpret_cast<const byte*>(label), std::strlen(label)) == 0 &&
+            wc_HmacUpdate(&hmac, be, sizeof be) == 0 && wc_HmacFinal(&hmac, out) == 0;
+  wc_HmacFree(&hmac);
+  return ok;
+}
+
+// The key of an epoch; the last two are kept per thread.
+const TicketKey* ticketKey(uint64_t epoch) {
+  thread_local TicketKey keys[2];
+  for (TicketKey& k : keys) {
+    if (k.epoch == epoch) return &k;
+  }
+  TicketKey& k = keys[epoch & 1];
+  unsigned char digest[WC_SHA256_DIGEST_SIZE];
+  if (!hmacLabel("torus ticket key", epoch, digest)) return nullptr;
+  std::memcpy(k.key, digest, sizeof k.key);
+  if (!hmacLabel("torus ticket name", epoch, digest)) return nullptr;
+  std::memcpy(k.tag, digest, sizeof k.tag);
+  k.epoch = epoch;
+  return &k;
+}
+
+int ticketCallback(WOLFSSL*, unsigned char keyName[WOLFSSL_TICKET_NAME_SZ],
+                   unsigned char iv[WOLFSSL_TICKET_IV_SZ], unsigned char mac[WOLFSSL_TICKET_MAC_SZ],
+                   int enc, unsigned char* ticket, int inLen, int* outLen, void* userCtx) {
+  auto* state = static_cast<TlsServerState*>(userCtx);
+  uint64_t now = uint64_t(time(nullptr)) / std::max<uint32_t>(state->rotationSeconds, 1);
+  uint64_t epoch = now;
+  int ret = WOLFSSL_TICKET_RET_OK;
+  if (!enc) {
+    epoch = 0;
+    for (int i = 0; i < 8; i++) epoch = (epoch << 8) | keyName[i];
+    if (epoch == now - 1) {
+      ret = WOLFSSL_TICKET_RET_CREATE;
+    } else if (epoch != now) {
+      return WOLFSSL_TICKET_RET_REJECT;
+    }
+  }
+  const TicketKey* key = ticketKey(epoch);
+  if (!key) return WOLFSSL_TICKET_RET_FATAL;
+  if (enc) {
+    for (int i = 0; i < 8; i++) keyName[i] = static_cast<unsigned char>(epoch >> (56 - 8 * i));
+    std::memcpy(keyName + 8, key->tag, 8);
+    if (getrandom(iv, WOLFSSL_TICKET_IV_SZ, 0) != WOLFSSL_TICKET_IV_SZ) {
+      return WOLFSSL_TICKET_RET_FATAL;
+    }
+  } else if (std::memcmp(keyName + 8, key->tag, 8) != 0) {
+    return WOLFSSL_TICKET_RET_REJECT;
+  }
+  unsigned char aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2];
+  std::memcpy(aad, keyName, WOLFSSL_TICKET_NAME_SZ);
+  std::memcpy(aad + WOLFSSL_TICKET_NAME_SZ, iv, WOLFSSL_TICKET_IV_SZ);
+  aad[sizeof aad - 2] = static_cast<unsigned char>(inLen >> 8);
+  aad[sizeof aad - 1] = static_cast<unsigned char>(inLen);
+  int rc = enc ? wc_ChaCha20Poly1305_Encrypt(key->key, iv, aad, sizeof aad, ticket, word32(inLen),
+                                             ticket, mac)
+               : wc_ChaCha20Poly1305_Decrypt(key->key, iv, aad, sizeof aad, ticket, word32(inLen),
+                                             mac, ticket);
+  if (rc != 0) return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
+  *outLen = inLen;
+  return ret;
+}
+
+// The DNS SANs of a PEM certificate's leaf (its CN when it has none), lower-cased.
+std::vector<std::string> certificateNames(const std::string& file) {
+  std::vector<std::string> names;
+  WOLFSSL_X509* x509 = wolfSSL_X509_load_certificate_file(file.c_str(), WOLFSSL_FILETYPE_PEM);
+  if (!x509) return names;
+  while (char* san = wolfSSL_X509_get_next_altname(x509)) {
+    std::string name = lower(san);
+    if (!name.empty() && ipLiteral(name).empty()) names.push_back(std::move(name));
+  }
+  if (names.empty()) {
+    char cn[256] = {};
+    if (wolfSSL_X509_NAME_get_text_by_NID(wolfSSL_X509_get_subject_name(x509), NID_commonName, cn,
+                                          sizeof cn) > 0) {
+      names.push_back(lower(cn));
+    }
+  }
+  wolfSSL_X509_free(x509);
+  return names;
+}
+
+}  // namespace
+
 void TlsSession::Impl::onHandshakeDone() {
   state = State::kOpen;
   char* name = nullptr;
@@ -345,11 +575,14 @@ void TlsSession::Impl::onHandshakeDone() {
   if (const char* v = wolfSSL_get_version(ssl)) protocol = v;
   if (const char* c = wolfSSL_get_cipher_name(ssl)) cipher = c;
   resumed = wolfSSL_session_reused(ssl) == 1;
+  if (server && sni.empty()) {
+    if (const char* name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME)) sni = lower(name);
+  }
 }
 
 void TlsSession::Impl::advance() {
   if (state == State::kHandshaking) {
-    int ret = wolfSSL_connect(ssl);
+    int ret = server ? wolfSSL_accept(ssl) : wolfSSL_connect(ssl);
     if (ret != WOLFSSL_SUCCESS) {
       int err = wolfSSL_get_error(ssl, ret);
       if (err != WOLFSSL_ERROR_WANT_READ && err != WOLFSSL_ERROR_WANT_WRITE) fail(ret);
@@ -392,19 +625,7 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   state->ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
   if (!state->ctx) return makeError("tls: wolfSSL_CTX_new failed");
   WOLFSSL_CTX* ctx = state->ctx;
-  if (wolfSSL_CTX_SetMinVersion(ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS) {
-    return makeError("tls: cannot set TLS 1.2 as the minimum version");
-  }
-  if (wolfSSL_CTX_set_cipher_list(ctx, kCipherList) != WOLFSSL_SUCCESS) {
-    return makeError("tls: the cipher list was refused");
-  }
-  // Key exchange groups, in preference order (the TLS 1.3 key share is for the first): only
-  // these three, not wolfSSL's default list, which offers P-521 first to a TLS 1.2 server
-  // that follows the client's order.
-  int groups[] = {WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1};
-  if (wolfSSL_CTX_set_groups(ctx, groups, static_cast<int>(std::size(groups))) != WOLFSSL_SUCCESS) {
-    return makeError("tls: the key exchange groups were refused");
-  }
+  if (auto policy = applyPolicy(ctx); !policy.ok()) return makeError(policy.error());
   const std::string& caFile = options.caFile.empty() ? kSystemCaFile : options.caFile;
   // One unparsable certificate in a large bundle must not drop the rest; a file with no
   // usable certificate at all still fails.
@@ -421,8 +642,6 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   }
   wolfSSL_CTX_set_verify(ctx, options.verifyPeer ? WOLFSSL_VERIFY_PEER : WOLFSSL_VERIFY_NONE,
                          options.verifyPeer ? verifyCallback : nullptr);
-  wolfSSL_CTX_SetIORecv(ctx, ioRecv);
-  wolfSSL_CTX_SetIOSend(ctx, ioSend);
   wolfSSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
   // Our cache is the client cache; wolfSSL's own is for servers.
   wolfSSL_CTX_set_session_cache_mode(
@@ -442,16 +661,8 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   std::unique_ptr<TlsSession> session(new TlsSession(std::move(s)));
   TlsSession::Impl* si = session->impl_.get();
 
-  si->ssl = wolfSSL_new(impl_->state->ctx);
-  if (!si->ssl) {
-    si->state = TlsSession::State::kFailed;
-    si->error = "wolfSSL_new failed";
-    return session;
-  }
+  if (!si->setUp(impl_->state->ctx)) return session;
   WOLFSSL* ssl = si->ssl;
-  wolfSSL_SetIOReadCtx(ssl, si);
-  wolfSSL_SetIOWriteCtx(ssl, si);
-  wolfSSL_SetCertCbCtx(ssl, si);
   auto setupFailed = [&](const char* what) {
     si->state = TlsSession::State::kFailed;
     si->error = what;
@@ -475,12 +686,6 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
                                    wolfSSL_get0_param(ssl), ip.c_str()) != WOLFSSL_SUCCESS) {
     return setupFailed("cannot set the IP address to verify");
   }
-  char alpn[sizeof kAlpn];
-  std::memcpy(alpn, kAlpn, sizeof kAlpn);
-  if (wolfSSL_UseALPN(ssl, alpn, sizeof kAlpn - 1, WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
-      WOLFSSL_SUCCESS) {
-    return setupFailed("cannot set ALPN");
-  }
   // TLS 1.2 tickets (TLS 1.3 ones need no opt-in).
   wolfSSL_UseSessionTicket(ssl);
   if (WOLFSSL_SESSION* cached = impl_->state->find(si->resumptionKey)) {
@@ -488,6 +693,95 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   }
   si->advance();  // the ClientHello, into the output
   return session;
+}
+
+// ---- TlsServerContext ----
+
+struct TlsServerContext::Impl {
+  std::shared_ptr<TlsServerState> state;
+};
+
+TlsServerContext::TlsServerContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TlsServerContext::~TlsServerContext() = default;
+
+Result<std::unique_ptr<TlsServerContext>> TlsServerContext::create(
+    const TlsServerOptions& options) {
+  initOnce();
+  if (options.certificates.empty()) return makeError("tls: no certificate given");
+  auto state = std::make_shared<TlsServerState>();
+  state->rotationSeconds = std::max<uint32_t>(options.ticketRotationSeconds, 1);
+  for (const TlsCertificate& c : options.certificates) {
+    TlsServerState::Cert cert;
+    cert.ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+    if (!cert.ctx) return makeError("tls: wolfSSL_CTX_new failed");
+    state->certs.push_back(cert);  // freed with state from here on
+    WOLFSSL_CTX* ctx = cert.ctx;
+    if (auto policy = applyPolicy(ctx); !policy.ok()) return makeError(policy.error());
+    if (access(c.certFile.c_str(), R_OK) != 0) {
+      return makeError("tls: cannot read certificate file '" + c.certFile + "': " +
+                       std::strerror(errno));
+    }
+    if (access(c.keyFile.c_str(), R_OK) != 0) {
+      return makeError("tls: cannot read key file '" + c.keyFile + "': " + std::strerror(errno));
+    }
+    if (wolfSSL_CTX_use_certificate_chain_file(ctx, c.certFile.c_str()) != WOLFSSL_SUCCESS) {
+      return makeError("tls: '" + c.certFile + "' holds no usable PEM certificate chain");
+    }
+    if (wolfSSL_CTX_use_PrivateKey_file(ctx, c.keyFile.c_str(), WOLFSSL_FILETYPE_PEM) !=
+        WOLFSSL_SUCCESS) {
+      return makeError("tls: '" + c.keyFile + "' holds no usable PEM private key (RSA or ECDSA)");
+    }
+    if (wolfSSL_CTX_check_private_key(ctx) != WOLFSSL_SUCCESS) {
+      return makeError("tls: the key in '" + c.keyFile + "' does not match the certificate in '" +
+                       c.certFile + "'");
+    }
+    wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, nullptr);  // no client certificates
+    wolfSSL_CTX_set_servername_callback(ctx, sniCallback);
+    wolfSSL_CTX_set_servername_arg(ctx, state.get());
+    wolfSSL_CTX_set_TicketEncCb(ctx, ticketCallback);
+    wolfSSL_CTX_set_TicketEncCtx(ctx, state.get());
+    wolfSSL_CTX_set_TicketHint(ctx, int(state->rotationSeconds));
+    std::vector<std::string> names;
+    for (const std::string& n : c.names) names.push_back(lower(n));
+    if (names.empty()) names = certificateNames(c.certFile);
+    if (names.empty() && state->certs.size() > 1) {
+      return makeError("tls: '" + c.certFile +
+                       "' has no DNS name (SAN or CN) to pick it by SNI; give its names");
+    }
+    size_t index = state->certs.size() - 1;
+    for (const std::string& n : names) {
+      if (n.size() > 2 && n[0] == '*' && n[1] == '.') {
+        state->wildcard.emplace(n.substr(2), index);  // the first certificate naming it wins
+      } else {
+        state->exact.emplace(n, index);
+      }
+    }
+    state->certs.back().names = std::move(names);
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->state = std::move(state);
+  return std::unique_ptr<TlsServerContext>(new TlsServerContext(std::move(impl)));
+}
+
+std::unique_ptr<TlsSession> TlsServerContext::accept() {
+  auto s = std::make_unique<TlsSession::Impl>();
+  s->serverContext = impl_->state;
+  s->server = true;
+  s->verifyPeer = false;
+  std::unique_ptr<TlsSession> session(new TlsSession(std::move(s)));
+  session->impl_->setUp(impl_->state->certs[0].ctx);
+  return session;
+}
+
+std::string TlsServerContext::describe() const {
+  std::string out;
+  for (size_t i = 0; i < impl_->state->certs.size(); ++i) {
+    if (i) out += "; ";
+    const auto& names = impl_->state->certs[i].names;
+    for (size_t j = 0; j < names.size(); ++j) out += (j ? "," : "") + names[j];
+    if (i == 0) out += names.empty() ? "default" : " (default)";
+  }
+  return out;
 }
 
 // ---- TlsSession ----
@@ -554,5 +848,6 @@ std::string_view TlsSession::alpn() const { return impl_->alpn; }
 bool TlsSession::resumed() const { return impl_->resumed; }
 std::string_view TlsSession::protocol() const { return impl_->protocol; }
 std::string_view TlsSession::cipher() const { return impl_->cipher; }
+std::string_view TlsSession::sniName() const { return impl_->sni; }
 
 }  // namespace torus::net

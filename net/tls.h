@@ -1,13 +1,24 @@
 // TLS on memory, for the transport seam (../shared/DESIGN.md part 2): wolfSSL works on
 // buffers through its IO callbacks and never touches a socket; the ring moves the bytes.
-// The HTTP client (and, with the TLS serving issue, the server) feeds what recv brought to
-// receive(), sends what takeOutput() hands out, and reads and writes plaintext.
+// The HTTP client and the HTTP server feed what recv brought to receive(), send what
+// takeOutput() hands out, and read and write plaintext. Client sessions come from a
+// TlsClientContext (connect()), server sessions from a TlsServerContext (accept()); both
+// share one policy and one session implementation.
 //
 // Policy: TLS 1.2 and 1.3 only, an explicit modern cipher list (AEAD with forward secrecy:
 // AES-GCM and ChaCha20-Poly1305, ECDHE for 1.2), key exchange over X25519, P-256 or P-384,
 // SNI (not for IP literals), ALPN http/1.1, the peer's chain and host name verified against
 // the system CA store (ca-certificates) or a configured CA file, session resumption per
 // origin (TLS 1.3 tickets, 1.2 tickets or session ids).
+//
+// Server policy: the same versions, ciphers and groups; certificates (RSA or ECDSA, PEM chain
+// + key) chosen by SNI among exact names and *.wildcards (from each certificate's SANs, or
+// given), else the first certificate; ALPN http/1.1 (a client offering only other protocols
+// gets no ALPN reply and may go on with HTTP/1.1 or close); session tickets sealed with
+// ChaCha20-Poly1305 under keys derived from a per-process secret and the rotation epoch
+// (current + previous key accepted, so every worker agrees without sharing state); TLS 1.2
+// session ids from wolfSSL's cache; renegotiation refused (this wolfSSL has no
+// renegotiation, only the renegotiation_info extension); no OCSP stapling.
 //
 // Driving a session: after connect() and after every receive(), send what takeOutput()
 // holds (connect() already queued the ClientHello), then read() what became readable. The
@@ -26,6 +37,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -41,6 +53,43 @@ struct TlsClientOptions {
 };
 
 class TlsSession;
+
+// One certificate of a server: a PEM chain (leaf first) and its private key (RSA or ECDSA).
+struct TlsCertificate {
+  std::string certFile;
+  std::string keyFile;
+  // SNI names it answers (exact, or "*.example.com" for one label); empty: the DNS SANs of
+  // the leaf (its subject CN when it has none).
+  std::vector<std::string> names;
+};
+
+struct TlsServerOptions {
+  std::vector<TlsCertificate> certificates;  // the first is the default (no or unknown SNI)
+  // Ticket keys rotate every this many seconds; a ticket stays valid up to twice as long.
+  uint32_t ticketRotationSeconds = 3'600;
+};
+
+class TlsServerContext {
+ public:
+  // Loads every certificate and key; an unreadable file, a key that does not match its
+  // certificate or a certificate with no name is an error naming the file.
+  static Result<std::unique_ptr<TlsServerContext>> create(const TlsServerOptions& options);
+  ~TlsServerContext();
+  TlsServerContext(const TlsServerContext&) = delete;
+  TlsServerContext& operator=(const TlsServerContext&) = delete;
+
+  // A server session for a new connection: it waits for the ClientHello (feed receive()).
+  // Never null: a session that cannot be set up starts in kFailed.
+  std::unique_ptr<TlsSession> accept();
+  // The SNI names served, per certificate, for the log ("a.test,*.b.test; default").
+  std::string describe() const;
+
+  struct Impl;
+
+ private:
+  explicit TlsServerContext(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 class TlsClientContext {
  public:
@@ -102,11 +151,14 @@ class TlsSession {
   bool resumed() const;
   std::string_view protocol() const;  // "TLSv1.3", "TLSv1.2"
   std::string_view cipher() const;    // wolfSSL's (OpenSSL-style) name of the suite
+  // Server sessions: the name the client asked for (SNI), or empty.
+  std::string_view sniName() const;
 
   struct Impl;
 
  private:
   friend class TlsClientContext;
+  friend class TlsServerContext;
   explicit TlsSession(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
