@@ -43,6 +43,11 @@ struct HttpRequest {
   bool chunked = false;         // Transfer-Encoding: chunked
   int64_t contentLength = -1;   // -1 when absent
   alloc::HeapBuffer* body = nullptr;  // whole body (chunked de-framed); never null after reset
+  // Set by a TLS server (net/http_server.h): the connection's protocol ("TLSv1.3"), cipher
+  // and SNI name, valid while the exchange lives. Not parsed; empty tlsVersion: plain.
+  std::string_view tlsVersion;
+  std::string_view tlsCipher;
+  std::string_view tlsServerName;
 };
 
 // What the caller answers on a parse error; the connection closes after sending it.

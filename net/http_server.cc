@@ -12,6 +12,7 @@
 #include "base/check.h"
 #include "base/log.h"
 #include "net/http_serialize.h"
+#include "net/tls.h"
 
 namespace torus::net {
 
@@ -55,6 +56,13 @@ class Connection {
 
   void start() {
     loop_.recv(fd_, &recvOp_);
+    if (server_.tls_) {
+      tls_ = server_.tls_->accept();
+      handshaking_ = true;
+      handshakeDeadlineMs_ = loop_.nowMs() + server_.options_.tlsHandshakeTimeoutMs;
+      armTimer(server_.options_.tlsHandshakeTimeoutMs);
+      return;
+    }
     armTimer(server_.options_.keepAliveTimeoutMs);
   }
   // Closes now: aborts what is in flight, frees once the ring has let go of everything.
@@ -102,8 +110,47 @@ class Connection {
       return;
     }
     LOG_DEBUG("connection %d: timeout", fd_);
+    if (handshaking_) ++server_.stats_.tlsHandshakeTimeouts;
     close();
   }
+  // ---- TLS (tls_ set) ----
+  // Ciphertext from recv: into the session; its plaintext to the parser.
+  void onCiphertext(std::span<const char> wire);
+  void deliver(const char* data, size_t len) {
+    if (inputDone_) return;  // after an error or Connection: close, input is ignored
+    if (hasPending()) {
+      stash(data, len);  // behind what is already waiting
+    } else {
+      size_t left = feed(data, len);
+      if (left > 0 && !closing_) stash(data + len - left, left);
+    }
+  }
+  // Encrypts what flush() gathered, with any handshake output, into one send.
+  void flushTls();
+  // The session failed (bad input, refused client): counted, logged (rate-limited), its
+  // alert sent if the socket takes it at once, closed.
+  void tlsFailed();
+  // Sends close_notify (server-side close), once, if the socket takes it at once.
+  void sendCloseNotify() {
+    if (!tls_ || tlsClosed_ || sendOp_.pending()) return;
+    tlsClosed_ = true;
+    if (tls_->state() != TlsSession::State::kOpen) return;
+    tls_->shutdown();
+    sendDirect();
+  }
+  // What the session holds, sent by a plain non-blocking send (an alert, close_notify: a
+  // few dozen bytes on a socket with nothing in flight); dropped if it does not fit.
+  void sendDirect() {
+    std::string out = tls_->takeOutput();
+    if (!out.empty()) (void)::send(fd_, out.data(), out.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  void stampTls(HttpRequest& r) {
+    r.tlsVersion = tls_->protocol();
+    r.tlsCipher = tls_->cipher();
+    r.tlsServerName = tls_->sniName();
+  }
+  // The peer ended its input (EOF, or close_notify on TLS).
+  void peerEnded();
   // After the last response: half-close, then read and discard what the client still sends
   // (the rest of a refused body, pipelined requests) for up to kLingerMs before closing.
   // Closing with unread input would send a RST that can destroy the response in flight.
@@ -113,6 +160,7 @@ class Connection {
       return;
     }
     lingering_ = true;
+    sendCloseNotify();
     ::shutdown(fd_, SHUT_WR);
     armTimer(kLingerMs);
     if (!recvOp_.pending()) loop_.recv(fd_, &recvOp_);
@@ -245,6 +293,15 @@ class Connection {
   bool inHeaderPhase_ = false;
   // The gather list of the send in flight (what is left of it after a short send).
   std::vector<iovec> sendIov_;
+  // TLS: the session, the ciphertext in flight (from tlsOutPos_ on) and the plaintext bytes
+  // it carries (credited to the exchanges once all of it is sent).
+  std::unique_ptr<TlsSession> tls_;
+  std::string tlsOut_;
+  size_t tlsOutPos_ = 0;
+  uint64_t tlsPlainInFlight_ = 0;
+  uint64_t handshakeDeadlineMs_ = 0;
+  bool handshaking_ = false;
+  bool tlsClosed_ = false;  // close_notify sent (or no longer possible)
   engine::MemberOperation<Connection, &Connection::onRecv> recvOp_{this};
   engine::MemberOperation<Connection, &Connection::onSend> sendOp_{this};
   engine::MemberTimer<Connection, &Connection::onTimeout> timer_{loop_, this};
@@ -721,12 +778,11 @@ void Connection::onRecv(const engine::Completion& c) {
     return;
   }
   if (c.result > 0) {
-    if (inputDone_) return;  // after an error or Connection: close, input is ignored
-    if (hasPending()) {
-      stash(c.data.data(), c.data.size());  // behind what is already waiting
+    if (tls_) {
+      onCiphertext(c.data);
+      if (closing_) return;
     } else {
-      size_t left = feed(c.data.data(), c.data.size());
-      if (left > 0 && !closing_) stash(c.data.data() + c.data.size() - left, left);
+      deliver(c.data.data(), c.data.size());
     }
     if (!c.more) rearmRecv();
     return;
@@ -739,7 +795,15 @@ void Connection::onRecv(const engine::Completion& c) {
     rearmRecv();  // cancelled for backpressure or end of input: rearms only if resumed since
     return;
   }
-  if (c.result == 0 && head_ && head_->state_ == Exchange::State::kStreaming) {
+  if (c.result == 0) {
+    peerEnded();
+    return;
+  }
+  close();  // reset, another error
+}
+
+void Connection::peerEnded() {
+  if (head_ && head_->state_ == Exchange::State::kStreaming) {
     // The client closed while a response streams to it (an event stream, a download):
     // it is gone. A half-close that still reads a stream is not a thing clients do, and
     // waiting for the next write to fail would keep the stream, its timers and the fd for
@@ -747,14 +811,92 @@ void Connection::onRecv(const engine::Completion& c) {
     close();
     return;
   }
-  if (c.result == 0 && (!parser_.inMessage() || inputDone_ || hasPending())) {
+  if (!handshaking_ && (!parser_.inMessage() || inputDone_ || hasPending())) {
     // Half-close: answer the complete requests, then close.
     peerClosed_ = true;
     cancelTimer();
     finishIfDone();
     return;
   }
-  close();  // reset, another error, or EOF in the middle of a request
+  close();  // EOF in the middle of a request or of a TLS handshake
+}
+
+void Connection::onCiphertext(std::span<const char> wire) {
+  tls_->receive(wire);
+  TlsSession::State st = tls_->state();
+  if (st == TlsSession::State::kFailed) {
+    tlsFailed();
+    return;
+  }
+  if (handshaking_ && st != TlsSession::State::kHandshaking) {
+    handshaking_ = false;
+    ++server_.stats_.tlsHandshakes;
+    if (tls_->resumed()) ++server_.stats_.tlsResumed;
+    armTimer(server_.options_.keepAliveTimeoutMs);
+  }
+  // Plaintext in steps; feed() copies what it keeps (into the request heap or the stash).
+  char buf[16 * 1024];
+  while (!closing_ && tls_->readable() > 0) {
+    size_t n = tls_->read(buf);
+    deliver(buf, n);
+  }
+  if (closing_) return;
+  if (tls_->hasOutput()) flush();  // handshake messages, tickets
+  if (st == TlsSession::State::kClosed && !closing_) {
+    tlsClosed_ = true;  // the peer's close_notify: no reply is owed once we close
+    loop_.cancel(&recvOp_);
+    peerEnded();
+  }
+}
+
+void Connection::tlsFailed() {
+  HttpServer& s = server_;
+  ++s.stats_.tlsFailures;
+  uint64_t now = loop_.nowMs();
+  if (now - s.tlsLogWindowMs_ >= 1000) {
+    if (s.tlsLogsSuppressed_ > 0) {
+      LOG_INFO("tls: %llu more handshake failure(s) not logged",
+               (unsigned long long)s.tlsLogsSuppressed_);
+    }
+    s.tlsLogWindowMs_ = now;
+    s.tlsLogsInWindow_ = 0;
+    s.tlsLogsSuppressed_ = 0;
+  }
+  if (s.tlsLogsInWindow_ < HttpServer::kTlsLogsPerSecond) {
+    ++s.tlsLogsInWindow_;
+    LOG_INFO("tls: connection %d refused: %.*s", fd_, int(tls_->error().size()),
+             tls_->error().data());
+  } else {
+    ++s.tlsLogsSuppressed_;
+  }
+  tlsClosed_ = true;
+  if (!sendOp_.pending()) sendDirect();  // the fatal alert
+  close();
+}
+
+void Connection::flushTls() {
+  uint64_t plain = 0;
+  if (!sendIov_.empty()) {
+    for (const iovec& v : sendIov_) {
+      if (!tls_->write({static_cast<const char*>(v.iov_base), v.iov_len})) {
+        // Failed (a fatal error), or closed by the peer's close_notify: nothing more goes out.
+        if (tls_->state() == TlsSession::State::kFailed) {
+          tlsFailed();
+        } else {
+          close();
+        }
+        return;
+      }
+      plain += v.iov_len;
+    }
+  }
+  tlsOut_ = tls_->takeOutput();
+  tlsOutPos_ = 0;
+  tlsPlainInFlight_ = plain;
+  sendIov_.clear();
+  if (tlsOut_.empty()) return;
+  sendIov_.push_back({tlsOut_.data(), tlsOut_.size()});
+  sendGathered();
 }
 
 size_t Connection::feed(const char* data, size_t len) {
@@ -807,6 +949,7 @@ size_t Connection::feed(const char* data, size_t len) {
       case HttpParser::Status::kHeadersComplete: {
         Exchange* ex = parsing_;
         ex->request_ = parser_.request();
+        if (tls_) stampTls(ex->request_);
         ex->wantsContinue_ = ex->request_.expectContinue && ex->request_.versionMinor >= 1;
         enqueue(ex);
         if (ex->wantsContinue_) flush();
@@ -825,6 +968,7 @@ size_t Connection::feed(const char* data, size_t len) {
         Exchange* ex = parsing_;
         parsing_ = nullptr;
         ex->request_ = parser_.request();
+        if (tls_) stampTls(ex->request_);
         if (!ex->request_.keepAlive) {
           ex->closeAfter_ = true;
           endInput();  // nothing after this request is read
@@ -888,6 +1032,11 @@ void Connection::resumeBody() {
 }
 
 void Connection::updateReadTimer() {
+  if (handshaking_) {
+    uint64_t now = loop_.nowMs();
+    armTimer(handshakeDeadlineMs_ > now ? uint32_t(handshakeDeadlineMs_ - now) : 0);
+    return;
+  }
   if (bodyPaused_) {
     // The handler is the slow side: the body timeout measures the client's pauses only.
     if (!sendOp_.pending()) cancelTimer();
@@ -932,6 +1081,10 @@ void Connection::flush() {
     if (ex->unsent_) break;  // IOV_MAX: the rest goes next time
     if (ex->state_ != Exchange::State::kComplete || ex->closeAfter_) break;
   }
+  if (tls_) {
+    flushTls();
+    return;
+  }
   if (!sendIov_.empty()) sendGathered();
 }
 
@@ -969,23 +1122,37 @@ void Connection::onSend(const engine::Completion& c) {
     close();
     return;
   }
-  // Credit the bytes to the exchanges they came from, in order.
+  // Credit the bytes to the exchanges they came from, in order. On TLS: the plaintext the
+  // ciphertext carried, once all of it is sent (a short send resumes with the rest).
   uint64_t sent = uint64_t(c.result);
+  if (tls_) {
+    tlsOutPos_ += size_t(c.result);
+    if (tlsOutPos_ < tlsOut_.size()) {
+      sendIov_.assign(1, {tlsOut_.data() + tlsOutPos_, tlsOut_.size() - tlsOutPos_});
+      sendGathered();
+      return;
+    }
+    sent = std::exchange(tlsPlainInFlight_, 0);
+    tlsOut_.clear();
+    sendIov_.clear();
+  }
   for (Exchange* ex = head_; ex && sent > 0; ex = ex->next_) {
     uint64_t owed = ex->bytesHandedOut_ - ex->bytesAcked_;
     uint64_t take = std::min(owed, sent);
     if (take) ex->acknowledge(take);  // releases the pieces these bytes complete
     sent -= take;
   }
-  // Drop what was sent from the gather list; a short send resumes with the rest.
-  sent = uint64_t(c.result);
-  size_t i = 0;
-  while (i < sendIov_.size() && sent >= sendIov_[i].iov_len) sent -= sendIov_[i++].iov_len;
-  if (i < sendIov_.size()) {
-    sendIov_[i].iov_base = static_cast<char*>(sendIov_[i].iov_base) + sent;
-    sendIov_[i].iov_len -= sent;
+  if (!tls_) {
+    // Drop what was sent from the gather list; a short send resumes with the rest.
+    sent = uint64_t(c.result);
+    size_t i = 0;
+    while (i < sendIov_.size() && sent >= sendIov_[i].iov_len) sent -= sendIov_[i++].iov_len;
+    if (i < sendIov_.size()) {
+      sendIov_[i].iov_base = static_cast<char*>(sendIov_[i].iov_base) + sent;
+      sendIov_[i].iov_len -= sent;
+    }
+    sendIov_.erase(sendIov_.begin(), sendIov_.begin() + i);
   }
-  sendIov_.erase(sendIov_.begin(), sendIov_.begin() + i);
   if (!retire()) return;
   if (!sendIov_.empty()) {
     sendGathered();
@@ -1009,6 +1176,7 @@ void Connection::onSend(const engine::Completion& c) {
 
 void Connection::close() {
   if (closing_) return;
+  sendCloseNotify();
   closing_ = true;
   cancelTimer();
   timer_.cancel();

@@ -9,6 +9,13 @@
 // onAbort). After either call the handler must not touch it again. Exchanges and their
 // heaps are recycled through bounded per-server free lists.
 //
+// Transport seam (../shared/DESIGN.md part 2): a server with a TLS context (setTls) runs
+// every connection through a TlsSession: ciphertext from recv goes into the session and its
+// plaintext into the parser; the queued response pieces are counted as plaintext and
+// encrypted into one ciphertext buffer per send, so the send queue, its high-water marks and
+// acknowledgements work as they do in the clear (a piece is acknowledged once the ciphertext
+// it went into is sent). A plain server pays one null test per recv and per flush.
+//
 // Thread: the owning worker's; everything here is single-threaded.
 #pragma once
 
@@ -35,6 +42,7 @@ struct ServerOptions {
   uint32_t keepAliveTimeoutMs = 60'000;  // idle connection between requests
   uint32_t sendTimeoutMs = 60'000;       // longest a client may stall reading a response
   uint32_t maxConnections = 10'000;      // per worker; beyond it new connections are closed
+  uint32_t tlsHandshakeTimeoutMs = 10'000;  // accept -> TLS handshake done (TLS servers)
   uint32_t maxPipelined = 16;            // requests parsed ahead of their responses
   // A streamed response's producer is asked for more (wantsMore(), onWritable) while less
   // than this many of its bytes are queued and unacknowledged on its connection.
@@ -56,6 +64,11 @@ struct ServerStats {
   // Most input one connection held unparsed (a full pipeline, a full body buffer): bounded by
   // maxHeadBytes plus what recvs in flight delivered; one buffer per recv while a body streams.
   uint64_t stashPeakBytes = 0;
+  // TLS servers.
+  uint64_t tlsHandshakes = 0;         // completed
+  uint64_t tlsResumed = 0;            // of which resumed (ticket or session id)
+  uint64_t tlsFailures = 0;           // refused: not TLS, old version, no common cipher, bad record
+  uint64_t tlsHandshakeTimeouts = 0;  // stalled handshakes closed at tlsHandshakeTimeoutMs
 };
 
 // Who owns the memory of a piece of a response (see Exchange::writeChunk): release(arg) runs
@@ -70,6 +83,7 @@ struct PieceOwner {
 
 class Connection;
 class HttpServer;
+class TlsServerContext;
 struct SendPiece;
 struct BodyBlock;
 
@@ -258,6 +272,10 @@ class HttpServer {
 
   // Starts accepting on a bound, listening socket (owned by the caller).
   void start(int listenFd);
+  // Serves TLS with this context from now on (before start(); again to reload: connections
+  // accepted later use the new one, open ones keep theirs). Null: plain HTTP.
+  void setTls(std::shared_ptr<TlsServerContext> tls) { tls_ = std::move(tls); }
+  bool secure() const { return tls_ != nullptr; }
   // Graceful stop: stop accepting, close idle connections, let the rest finish their
   // in-flight requests and then close. Call closeAll() at the deadline.
   void stopAccepting();
@@ -303,6 +321,12 @@ class HttpServer {
   std::vector<Exchange*> freeExchanges_;
   ServerStats stats_;
   int64_t dateSecond_ = -1;
+  std::shared_ptr<TlsServerContext> tls_;
+  // TLS failures are logged at most kTlsLogsPerSecond a second; the rest only counted.
+  static constexpr uint32_t kTlsLogsPerSecond = 5;
+  uint64_t tlsLogWindowMs_ = 0;
+  uint32_t tlsLogsInWindow_ = 0;
+  uint64_t tlsLogsSuppressed_ = 0;
   char date_[32] = {};
   engine::MemberOperation<HttpServer, &HttpServer::onAccept> acceptOp_{this};
   // Accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM, then resumes on this timer.
