@@ -52,6 +52,17 @@ Usage:
 
 serve options:
   --listen HOST:PORT        address to listen on (repeatable; default 127.0.0.1:8080)
+  --https-listen HOST:PORT  address to serve HTTPS on (repeatable; needs --tls-cert/--tls-key)
+  --tls-cert FILE           PEM certificate chain (leaf first) of a TLS certificate; repeat
+                            --tls-cert/--tls-key pairs for several certificates, picked by
+                            SNI from their DNS SANs; the first is the default
+  --tls-key FILE            PEM private key (RSA or ECDSA) of the preceding --tls-cert
+  --tls-names NAME,...      SNI names of the preceding --tls-cert instead of its SANs
+                            (exact, or *.example.com)
+  --tls-handshake-timeout MS  accept -> TLS handshake done (10000)
+  --tls-ticket-rotation S   session ticket key rotation interval in seconds (3600)
+  --tls-reload              SIGHUP reloads the certificates and keys (new handshakes use
+                            them; a set that does not load is refused and logged)
   --workers N               worker threads, each with its own ring and isolate
                             (default: number of CPUs)
   --shutdown-timeout MS     how long in-flight requests may run after SIGTERM (10000)
@@ -93,6 +104,7 @@ serve options:
   --log-level LEVEL         debug, info, warn, error (info)
 
 Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
+         SIGHUP (with --tls-reload) reloads the TLS certificates.
 )";
 
 [[noreturn]] void usageError(const std::string& msg) {
@@ -135,6 +147,35 @@ ServeOptions parseServe(int argc, char** argv) {
       auto l = parseListen(value());
       if (!l.ok()) usageError(l.error());
       o.listen.push_back(*l);
+    } else if (a == "--https-listen") {
+      auto l = parseListen(value());
+      if (!l.ok()) usageError(l.error());
+      o.httpsListen.push_back(*l);
+    } else if (a == "--tls-cert") {
+      o.tls.certificates.push_back({value(), "", {}});
+    } else if (a == "--tls-key") {
+      const char* v = value();
+      if (o.tls.certificates.empty() || !o.tls.certificates.back().keyFile.empty()) {
+        usageError("--tls-key must follow its --tls-cert");
+      }
+      o.tls.certificates.back().keyFile = v;
+    } else if (a == "--tls-names") {
+      const char* v = value();
+      if (o.tls.certificates.empty()) usageError("--tls-names must follow its --tls-cert");
+      std::stringstream list(v);
+      std::string name;
+      while (std::getline(list, name, ',')) {
+        if (!name.empty()) o.tls.certificates.back().names.push_back(name);
+      }
+      if (o.tls.certificates.back().names.empty()) usageError("--tls-names needs a name");
+    } else if (a == "--tls-handshake-timeout") {
+      o.http.tlsHandshakeTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
+      if (o.http.tlsHandshakeTimeoutMs == 0) usageError("--tls-handshake-timeout must be at least 1");
+    } else if (a == "--tls-ticket-rotation") {
+      o.tls.ticketRotationSeconds = uint32_t(parseNumber(a, value(), 30 * 86'400));
+      if (o.tls.ticketRotationSeconds == 0) usageError("--tls-ticket-rotation must be at least 1");
+    } else if (a == "--tls-reload") {
+      o.tlsReload = true;
     } else if (a == "--workers") {
       o.workers = unsigned(parseNumber(a, value(), 1024));
       if (o.workers == 0) usageError("--workers must be at least 1");
@@ -239,7 +280,16 @@ ServeOptions parseServe(int argc, char** argv) {
     fprintf(stderr, "torus: cannot open '%s': %s\n", o.entry.c_str(), strerror(errno));
     exit(1);
   }
-  if (o.listen.empty()) o.listen.push_back({"127.0.0.1", 8080});
+  for (const net::TlsCertificate& c : o.tls.certificates) {
+    if (c.keyFile.empty()) usageError("--tls-cert '" + c.certFile + "' needs its --tls-key");
+  }
+  if (!o.httpsListen.empty() && o.tls.certificates.empty()) {
+    usageError("--https-listen needs a certificate: --tls-cert FILE --tls-key FILE");
+  }
+  if (o.httpsListen.empty() && !o.tls.certificates.empty()) {
+    usageError("--tls-cert is given but no --https-listen address");
+  }
+  if (o.listen.empty() && o.httpsListen.empty()) o.listen.push_back({"127.0.0.1", 8080});
   if (o.workers == 0) o.workers = std::max(1u, std::thread::hardware_concurrency());
   return o;
 }
@@ -286,11 +336,23 @@ int serve(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  if (options.tlsReload) sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Certificates and keys are checked before anything starts: a clear error, exit 1.
+  if (!options.httpsListen.empty()) {
+    auto tls = net::TlsServerContext::create(options.tls);
+    if (!tls.ok()) {
+      fprintf(stderr, "torus: %s\n", tls.error().c_str());
+      return 1;
+    }
+  }
 
   // One socket per worker per address. A port in use is reported before anything starts.
   std::vector<std::vector<int>> fds(options.workers);
-  for (const ListenAddress& addr : options.listen) {
+  std::vector<ListenAddress> addresses = options.listen;  // plain first, then TLS (worker.h)
+  addresses.insert(addresses.end(), options.httpsListen.begin(), options.httpsListen.end());
+  for (const ListenAddress& addr : addresses) {
     if (addr.port != 0) {
       auto probe = openListener(addr, true);
       if (!probe.ok()) {
@@ -329,11 +391,17 @@ int serve(int argc, char** argv) {
   }
   std::string where;
   for (const ListenAddress& addr : options.listen) where += " http://" + addr.text() + "/";
+  for (const ListenAddress& addr : options.httpsListen) where += " https://" + addr.text() + "/";
   LOG_INFO("serving %s on%s with %u worker(s)", options.entry.c_str(), where.c_str(),
            options.workers);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    LOG_INFO("SIGHUP: reloading the TLS certificates");
+    for (auto& w : workers) w->reloadTls();
+  }
   LOG_INFO("%s: stopping (in-flight requests get %u ms; send it again to quit now)",
            strsignal(sig), options.shutdownTimeoutMs);
   for (auto& w : workers) w->requestStop();
@@ -342,7 +410,8 @@ int serve(int argc, char** argv) {
   std::thread second([&] {
     timespec tick{0, 100'000'000};
     while (!stopped.load()) {
-      if (sigtimedwait(&signals, nullptr, &tick) > 0) _exit(1);
+      int got = sigtimedwait(&signals, nullptr, &tick);
+      if (got > 0 && got != SIGHUP) _exit(1);
     }
   });
   for (auto& w : workers) w->join();

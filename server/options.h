@@ -9,6 +9,7 @@
 #include "engine/loop.h"
 #include "js/runtime.h"
 #include "net/http_server.h"
+#include "net/tls.h"
 #include "server/outbound.h"
 
 namespace torus::server {
@@ -22,6 +23,9 @@ struct ListenAddress {
 struct ServeOptions {
   std::string entry;
   std::vector<ListenAddress> listen;
+  std::vector<ListenAddress> httpsListen;  // TLS listeners, served with `tls`
+  net::TlsServerOptions tls;
+  bool tlsReload = false;  // SIGHUP reloads tls's certificates and keys in every worker
   unsigned workers = 0;                 // 0: one per CPU
   uint32_t shutdownTimeoutMs = 10'000;  // in-flight requests get this long after SIGTERM
   engine::LoopOptions loop;

@@ -24,6 +24,25 @@ void Worker::requestStop() {
   if (engine::Loop* loop = loop_.load()) loop->stop();
 }
 
+void Worker::reloadTls() {
+  engine::Loop* loop = loop_.load();
+  if (!loop) return;
+  loop->post([this] {
+    if (!servers_) return;
+    auto made = net::TlsServerContext::create(options_.tls);
+    if (!made.ok()) {
+      LOG_WARN("worker %u: TLS reload refused, the old certificates keep serving: %s", index_,
+               made.error().c_str());
+      return;
+    }
+    std::shared_ptr<net::TlsServerContext> tls = std::move(made).value();
+    for (auto& s : *servers_) {
+      if (s->secure()) s->setTls(tls);
+    }
+    if (index_ == 0) LOG_INFO("TLS certificates reloaded: %s", tls->describe().c_str());
+  });
+}
+
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -93,11 +112,22 @@ void Worker::run(std::promise<Result<void>> ready) {
       ready.set_value(makeError(app.error()));
       return;
     }
-    std::vector<std::unique_ptr<net::HttpServer>> servers;
-    for (int fd : listenFds_) {
-      servers.push_back(std::make_unique<net::HttpServer>(*loop, options_.http, **app));
-      servers.back()->start(fd);
+    std::shared_ptr<net::TlsServerContext> tls;
+    if (!options_.httpsListen.empty()) {
+      auto made = net::TlsServerContext::create(options_.tls);
+      if (!made.ok()) {
+        ready.set_value(makeError(made.error()));
+        return;
+      }
+      tls = std::move(made).value();
     }
+    std::vector<std::unique_ptr<net::HttpServer>> servers;
+    for (size_t i = 0; i < listenFds_.size(); ++i) {
+      servers.push_back(std::make_unique<net::HttpServer>(*loop, options_.http, **app));
+      if (i >= options_.listen.size()) servers.back()->setTls(tls);
+      servers.back()->start(listenFds_[i]);
+    }
+    servers_ = &servers;
     Shutdown shutdown{*loop, servers, runtime.realm()};
     size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
     loop_.store(loop.get());
@@ -109,10 +139,16 @@ void Worker::run(std::promise<Result<void>> ready) {
     shutdown.begin(options_.shutdownTimeoutMs);
     loop->run();
     loop_.store(nullptr);
+    servers_ = nullptr;
 
     uint64_t requests = 0, errors = 0;
     size_t poolBlocks = 0, pieces = 0, open = 0;
+    net::ServerStats tlsStats;
     for (auto& srv : servers) {
+      tlsStats.tlsHandshakes += srv->stats().tlsHandshakes;
+      tlsStats.tlsResumed += srv->stats().tlsResumed;
+      tlsStats.tlsFailures += srv->stats().tlsFailures;
+      tlsStats.tlsHandshakeTimeouts += srv->stats().tlsHandshakeTimeouts;
       requests += srv->stats().requests;
       errors += srv->stats().errors;
       poolBlocks += srv->poolBlocksOutstanding();
@@ -140,6 +176,13 @@ void Worker::run(std::promise<Result<void>> ready) {
              (unsigned long long)fetch.connectionsOpened,
              (unsigned long long)fetch.connectionsReused, (unsigned long long)fetch.retries,
              (unsigned long long)fetch.refused);
+    if (tls) {
+      LOG_INFO("worker %u tls stats: handshakes=%llu resumed=%llu failures=%llu "
+               "handshake_timeouts=%llu",
+               index_, (unsigned long long)tlsStats.tlsHandshakes,
+               (unsigned long long)tlsStats.tlsResumed, (unsigned long long)tlsStats.tlsFailures,
+               (unsigned long long)tlsStats.tlsHandshakeTimeouts);
+    }
     // Whatever the ring still holds is torn down with it; connections first.
     for (auto& srv : servers) srv->closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);

@@ -1,5 +1,6 @@
 // A worker thread: its own ring (engine::Loop), V8 isolate (js::Runtime), app and HTTP
-// servers, one per listening socket. Nothing mutable is shared with other workers; the main
+// servers, one per listening socket (the options' plain listeners first, then the TLS ones,
+// which share one TLS server context per worker). Nothing mutable is shared with other workers; the main
 // thread talks to it only through Loop::post.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "net/http_server.h"
 #include "server/options.h"
 
 namespace torus::server {
@@ -24,6 +26,10 @@ class Worker {
   std::future<Result<void>> start();
   // Graceful stop: stop accepting, finish in-flight requests, exit the thread. Thread-safe.
   void requestStop();
+  // Loads the TLS certificates again (SIGHUP with --tls-reload): new handshakes use them, open
+  // connections keep theirs; a certificate or key that does not load is logged and the old
+  // ones keep serving. Thread-safe.
+  void reloadTls();
   void join();
 
  private:
@@ -35,6 +41,8 @@ class Worker {
   std::thread thread_;
   std::atomic<engine::Loop*> loop_{nullptr};
   std::atomic<bool> stopRequested_{false};
+  // The worker thread's servers (loop thread only; set while it runs).
+  std::vector<std::unique_ptr<net::HttpServer>>* servers_ = nullptr;
 };
 
 }  // namespace torus::server
