@@ -43,6 +43,11 @@ void RequestContext::exchangeEnded(bool aborted) {
     request_.method = heap_.copy(request_.method);
     request_.target = heap_.copy(request_.target);
     request_.host = heap_.copy(request_.host);
+    if (!request_.tlsVersion.empty()) {
+      request_.tlsVersion = heap_.copy(request_.tlsVersion);
+      request_.tlsCipher = heap_.copy(request_.tlsCipher);
+      request_.tlsServerName = heap_.copy(request_.tlsServerName);
+    }
     auto* headers = static_cast<net::HttpHeader*>(
         heap_.allocate(sizeof(net::HttpHeader) * request_.headerCount, alignof(net::HttpHeader)));
     for (uint32_t i = 0; i < request_.headerCount; ++i) {

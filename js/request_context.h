@@ -94,6 +94,8 @@ class RequestContext {
   std::string_view method() const { return request_.method; }
   std::string_view target() const { return request_.target; }
   std::string_view host() const { return request_.host; }
+  // The whole head (version, TLS metadata: net/http_parser.h).
+  const net::HttpRequest& head() const { return request_; }
   std::span<const net::HttpHeader> headers() const {
     return {request_.headers, request_.headerCount};
   }

@@ -40,6 +40,7 @@ void Request::describe(ClassBuilder<Request>& c) {
   c.getter<&Request::isHistoryNavigation>("isHistoryNavigation");
   c.getter<&Request::signal>("signal");
   c.getter<&Request::duplex>("duplex");
+  c.getter<&Request::cf>("cf");
   c.method<&Request::clone>("clone");
   describeBody(c);
 }
@@ -127,10 +128,13 @@ std::string_view Request::urlText() {
     } else {
       std::string_view host = context_->host().empty() ? "localhost" : context_->host();
       size_t n = 7 + host.size() + target.size();
+      // "https://" on a TLS listener.
+      size_t scheme = context_->head().tlsVersion.empty() ? 7 : 8;
+      n += scheme - 7;
       char* p = static_cast<char*>(context_->heap().allocate(n, 1));
-      memcpy(p, "http://", 7);
-      memcpy(p + 7, host.data(), host.size());
-      memcpy(p + 7 + host.size(), target.data(), target.size());
+      memcpy(p, scheme == 7 ? "http://" : "https://", scheme);
+      memcpy(p + scheme, host.data(), host.size());
+      memcpy(p + scheme + host.size(), target.data(), target.size());
       incomingUrl_ = {p, n};
     }
   }
@@ -323,6 +327,27 @@ v8::Local<v8::Value> Request::ensureSignal(Realm& realm) {
     signalRef_.Reset(realm.isolate(), s.value());
   }
   return signalRef_.Get(realm.isolate());
+}
+
+v8::Local<v8::Value> Request::cf(Realm& realm) {
+  v8::Isolate* iso = realm.isolate();
+  if (!context_) return v8::Undefined(iso);
+  if (cfRef_.IsEmpty()) {
+    const net::HttpRequest& head = context_->head();
+    v8::Local<v8::Context> ctx = realm.context();
+    v8::Local<v8::Object> cf = v8::Object::New(iso);
+    auto set = [&](const char* name, std::string_view value) {
+      (void)cf->CreateDataProperty(ctx, realm.internalized(name), toJs(realm, value));
+    };
+    set("httpProtocol", head.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1");
+    if (!head.tlsVersion.empty()) {
+      set("tlsVersion", head.tlsVersion);
+      set("tlsCipher", head.tlsCipher);
+      set("tlsServerName", head.tlsServerName);
+    }
+    cfRef_.Reset(iso, cf);
+  }
+  return cfRef_.Get(iso);
 }
 
 JsResult<v8::Local<v8::Value>> Request::signal(Realm& realm) {

@@ -177,6 +177,10 @@ class Request : public Wrappable, public Body {
   bool isReloadNavigation(Realm&) const { return false; }
   bool isHistoryNavigation(Realm&) const { return false; }
   JsResult<v8::Local<v8::Value>> signal(Realm& realm);
+  // workerd's request.cf, for incoming requests: {httpProtocol} on plain HTTP, plus
+  // tlsVersion, tlsCipher and tlsServerName over TLS; made on first use. Undefined for
+  // constructed requests.
+  v8::Local<v8::Value> cf(Realm& realm);
   RequestDuplex duplex(Realm&) const { return RequestDuplex::kHalf; }
   JsResult<v8::Local<v8::Value>> clone(Realm& realm);
 
@@ -232,6 +236,7 @@ class Request : public Wrappable, public Body {
   // Headers wrapper and signal here once made; constructed ones only until attached().
   v8::Global<v8::Value> headersRef_;
   v8::Global<v8::Value> signalRef_;
+  v8::Global<v8::Value> cfRef_;
   RequestContext* context_ = nullptr;  // incoming requests only
 };
 
