@@ -15,6 +15,7 @@
 #include "js/api/request.h"
 #include "js/api/response.h"
 #include "js/api/structured_clone.h"
+#include "js/api/subtle_crypto.h"
 #include "js/api/url.h"
 #include "js/binding.h"
 #include "js/builtins.h"
@@ -35,6 +36,7 @@ void installGlobals(Realm& realm) {
   addStructuredCloneNatives(natives);
   addPerformanceNatives(natives);
   addCryptoRandomNatives(natives);
+  addSubtleCryptoNatives(natives);
   addNavigatorNatives(natives);
   addUrlNatives(natives);
   addHeadersNatives(natives);

@@ -135,7 +135,9 @@ fi
 # and WebCrypto use, spelled as 5.5.4's configure spells them (AES key wrap is aeskeywrap).
 # Static with PIC: torus links it into its own binary, so no libwolfssl.so of ours can be
 # mistaken for Debian's (--enable-distro builds one anyway; it is removed after install).
-# WOLFSSL_ALWAYS_KEEP_SNI lands in wolfssl/options.h, which every user includes first. The
+# WOLFSSL_ALWAYS_KEEP_SNI (SNI readable after the handshake) and WOLFSSL_MIN_AUTH_TAG_SZ=4
+# (WebCrypto's AES-GCM allows 32-bit tags; wolfSSL's default minimum is 12 bytes) land in
+# wolfssl/options.h, which every user includes first. The
 # stamp holds the version and the flags: a change to either rebuilds.
 wolfssl_dir="$root/third_party/wolfssl"
 wolfssl_flags=(
@@ -147,7 +149,7 @@ wolfssl_flags=(
   --enable-opensslextra
   --enable-static --disable-shared --with-pic --disable-crypttests
 )
-wolfssl_cflags="-O2 -DWOLFSSL_ALWAYS_KEEP_SNI"
+wolfssl_cflags="-O2 -DWOLFSSL_ALWAYS_KEEP_SNI -DWOLFSSL_MIN_AUTH_TAG_SZ=4"
 wolfssl_ver=$(apt-cache policy libwolfssl-dev | awk '/Candidate:/{print $2}')
 [ -n "$wolfssl_ver" ] && [ "$wolfssl_ver" != "(none)" ] \
   || { echo "setup: apt knows no libwolfssl-dev (is the main component enabled?)" >&2; exit 1; }
