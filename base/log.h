@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdarg>
+#include <cstdint>
+#include <utility>
 
 namespace torus {
 
@@ -13,6 +15,39 @@ LogLevel logLevel();
 
 // printf-style. A trailing newline is added.
 void logf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+
+// A budget of lines per second for one source of repeated log lines (a failing upstream
+// under load, refused TLS clients): allow() says whether this line may be logged; the others
+// are counted, and the count is handed over once for a summary line (by allow() when the next
+// second starts, by takeNotLogged() at the end). Not thread-safe: one per owner.
+class LogRateLimit {
+ public:
+  explicit constexpr LogRateLimit(uint32_t perSecond) : perSecond_(perSecond) {}
+  // nowMs: any monotonic clock. notLoggedBefore: the lines the last second did not log, when
+  // this call starts a new second (else 0).
+  bool allow(uint64_t nowMs, uint64_t& notLoggedBefore) {
+    notLoggedBefore = 0;
+    if (nowMs - windowStartMs_ >= 1000) {
+      notLoggedBefore = std::exchange(notLogged_, 0);
+      windowStartMs_ = nowMs;
+      inWindow_ = 0;
+    }
+    if (inWindow_ >= perSecond_) {
+      ++notLogged_;
+      return false;
+    }
+    ++inWindow_;
+    return true;
+  }
+  uint64_t takeNotLogged() { return std::exchange(notLogged_, 0); }
+  uint32_t perSecond() const { return perSecond_; }
+
+ private:
+  uint32_t perSecond_;
+  uint32_t inWindow_ = 0;
+  uint64_t windowStartMs_ = 0;
+  uint64_t notLogged_ = 0;
+};
 
 }  // namespace torus
 

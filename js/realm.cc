@@ -92,7 +92,7 @@ Realm::Realm(const RealmOptions& options)
 }
 
 Realm::~Realm() {
-  flushErrorsNotLogged();
+  logErrorsNotLogged(errorLines_.takeNotLogged());
   {
     v8::HandleScope scope(isolate_);
     context()->Exit();
@@ -293,24 +293,18 @@ void Realm::reportError(const char* what, v8::Local<v8::Value> exception) {
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now().time_since_epoch())
                     .count();
-  if (now - errorWindowStartMs_ >= 1000) {
-    flushErrorsNotLogged();
-    errorWindowStartMs_ = now;
-    errorLinesInWindow_ = 0;
-  }
-  if (++errorLinesInWindow_ > kErrorLinesPerSecond) {
-    ++errorsNotLogged_;
-    return;
-  }
+  uint64_t notLogged = 0;
+  bool log = errorLines_.allow(uint64_t(now), notLogged);
+  logErrorsNotLogged(notLogged);
+  if (!log) return;
   std::string text = describe(exception);
   LOG_ERROR("%s: %s", what, text.c_str());
 }
 
-void Realm::flushErrorsNotLogged() {
-  if (errorsNotLogged_ == 0) return;
+void Realm::logErrorsNotLogged(uint64_t count) {
+  if (count == 0) return;
   LOG_ERROR("%llu more errors were not logged (more than %u a second)",
-            (unsigned long long)errorsNotLogged_, kErrorLinesPerSecond);
-  errorsNotLogged_ = 0;
+            (unsigned long long)count, errorLines_.perSecond());
 }
 
 void Realm::reportException(const char* what, v8::Local<v8::Value> exception) {

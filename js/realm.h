@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/log.h"
+
 namespace torus::js {
 
 struct JsError;
@@ -175,12 +177,9 @@ class Realm {
   size_t pendingWaitUntil_ = 0;
   uint64_t errorsReported_ = 0;
   // reportError's log lines are rate-limited (a failing upstream under load fails every
-  // request): at most kErrorLinesPerSecond a second, then a count of those not logged.
-  static constexpr uint32_t kErrorLinesPerSecond = 50;
-  int64_t errorWindowStartMs_ = 0;
-  uint32_t errorLinesInWindow_ = 0;
-  uint64_t errorsNotLogged_ = 0;
-  void flushErrorsNotLogged();
+  // request): at most 50 a second, then a count of those not logged.
+  LogRateLimit errorLines_{50};
+  void logErrorsNotLogged(uint64_t count);
 };
 
 // UTF-8 of a JS value (ToString; empty on an exception).

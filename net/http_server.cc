@@ -850,24 +850,14 @@ void Connection::onCiphertext(std::span<const char> wire) {
 }
 
 void Connection::tlsFailed() {
-  HttpServer& s = server_;
-  ++s.stats_.tlsFailures;
-  uint64_t now = loop_.nowMs();
-  if (now - s.tlsLogWindowMs_ >= 1000) {
-    if (s.tlsLogsSuppressed_ > 0) {
-      LOG_INFO("tls: %llu more handshake failure(s) not logged",
-               (unsigned long long)s.tlsLogsSuppressed_);
-    }
-    s.tlsLogWindowMs_ = now;
-    s.tlsLogsInWindow_ = 0;
-    s.tlsLogsSuppressed_ = 0;
-  }
-  if (s.tlsLogsInWindow_ < HttpServer::kTlsLogsPerSecond) {
-    ++s.tlsLogsInWindow_;
+  ++server_.stats_.tlsFailures;
+  uint64_t notLogged = 0;
+  if (server_.tlsFailureLines_.allow(loop_.nowMs(), notLogged)) {
     LOG_INFO("tls: connection %d refused: %.*s", fd_, int(tls_->error().size()),
              tls_->error().data());
-  } else {
-    ++s.tlsLogsSuppressed_;
+  }
+  if (notLogged > 0) {
+    LOG_INFO("tls: %llu more handshake failure(s) not logged", (unsigned long long)notLogged);
   }
   tlsClosed_ = true;
   if (!sendOp_.pending()) sendDirect();  // the fatal alert

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "alloc/request_heap.h"
+#include "base/log.h"
 #include "base/result.h"
 #include "engine/loop.h"
 #include "net/http_parser.h"
@@ -322,11 +323,8 @@ class HttpServer {
   ServerStats stats_;
   int64_t dateSecond_ = -1;
   std::shared_ptr<TlsServerContext> tls_;
-  // TLS failures are logged at most kTlsLogsPerSecond a second; the rest only counted.
-  static constexpr uint32_t kTlsLogsPerSecond = 5;
-  uint64_t tlsLogWindowMs_ = 0;
-  uint32_t tlsLogsInWindow_ = 0;
-  uint64_t tlsLogsSuppressed_ = 0;
+  // TLS failures are logged at most 5 a second; the rest only counted.
+  LogRateLimit tlsFailureLines_{5};
   char date_[32] = {};
   engine::MemberOperation<HttpServer, &HttpServer::onAccept> acceptOp_{this};
   // Accepting pauses after EMFILE/ENFILE/ENOBUFS/ENOMEM, then resumes on this timer.

@@ -237,8 +237,7 @@ struct TlsClientContext::Impl {
 
 struct TlsSession::Impl {
   std::shared_ptr<TlsContextState> context;       // client sessions
-  std::shared_ptr<TlsServerState> serverContext;  // server sessions
-  bool server = false;
+  std::shared_ptr<TlsServerState> serverContext;  // server sessions (set: a server session)
   std::string sni;  // server: the name the client asked for
   WOLFSSL* ssl = nullptr;
   std::string serverName;
@@ -575,14 +574,14 @@ void TlsSession::Impl::onHandshakeDone() {
   if (const char* v = wolfSSL_get_version(ssl)) protocol = v;
   if (const char* c = wolfSSL_get_cipher_name(ssl)) cipher = c;
   resumed = wolfSSL_session_reused(ssl) == 1;
-  if (server && sni.empty()) {
+  if (serverContext && sni.empty()) {
     if (const char* name = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME)) sni = lower(name);
   }
 }
 
 void TlsSession::Impl::advance() {
   if (state == State::kHandshaking) {
-    int ret = server ? wolfSSL_accept(ssl) : wolfSSL_connect(ssl);
+    int ret = serverContext ? wolfSSL_accept(ssl) : wolfSSL_connect(ssl);
     if (ret != WOLFSSL_SUCCESS) {
       int err = wolfSSL_get_error(ssl, ret);
       if (err != WOLFSSL_ERROR_WANT_READ && err != WOLFSSL_ERROR_WANT_WRITE) fail(ret);
@@ -766,7 +765,6 @@ Result<std::unique_ptr<TlsServerContext>> TlsServerContext::create(
 std::unique_ptr<TlsSession> TlsServerContext::accept() {
   auto s = std::make_unique<TlsSession::Impl>();
   s->serverContext = impl_->state;
-  s->server = true;
   s->verifyPeer = false;
   std::unique_ptr<TlsSession> session(new TlsSession(std::move(s)));
   session->impl_->setUp(impl_->state->certs[0].ctx);

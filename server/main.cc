@@ -399,6 +399,12 @@ int serve(int argc, char** argv) {
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
+    // Checked once here, so that a bad set is reported once, not by every worker.
+    if (auto check = net::TlsServerContext::create(options.tls); !check.ok()) {
+      LOG_WARN("SIGHUP: TLS reload refused, the old certificates keep serving: %s",
+               check.error().c_str());
+      continue;
+    }
     LOG_INFO("SIGHUP: reloading the TLS certificates");
     for (auto& w : workers) w->reloadTls();
   }

@@ -127,14 +127,12 @@ std::string_view Request::urlText() {
       return target;  // absolute-form (not kept: the context may move it to its own heap)
     } else {
       std::string_view host = context_->host().empty() ? "localhost" : context_->host();
-      size_t n = 7 + host.size() + target.size();
-      // "https://" on a TLS listener.
-      size_t scheme = context_->head().tlsVersion.empty() ? 7 : 8;
-      n += scheme - 7;
+      std::string_view scheme = context_->head().tlsVersion.empty() ? "http://" : "https://";
+      size_t n = scheme.size() + host.size() + target.size();
       char* p = static_cast<char*>(context_->heap().allocate(n, 1));
-      memcpy(p, scheme == 7 ? "http://" : "https://", scheme);
-      memcpy(p + scheme, host.data(), host.size());
-      memcpy(p + scheme + host.size(), target.data(), target.size());
+      memcpy(p, scheme.data(), scheme.size());
+      memcpy(p + scheme.size(), host.data(), host.size());
+      memcpy(p + scheme.size() + host.size(), target.data(), target.size());
       incomingUrl_ = {p, n};
     }
   }
@@ -337,7 +335,7 @@ v8::Local<v8::Value> Request::cf(Realm& realm) {
     v8::Local<v8::Context> ctx = realm.context();
     v8::Local<v8::Object> cf = v8::Object::New(iso);
     auto set = [&](const char* name, std::string_view value) {
-      (void)cf->CreateDataProperty(ctx, realm.internalized(name), toJs(realm, value));
+      cf->CreateDataProperty(ctx, realm.internalized(name), toJs(realm, value)).IsJust();
     };
     set("httpProtocol", head.versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1");
     if (!head.tlsVersion.empty()) {

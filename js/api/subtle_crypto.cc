@@ -254,8 +254,11 @@ namespace {
 
 using namespace webcrypto;
 
-void operationError(v8::Isolate* iso, const std::string& message) {
-  throwError(iso, JsError::dom("OperationError", message));
+// The result as an ArrayBuffer, or the failure as an OperationError.
+void finish(const v8::FunctionCallbackInfo<v8::Value>& info, bool ok, Bytes&& out,
+            const std::string& error) {
+  if (!ok) return throwError(info.GetIsolate(), JsError::dom("OperationError", error));
+  info.GetReturnValue().Set(toArrayBuffer(info.GetIsolate(), std::move(out)));
 }
 
 int hashArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
@@ -263,22 +266,24 @@ int hashArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
   return *name ? hashType(*name) : 0;
 }
 
+uint32_t u32Arg(const v8::FunctionCallbackInfo<v8::Value>& info, int i, uint32_t fallback = 0) {
+  return info[i]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(fallback);
+}
+
 // cryptoDigest(hash, data)
 void cryptoDigest(const v8::FunctionCallbackInfo<v8::Value>& info) {
   InputBytes data(info[1]);
   Bytes out;
-  if (!digest(hashArg(info, 0), data.view(), out)) return operationError(info.GetIsolate(), "digest failed");
-  info.GetReturnValue().Set(toArrayBuffer(info.GetIsolate(), std::move(out)));
+  bool ok = digest(hashArg(info, 0), data.view(), out);
+  finish(info, ok, std::move(out), "digest failed");
 }
 
 // cryptoHmac(hash, key, data)
 void cryptoHmac(const v8::FunctionCallbackInfo<v8::Value>& info) {
   InputBytes key(info[1]), data(info[2]);
   Bytes out;
-  if (!hmac(hashArg(info, 0), key.view(), data.view(), out)) {
-    return operationError(info.GetIsolate(), "HMAC failed");
-  }
-  info.GetReturnValue().Set(toArrayBuffer(info.GetIsolate(), std::move(out)));
+  bool ok = hmac(hashArg(info, 0), key.view(), data.view(), out);
+  finish(info, ok, std::move(out), "HMAC failed");
 }
 
 // cryptoTimingSafeEqual(a, b): whether two byte strings are equal, in time that depends only
@@ -294,80 +299,61 @@ void cryptoTimingSafeEqual(const v8::FunctionCallbackInfo<v8::Value>& info) {
 
 // cryptoAesGcm(encrypt, key, iv, data, additionalData | undefined, tagBytes)
 void cryptoAesGcm(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
   InputBytes key(info[1]), iv(info[2]), data(info[3]), aad(info[4]);
-  uint32_t tag = info[5]->Uint32Value(iso->GetCurrentContext()).FromMaybe(16);
+  uint32_t tag = u32Arg(info, 5, 16);
   Bytes out;
   std::string error;
-  if (!aesGcm(info[0]->IsTrue(), key.view(), iv.view(), data.view(), aad.view(), tag, out, error)) {
-    return operationError(iso, error);
-  }
-  info.GetReturnValue().Set(toArrayBuffer(iso, std::move(out)));
+  bool ok = aesGcm(info[0]->IsTrue(), key.view(), iv.view(), data.view(), aad.view(), tag, out, error);
+  finish(info, ok, std::move(out), error);
 }
 
 // cryptoAesCbc(encrypt, key, iv, data)
 void cryptoAesCbc(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
   InputBytes key(info[1]), iv(info[2]), data(info[3]);
   Bytes out;
   std::string error;
-  if (!aesCbc(info[0]->IsTrue(), key.view(), iv.view(), data.view(), out, error)) {
-    return operationError(iso, error);
-  }
-  info.GetReturnValue().Set(toArrayBuffer(iso, std::move(out)));
+  bool ok = aesCbc(info[0]->IsTrue(), key.view(), iv.view(), data.view(), out, error);
+  finish(info, ok, std::move(out), error);
 }
 
 // cryptoAesCtr(key, counter, lengthBits, data)
 void cryptoAesCtr(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
   InputBytes key(info[0]), counter(info[1]), data(info[3]);
-  uint32_t bits = info[2]->Uint32Value(iso->GetCurrentContext()).FromMaybe(0);
+  uint32_t bits = u32Arg(info, 2);
   Bytes out;
   std::string error;
-  if (!aesCtr(key.view(), counter.view(), bits, data.view(), out, error)) {
-    return operationError(iso, error);
-  }
-  info.GetReturnValue().Set(toArrayBuffer(iso, std::move(out)));
+  bool ok = aesCtr(key.view(), counter.view(), bits, data.view(), out, error);
+  finish(info, ok, std::move(out), error);
 }
 
 // cryptoAesKw(wrap, key, data)
 void cryptoAesKw(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
   InputBytes key(info[1]), data(info[2]);
   Bytes out;
   std::string error;
-  if (!aesKw(info[0]->IsTrue(), key.view(), data.view(), out, error)) {
-    return operationError(iso, error);
-  }
-  info.GetReturnValue().Set(toArrayBuffer(iso, std::move(out)));
+  bool ok = aesKw(info[0]->IsTrue(), key.view(), data.view(), out, error);
+  finish(info, ok, std::move(out), error);
 }
 
 // cryptoHkdf(hash, key, salt, info, bytes)
 void cryptoHkdf(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
   InputBytes key(info[1]), salt(info[2]), extra(info[3]);
-  uint32_t bytes = info[4]->Uint32Value(iso->GetCurrentContext()).FromMaybe(0);
+  uint32_t bytes = u32Arg(info, 4);
   Bytes out;
   std::string error;
-  if (!hkdf(hashArg(info, 0), key.view(), salt.view(), extra.view(), bytes, out, error)) {
-    return operationError(iso, error);
-  }
-  info.GetReturnValue().Set(toArrayBuffer(iso, std::move(out)));
+  bool ok = hkdf(hashArg(info, 0), key.view(), salt.view(), extra.view(), bytes, out, error);
+  finish(info, ok, std::move(out), error);
 }
 
 // cryptoPbkdf2(hash, password, salt, iterations, bytes)
 void cryptoPbkdf2(const v8::FunctionCallbackInfo<v8::Value>& info) {
-  v8::Isolate* iso = info.GetIsolate();
-  v8::Local<v8::Context> ctx = iso->GetCurrentContext();
   InputBytes password(info[1]), salt(info[2]);
-  uint32_t iterations = info[3]->Uint32Value(ctx).FromMaybe(0);
-  uint32_t bytes = info[4]->Uint32Value(ctx).FromMaybe(0);
+  uint32_t iterations = u32Arg(info, 3);
+  uint32_t bytes = u32Arg(info, 4);
   Bytes out;
   std::string error;
-  if (!pbkdf2(hashArg(info, 0), password.view(), salt.view(), iterations, bytes, out, error)) {
-    return operationError(iso, error);
-  }
-  info.GetReturnValue().Set(toArrayBuffer(iso, std::move(out)));
+  bool ok = pbkdf2(hashArg(info, 0), password.view(), salt.view(), iterations, bytes, out, error);
+  finish(info, ok, std::move(out), error);
 }
 
 }  // namespace

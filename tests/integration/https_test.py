@@ -129,7 +129,6 @@ class HttpsTest(ServerTestCase):
             start = time.monotonic()
             s.sendall(b"\x16\x03\x01")  # the start of a record, then nothing
             try:
-                self.assertEqual(s.recv(4096)[:0], b"")
                 while s.recv(4096):
                     pass
             except ConnectionResetError:
