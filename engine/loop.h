@@ -203,9 +203,12 @@ class Loop {
   // recv and idle timer), counted by their owner: a loop run "until idle" (`torus run`)
   // ends when only these remain.
   void addBackground(int delta) { background_ += delta; }
-  // Pending operations and armed timers beyond the background ones.
+  // Work running elsewhere whose result comes back by post() (a crypto job on a helper
+  // thread), counted by its owner: the loop is not idle while any is out.
+  void addExternal(int delta) { external_ += delta; }
+  // Pending operations, armed timers and external work beyond the background ones.
   bool hasForegroundWork() const {
-    return pendingOperations() + armedTimers() > size_t(background_);
+    return pendingOperations() + armedTimers() + size_t(external_) > size_t(background_);
   }
 
  private:
@@ -237,6 +240,7 @@ class Loop {
   int64_t wallSeconds_ = 0;
   size_t pendingOps_ = 0;
   int64_t background_ = 0;
+  int64_t external_ = 0;
   LoopStats stats_;
   std::string features_;
 

@@ -32,6 +32,7 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
 Runtime::~Runtime() {
   loop_.removeDrainHook(drainHook_);
   v8::HandleScope scope(realm_->isolate());
+  if (cryptoJobs_) detachCryptoJobs(*cryptoJobs_);
   timers_.reset();
   rejections_.clear();
   modulesByHash_.clear();
@@ -87,6 +88,11 @@ void Runtime::addParticipant(DrainParticipant* p) { participants_.push_back(p); 
 void Runtime::removeParticipant(DrainParticipant* p) {
   participants_.erase(std::remove(participants_.begin(), participants_.end(), p),
                       participants_.end());
+}
+
+CryptoJobs& Runtime::cryptoJobs() {
+  if (!cryptoJobs_) cryptoJobs_ = makeCryptoJobs(*this);
+  return *cryptoJobs_;
 }
 
 void Runtime::queue(Settlement* s) {

@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "engine/loop.h"
+#include "js/api/crypto_pool.h"
 #include "js/api/timers.h"
 #include "js/module_resolver.h"
 #include "js/realm.h"
@@ -95,6 +96,8 @@ class Runtime {
   // Queues s for the next drain (which the completion being dispatched is part of).
   void queue(Settlement* s);
   uint64_t settlements() const { return settlementsRun_; }
+  // The crypto helper pool's jobs of this runtime (js/api/crypto_pool.h).
+  CryptoJobs& cryptoJobs();
 
   // Uncaught errors and unhandled rejections seen so far.
   uint64_t failures() const { return realm_->errorsReported(); }
@@ -154,6 +157,7 @@ class Runtime {
   Settlement* settlementHead_ = nullptr;  // FIFO
   Settlement* settlementTail_ = nullptr;
   uint64_t settlementsRun_ = 0;
+  std::shared_ptr<CryptoJobs> cryptoJobs_;
   std::string loadError_;  // the first resolve failure of the current load
 };
 

@@ -10,9 +10,11 @@
 
 #include <string.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "js/api/crypto_bytes.h"
+#include "js/api/crypto_pool.h"
 #include "js/binding.h"
 #include "js/builtins.h"
 
@@ -270,11 +272,32 @@ uint32_t u32Arg(const v8::FunctionCallbackInfo<v8::Value>& info, int i, uint32_t
   return info[i]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(fallback);
 }
 
-// cryptoDigest(hash, data)
+// The outcome of a pure function run on the pool.
+CryptoOutcome outcome(bool ok, Bytes&& out, std::string error) {
+  CryptoOutcome o;
+  if (!ok) {
+    o.errorName = "OperationError";
+    o.message = std::move(error);
+  } else {
+    o.values.push_back(std::move(out));
+  }
+  return o;
+}
+
+// cryptoDigest(hash, data): a promise from the pool above kDigestInlineBytes.
 void cryptoDigest(const v8::FunctionCallbackInfo<v8::Value>& info) {
   InputBytes data(info[1]);
+  int hash = hashArg(info, 0);
+  if (data.view().size() > kDigestInlineBytes) {
+    info.GetReturnValue().Set(startCryptoJob(info.GetIsolate(), [hash, bytes = data.copy()] {
+      Bytes out;
+      bool ok = digest(hash, bytes, out);
+      return outcome(ok, std::move(out), "digest failed");
+    }));
+    return;
+  }
   Bytes out;
-  bool ok = digest(hashArg(info, 0), data.view(), out);
+  bool ok = digest(hash, data.view(), out);
   finish(info, ok, std::move(out), "digest failed");
 }
 
@@ -350,9 +373,21 @@ void cryptoPbkdf2(const v8::FunctionCallbackInfo<v8::Value>& info) {
   InputBytes password(info[1]), salt(info[2]);
   uint32_t iterations = u32Arg(info, 3);
   uint32_t bytes = u32Arg(info, 4);
+  int hash = hashArg(info, 0);
+  size_t blockBytes = std::max<size_t>(hashSize(hash), 1);
+  if (uint64_t(iterations) * ((bytes + blockBytes - 1) / blockBytes) > kPbkdf2InlineBlocks) {
+    info.GetReturnValue().Set(startCryptoJob(info.GetIsolate(),
+        [hash, pw = password.copy(), salt = salt.copy(), iterations, bytes] {
+          Bytes out;
+          std::string error;
+          bool ok = pbkdf2(hash, pw, salt, iterations, bytes, out, error);
+          return outcome(ok, std::move(out), std::move(error));
+        }));
+    return;
+  }
   Bytes out;
   std::string error;
-  bool ok = pbkdf2(hashArg(info, 0), password.view(), salt.view(), iterations, bytes, out, error);
+  bool ok = pbkdf2(hash, password.view(), salt.view(), iterations, bytes, out, error);
   finish(info, ok, std::move(out), error);
 }
 

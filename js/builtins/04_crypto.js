@@ -1,7 +1,6 @@
 // crypto (https://w3c.github.io/webcrypto/#crypto-interface): getRandomValues() and
-// randomUUID() on the kernel's CSPRNG (js/api/crypto_random.h). `subtle` is not defined
-// yet: SubtleCrypto will add a `subtle` getter to Crypto.prototype (internals.Crypto) with
-// the same brand check.
+// randomUUID() on the kernel's CSPRNG (js/api/crypto_random.h); `subtle` is the one
+// SubtleCrypto of the realm (06_subtle.js, loaded on first read).
 // Run lazily (js/builtins.h), on first use of its globals:
 // @lazy Crypto
 // @lazy-get crypto
@@ -44,6 +43,12 @@ class Crypto {
     }
     fillRandom(array);
     return array;
+  }
+  // https://w3c.github.io/webcrypto/#Crypto-attribute-subtle
+  get subtle() {
+    webidl.assertBranded(this, Crypto.prototype);
+    if (internals.subtle === undefined) natives.loadBuiltin('06_subtle.js');
+    return internals.subtle;
   }
   // https://w3c.github.io/webcrypto/#Crypto-method-randomUUID
   randomUUID() {

@@ -1,0 +1,52 @@
+// The crypto helper pool: slow crypto.subtle work (RSA key generation, PBKDF2 with large
+// iteration counts, digests of large inputs) runs on a few helper threads shared by the
+// process, so that one request's key generation does not stall every other request of its
+// worker. The result comes back to the worker by Loop::post and settles its promise through
+// the drain (a Settlement), like every other completion.
+//
+//   natives: if (slow) return info.GetReturnValue().Set(startCryptoJob(iso, [bytes] {
+//              CryptoOutcome out; ... pure wolfCrypt work, no V8 ...; return out; }));
+//
+// The work must not touch V8 or the isolate: it gets copies of its inputs and returns
+// bytes. At most kCryptoQueueLimit jobs wait in the process; past that a job runs at once on
+// the caller's thread (the promise is the same, only the thread differs), so nothing grows
+// without a bound and nothing is refused. A job still running when its worker's runtime
+// goes away finishes, and its result is dropped.
+//
+// Thread: startCryptoJob on an isolate's thread (one with a Runtime); the work on a helper.
+#pragma once
+
+#include <v8.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace torus::js {
+
+class Runtime;
+
+struct CryptoOutcome {
+  std::string errorName;  // empty: success; else a DOMException name ("OperationError")
+  std::string message;
+  // The value: one ArrayBuffer, or an array of them when there are several.
+  std::vector<std::vector<uint8_t>> values;
+};
+using CryptoWork = std::function<CryptoOutcome()>;
+
+inline constexpr size_t kCryptoQueueLimit = 1024;
+
+// A promise for work's outcome, run on the pool (or at once, above).
+v8::Local<v8::Promise> startCryptoJob(v8::Isolate* iso, CryptoWork work);
+
+// Per-runtime bookkeeping of jobs in flight (Runtime owns one; the helper threads hold it
+// until they report).
+class CryptoJobs;
+std::shared_ptr<CryptoJobs> makeCryptoJobs(Runtime& runtime);
+// The runtime is going away: pending promises are dropped, later results ignored.
+void detachCryptoJobs(CryptoJobs& jobs);
+
+}  // namespace torus::js
