@@ -15,6 +15,7 @@
 #include "js/api/request.h"
 #include "js/api/response.h"
 #include "js/api/structured_clone.h"
+#include "js/api/crypto_asymmetric.h"
 #include "js/api/subtle_crypto.h"
 #include "js/api/url.h"
 #include "js/binding.h"
@@ -37,6 +38,7 @@ void installGlobals(Realm& realm) {
   addPerformanceNatives(natives);
   addCryptoRandomNatives(natives);
   addSubtleCryptoNatives(natives);
+  addAsymmetricCryptoNatives(natives);
   addNavigatorNatives(natives);
   addUrlNatives(natives);
   addHeadersNatives(natives);

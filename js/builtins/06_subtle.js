@@ -669,15 +669,11 @@ function keyPair(kind, algorithm, extractable, usages, [spki, pkcs8], publicUsag
   };
 }
 
-// Imports spki, pkcs8, raw or jwk key data of `kind` through the natives: { type, der, ... }.
-function importAsymmetric(kind, format, data, curve, jwkFields, prefix) {
-  try {
-    if (format === 'jwk') return natives.pkeyImportJwk(kind, jwkFields, curve);
-    return natives.pkeyImport(kind, format, data, curve);
-  } catch (e) {
-    if (e instanceof DOMException) throw error(e.name, prefix, e.message);
-    throw e;
-  }
+// Imports spki, pkcs8, raw or jwk key data of `kind` through the natives: { type, der, ... }
+// (a DataError saying what is wrong with the data otherwise).
+function importAsymmetric(kind, format, data, curve, jwkFields) {
+  return format === 'jwk' ? natives.pkeyImportJwk(kind, jwkFields, curve)
+    : natives.pkeyImport(kind, format, data, curve);
 }
 
 // The usages a key of this type may have: [public, private] lists.
@@ -726,12 +722,7 @@ const rsa = {
   async generateKey(alg, extractable, usages, prefix) {
     const [publicUsages, privateUsages] = rsaUsages[alg.name];
     checkUsages(usages, [...publicUsages, ...privateUsages], prefix);
-    let der;
-    try {
-      der = await natives.pkeyGenerate('RSA', alg.modulusLength, alg.publicExponent);
-    } catch (e) {
-      throw operationError(prefix, `The RSA key could not be generated (${e.message}).`);
-    }
+    const der = await natives.pkeyGenerate('RSA', alg.modulusLength, alg.publicExponent);
     const algorithm = {
       name: alg.name, modulusLength: alg.modulusLength,
       publicExponent: new Uint8Array(alg.publicExponent), hash: alg.hash,
@@ -760,7 +751,7 @@ const rsa = {
         for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) fields[m] = requireMember(data, m, prefix);
       }
     }
-    const imported = importAsymmetric('RSA', format, data, undefined, fields, prefix);
+    const imported = importAsymmetric('RSA', format, data, undefined, fields);
     const algorithm = {
       name: alg.name, modulusLength: imported.modulusLength,
       publicExponent: new Uint8Array(imported.publicExponent), hash: alg.hash,
@@ -839,7 +830,7 @@ const ec = {
       fields = { x: requireMember(data, 'x', prefix), y: requireMember(data, 'y', prefix) };
       if (data.d !== undefined) fields.d = requireMember(data, 'd', prefix);
     }
-    const imported = importAsymmetric('EC', format, data, alg.namedCurve, fields, prefix);
+    const imported = importAsymmetric('EC', format, data, alg.namedCurve, fields);
     return newKey(imported.type, extractable, { name: alg.name, namedCurve: alg.namedCurve },
       usages, asBytes(imported.der), 'EC');
   },
@@ -912,7 +903,7 @@ function okp(name) {
         fields = { x: requireMember(data, 'x', prefix) };
         if (data.d !== undefined) fields.d = requireMember(data, 'd', prefix);
       }
-      const imported = importAsymmetric(name, format, data, undefined, fields, prefix);
+      const imported = importAsymmetric(name, format, data, undefined, fields);
       return newKey(imported.type, extractable, { name }, usages, asBytes(imported.der), name);
     },
     exportKey(format, key, prefix) {
