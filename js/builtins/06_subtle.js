@@ -393,7 +393,6 @@ function jwkOf(key, members) {
 const kHashBlockBits = { 'SHA-1': 512, 'SHA-256': 512, 'SHA-384': 1024, 'SHA-512': 1024 };
 const kHashSuffix = { 'SHA-1': '1', 'SHA-256': '256', 'SHA-384': '384', 'SHA-512': '512' };
 const kCurves = ['P-256', 'P-384', 'P-521'];
-const kCurveBytes = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 const kAesLengths = [128, 192, 256];
 const kGcmTagLengths = [32, 64, 96, 104, 112, 120, 128];
 
