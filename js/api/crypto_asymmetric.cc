@@ -109,12 +109,6 @@ struct X {
   }
 };
 
-// wolfCrypt wants a pointer even for zero bytes; an empty span's data() may be null.
-const byte* ptr(View v) {
-  static const byte kEmpty[1] = {0};
-  return v.empty() ? kEmpty : v.data();
-}
-
 // ---- DER ----
 
 constexpr uint8_t kInteger = 0x02, kBitString = 0x03, kOctetString = 0x04, kNull = 0x05,
@@ -228,7 +222,7 @@ void wipe(void* p, size_t n) {
   while (n--) *b++ = 0;
 }
 
-bool equal(View a, View b) { return a.size() == b.size() && memcmp(ptr(a), ptr(b), a.size()) == 0; }
+bool equal(View a, View b) { return a.size() == b.size() && memcmp(bytePtr(a), bytePtr(b), a.size()) == 0; }
 
 // ---- algorithm identifiers ----
 
@@ -376,7 +370,7 @@ bool readAlgorithm(DerReader& r, KeyKind kind, const char* what, KeyData& k, Key
 // ---- checks and completion through wolfCrypt ----
 
 bool loadRsaPublic(const KeyData& k, Rsa& rsa, KeyError& error) {
-  int rc = rsa.ready ? wc_RsaPublicKeyDecodeRaw(ptr(k.n), word32(k.n.size()), ptr(k.e),
+  int rc = rsa.ready ? wc_RsaPublicKeyDecodeRaw(bytePtr(k.n), word32(k.n.size()), bytePtr(k.e),
                                                 word32(k.e.size()), &rsa.key)
                      : MEMORY_E;
   if (rc != 0)
@@ -976,7 +970,7 @@ bool sign(SignatureAlgorithm alg, View pkcs8, View data, int hash, uint32_t salt
                                                       k.pub.data(), word32(k.pub.size()), &ed.key)
                       : MEMORY_E;
     if (rc == 0)
-      rc = wc_ed25519_sign_msg(ptr(data), word32(data.size()), out.data(), &len, &ed.key);
+      rc = wc_ed25519_sign_msg(bytePtr(data), word32(data.size()), out.data(), &len, &ed.key);
     if (rc != 0) return operationError(error, "Ed25519 signing", rc);
     return true;
   }
@@ -1046,7 +1040,7 @@ bool verify(SignatureAlgorithm alg, View spki, View signature, View data, int ha
     if (signature.size() != ED25519_SIG_SIZE) return true;
     if (wc_ed25519_import_public(k.pub.data(), word32(k.pub.size()), &ed.key) != 0) return true;
     int res = 0;
-    int rc = wc_ed25519_verify_msg(signature.data(), word32(signature.size()), ptr(data),
+    int rc = wc_ed25519_verify_msg(signature.data(), word32(signature.size()), bytePtr(data),
                                    word32(data.size()), &res, &ed.key);
     valid = rc == 0 && res == 1;
     return true;
@@ -1127,7 +1121,7 @@ bool rsaOaep(bool encrypt, View der, int hash, View label, View data, Bytes& out
     rc = wc_RsaPublicEncrypt_ex(em.data(), word32(em.size()), out.data(), word32(out.size()),
                                 &rsa.key, rng, WC_RSA_NO_PAD, WC_HASH_TYPE_NONE, 0, nullptr, 0);
   } else if (encrypt) {
-    rc = wc_RsaPublicEncrypt_ex(ptr(data), word32(data.size()), out.data(), word32(out.size()),
+    rc = wc_RsaPublicEncrypt_ex(bytePtr(data), word32(data.size()), out.data(), word32(out.size()),
                                 &rsa.key, rng, WC_RSA_OAEP_PAD, static_cast<enum wc_HashType>(hash),
                                 mgfFor(hash), labelPtr, word32(labelCopy.size()));
     if (rc == RSA_BUFFER_E || rc == BAD_FUNC_ARG) {
@@ -1233,15 +1227,6 @@ namespace {
 using namespace webcrypto;
 
 using Info = v8::FunctionCallbackInfo<v8::Value>;
-
-std::string stringArg(const Info& info, int i) {
-  v8::String::Utf8Value s(info.GetIsolate(), info[i]);
-  return *s ? std::string(*s, size_t(s.length())) : std::string();
-}
-
-uint32_t u32Arg(const Info& info, int i) {
-  return info[i]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(0);
-}
 
 void throwKeyError(const Info& info, const KeyError& error) {
   throwError(info.GetIsolate(), JsError::dom(error.name, error.message));

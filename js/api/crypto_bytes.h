@@ -1,6 +1,6 @@
 // Bytes in and out of the crypto natives (js/api/subtle_crypto.h, crypto_asymmetric.h):
 // InputBytes reads an ArrayBuffer, a view or undefined (empty) for the length of a call;
-// toArrayBuffer hands a result vector to JS without a copy.
+// toArrayBuffer hands a result vector to JS without a copy; the natives' argument readers.
 #pragma once
 
 #include <v8.h>
@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace torus::js {
@@ -56,6 +57,22 @@ inline v8::Local<v8::ArrayBuffer> toArrayBuffer(v8::Isolate* iso, std::vector<ui
       [](void*, size_t, void* holder) { delete static_cast<std::vector<uint8_t>*>(holder); },
       held);
   return v8::ArrayBuffer::New(iso, std::move(store));
+}
+
+// A pointer wolfCrypt accepts for zero bytes too (an empty span's data() may be null).
+inline const uint8_t* bytePtr(std::span<const uint8_t> v) {
+  static const uint8_t kEmpty[1] = {0};
+  return v.empty() ? kEmpty : v.data();
+}
+
+// Argument i as a uint32 (fallback if it does not convert) or a UTF-8 string.
+inline uint32_t u32Arg(const v8::FunctionCallbackInfo<v8::Value>& info, int i,
+                       uint32_t fallback = 0) {
+  return info[i]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(fallback);
+}
+inline std::string stringArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
+  v8::String::Utf8Value s(info.GetIsolate(), info[i]);
+  return *s ? std::string(*s, size_t(s.length())) : std::string();
 }
 
 }  // namespace torus::js

@@ -37,13 +37,6 @@ size_t hashSize(int type) {
 
 namespace {
 
-// wolfCrypt wants a pointer even for zero bytes in some paths; an empty span's data() may be
-// null.
-const byte* ptr(View v) {
-  static const byte kEmpty[1] = {0};
-  return v.empty() ? kEmpty : v.data();
-}
-
 std::string wolfError(const char* what, int rc) {
   return std::string(what) + ": " + wc_GetErrorString(rc);
 }
@@ -62,7 +55,7 @@ struct AesKey {
 
 bool digest(int hash, View data, Bytes& out) {
   out.resize(hashSize(hash));
-  return !out.empty() && wc_Hash(static_cast<enum wc_HashType>(hash), ptr(data),
+  return !out.empty() && wc_Hash(static_cast<enum wc_HashType>(hash), bytePtr(data),
                                  word32(data.size()), out.data(), word32(out.size())) == 0;
 }
 
@@ -71,8 +64,8 @@ bool hmac(int hash, View key, View data, Bytes& out) {
   if (out.empty()) return false;
   Hmac h;
   if (wc_HmacInit(&h, nullptr, INVALID_DEVID) != 0) return false;
-  bool ok = wc_HmacSetKey(&h, hash, ptr(key), word32(key.size())) == 0 &&
-            wc_HmacUpdate(&h, ptr(data), word32(data.size())) == 0 &&
+  bool ok = wc_HmacSetKey(&h, hash, bytePtr(key), word32(key.size())) == 0 &&
+            wc_HmacUpdate(&h, bytePtr(data), word32(data.size())) == 0 &&
             wc_HmacFinal(&h, out.data()) == 0;
   wc_HmacFree(&h);
   return ok;
@@ -88,9 +81,9 @@ bool aesGcm(bool encrypt, View key, View iv, View data, View aad, size_t tagByte
   }
   if (encrypt) {
     out.resize(data.size() + tagBytes);
-    rc = wc_AesGcmEncrypt(&k.aes, out.data(), ptr(data), word32(data.size()), ptr(iv),
+    rc = wc_AesGcmEncrypt(&k.aes, out.data(), bytePtr(data), word32(data.size()), bytePtr(iv),
                           word32(iv.size()), out.data() + data.size(), word32(tagBytes),
-                          ptr(aad), word32(aad.size()));
+                          bytePtr(aad), word32(aad.size()));
   } else {
     if (data.size() < tagBytes) {
       error = "The data is shorter than the tag (" + std::to_string(tagBytes) + " bytes).";
@@ -98,8 +91,8 @@ bool aesGcm(bool encrypt, View key, View iv, View data, View aad, size_t tagByte
     }
     size_t n = data.size() - tagBytes;
     out.resize(n);
-    rc = wc_AesGcmDecrypt(&k.aes, out.data(), ptr(data), word32(n), ptr(iv), word32(iv.size()),
-                          data.data() + n, word32(tagBytes), ptr(aad), word32(aad.size()));
+    rc = wc_AesGcmDecrypt(&k.aes, out.data(), bytePtr(data), word32(n), bytePtr(iv), word32(iv.size()),
+                          data.data() + n, word32(tagBytes), bytePtr(aad), word32(aad.size()));
     if (rc == AES_GCM_AUTH_E) {
       error = "The authentication tag does not match: the data, IV, additional data or key is "
               "not the one it was encrypted with.";
@@ -233,8 +226,8 @@ bool hkdf(int hash, View key, View salt, View info, size_t bytes, Bytes& out,
   }
   out.resize(bytes);
   if (bytes == 0) return true;
-  int rc = wc_HKDF(hash, ptr(key), word32(key.size()), salt.empty() ? nullptr : salt.data(),
-                   word32(salt.size()), ptr(info), word32(info.size()), out.data(),
+  int rc = wc_HKDF(hash, bytePtr(key), word32(key.size()), salt.empty() ? nullptr : salt.data(),
+                   word32(salt.size()), bytePtr(info), word32(info.size()), out.data(),
                    word32(bytes));
   if (rc != 0) error = wolfError("HKDF", rc);
   return rc == 0;
@@ -244,7 +237,7 @@ bool pbkdf2(int hash, View password, View salt, uint32_t iterations, size_t byte
             std::string& error) {
   out.resize(bytes);
   if (bytes == 0) return true;
-  int rc = wc_PBKDF2(out.data(), ptr(password), int(password.size()), ptr(salt),
+  int rc = wc_PBKDF2(out.data(), bytePtr(password), int(password.size()), bytePtr(salt),
                      int(salt.size()), int(iterations), int(bytes), hash);
   if (rc != 0) error = wolfError("PBKDF2", rc);
   return rc == 0;
@@ -264,12 +257,7 @@ void finish(const v8::FunctionCallbackInfo<v8::Value>& info, bool ok, Bytes&& ou
 }
 
 int hashArg(const v8::FunctionCallbackInfo<v8::Value>& info, int i) {
-  v8::String::Utf8Value name(info.GetIsolate(), info[i]);
-  return *name ? hashType(*name) : 0;
-}
-
-uint32_t u32Arg(const v8::FunctionCallbackInfo<v8::Value>& info, int i, uint32_t fallback = 0) {
-  return info[i]->Uint32Value(info.GetIsolate()->GetCurrentContext()).FromMaybe(fallback);
+  return hashType(stringArg(info, i));
 }
 
 // The outcome of a pure function run on the pool.

@@ -1028,45 +1028,34 @@ class SubtleCryptoState extends webidl.PlatformObject {
     const usageList = (v, prefix, n) => converters['sequence<KeyUsage>'](v, prefix,
       `parameter ${n}`);
 
+    // encrypt, decrypt and sign: (algorithm, key, data), the key allowing `op`.
+    const keyedOperation = (self, op, argc, alg, k, data) => {
+      const prefix = prefixOf(op);
+      check(self);
+      args(argc, 3, prefix);
+      alg = algorithm(alg, prefix, 1);
+      k = key(k, prefix, 2);
+      data = bytes(data, prefix, 3);
+      const normalized = normalizeAlgorithm(alg, op, prefix);
+      checkKey(k, normalized, op, prefix);
+      return algorithms[normalized.name][op](normalized, k, data, prefix);
+    };
+
     SubtleCrypto = class SubtleCrypto extends null {
       constructor() {
         webidl.illegalConstructor();
       }
 
       async encrypt(alg, k, data) {
-        const prefix = prefixOf('encrypt');
-        check(this);
-        args(arguments.length, 3, prefix);
-        alg = algorithm(alg, prefix, 1);
-        k = key(k, prefix, 2);
-        data = bytes(data, prefix, 3);
-        const normalized = normalizeAlgorithm(alg, 'encrypt', prefix);
-        checkKey(k, normalized, 'encrypt', prefix);
-        return algorithms[normalized.name].encrypt(normalized, k, data, prefix);
+        return keyedOperation(this, 'encrypt', arguments.length, alg, k, data);
       }
 
       async decrypt(alg, k, data) {
-        const prefix = prefixOf('decrypt');
-        check(this);
-        args(arguments.length, 3, prefix);
-        alg = algorithm(alg, prefix, 1);
-        k = key(k, prefix, 2);
-        data = bytes(data, prefix, 3);
-        const normalized = normalizeAlgorithm(alg, 'decrypt', prefix);
-        checkKey(k, normalized, 'decrypt', prefix);
-        return algorithms[normalized.name].decrypt(normalized, k, data, prefix);
+        return keyedOperation(this, 'decrypt', arguments.length, alg, k, data);
       }
 
       async sign(alg, k, data) {
-        const prefix = prefixOf('sign');
-        check(this);
-        args(arguments.length, 3, prefix);
-        alg = algorithm(alg, prefix, 1);
-        k = key(k, prefix, 2);
-        data = bytes(data, prefix, 3);
-        const normalized = normalizeAlgorithm(alg, 'sign', prefix);
-        checkKey(k, normalized, 'sign', prefix);
-        return algorithms[normalized.name].sign(normalized, k, data, prefix);
+        return keyedOperation(this, 'sign', arguments.length, alg, k, data);
       }
 
       async verify(alg, k, signature, data) {
