@@ -250,8 +250,9 @@ class ExchangeSink final : public BodySink, public BodyListener, public ContextS
 
 }  // namespace
 
-Result<std::unique_ptr<HttpApp>> HttpApp::create(Runtime& runtime, v8::Local<v8::Module> module,
-                                                 const std::string& entry) {
+Result<std::unique_ptr<HttpApp>> HttpApp::create(
+    Runtime& runtime, v8::Local<v8::Module> module, const std::string& entry,
+    const std::vector<std::pair<std::string, std::string>>& env) {
   Realm& realm = runtime.realm();
   v8::Isolate* iso = realm.isolate();
   v8::Local<v8::Context> ctx = realm.context();
@@ -269,7 +270,11 @@ Result<std::unique_ptr<HttpApp>> HttpApp::create(Runtime& runtime, v8::Local<v8:
   std::unique_ptr<HttpApp> app(new HttpApp(runtime));
   app->handler_.Reset(iso, def.As<v8::Object>());
   app->fetch_.Reset(iso, fetch.As<v8::Function>());
-  app->env_.Reset(iso, v8::Object::New(iso));
+  v8::Local<v8::Object> envObject = v8::Object::New(iso);
+  for (const auto& [name, value] : env) {
+    envObject->Set(ctx, v8Str(iso, name), v8Str(iso, value)).Check();
+  }
+  app->env_.Reset(iso, envObject);
   runtime.addParticipant(app.get());
   return app;
 }

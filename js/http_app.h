@@ -14,6 +14,7 @@
 #include <v8.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -37,9 +38,11 @@ class HttpApp : public net::RequestHandler,
                 public DrainParticipant,
                 public RequestContext::Owner {
  public:
-  // Checks that the module's default export has a fetch method.
+  // Checks that the module's default export has a fetch method; env is the handler's `env`
+  // (string properties).
   static Result<std::unique_ptr<HttpApp>> create(Runtime& runtime, v8::Local<v8::Module> module,
-                                                 const std::string& entry);
+                                                 const std::string& entry,
+      const std::vector<std::pair<std::string, std::string>>& env = {});
   ~HttpApp() override;
 
   void onRequest(net::Exchange* ex) override { ready_.push_back(ex); }

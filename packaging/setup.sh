@@ -19,7 +19,7 @@ prefix="$root/third_party/prefix"
 apt_packages=(
   build-essential cmake ninja-build pkg-config
   liburing-dev libmimalloc-dev zlib1g-dev libbrotli-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libc-ares-dev
+  libc-ares-dev libtomlplusplus-dev libsystemd-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
   curl wrk python3 patch
   autoconf automake libtool

@@ -21,8 +21,10 @@
 
 #include "base/log.h"
 #include "js/api/url.h"
+#include "js/http_app.h"
 #include "js/realm.h"
 #include "js/runtime.h"
+#include "server/config.h"
 #include "server/options.h"
 #include "server/worker.h"
 
@@ -48,61 +50,14 @@ Usage:
                                 tags); an uncaught error in one is reported and the next
                                 still runs; then run until the event loop is idle
   torus eval CODE               evaluate CODE and print its value
+  torus check CONFIG            check a config file (and the app it names) without serving;
+                                every problem as FILE:LINE:COLUMN, exit 1 if any
+  torus config-reference        print the config keys as a Markdown table
   torus --version | --help
 
-serve options:
-  --listen HOST:PORT        address to listen on (repeatable; default 127.0.0.1:8080)
-  --https-listen HOST:PORT  address to serve HTTPS on (repeatable; needs --tls-cert/--tls-key)
-  --tls-cert FILE           PEM certificate chain (leaf first) of a TLS certificate; repeat
-                            --tls-cert/--tls-key pairs for several certificates, picked by
-                            SNI from their DNS SANs; the first is the default
-  --tls-key FILE            PEM private key (RSA or ECDSA) of the preceding --tls-cert
-  --tls-names NAME,...      SNI names of the preceding --tls-cert instead of its SANs
-                            (exact, or *.example.com)
-  --tls-handshake-timeout MS  accept -> TLS handshake done (10000)
-  --tls-ticket-rotation S   session ticket key rotation interval in seconds (3600)
-  --tls-reload              SIGHUP reloads the certificates and keys (new handshakes use
-                            them; a set that does not load is refused and logged)
-  --workers N               worker threads, each with its own ring and isolate
-                            (default: number of CPUs)
-  --shutdown-timeout MS     how long in-flight requests may run after SIGTERM (10000)
-  --max-connections N       open connections per worker (10000)
-  --max-head-bytes N        request line + headers (65536) -> 431
-  --max-headers N           header count (100) -> 431
-  --max-target-bytes N      request-target length (8192) -> 414
-  --max-body-bytes N        request body (104857600) -> 413
-  --header-timeout MS       time to receive a request head (10000)
-  --body-timeout MS         longest pause inside a request body (60000)
-  --keepalive-timeout MS    idle keep-alive connection (60000)
-  --max-pipelined N         requests parsed ahead of their responses (16)
-  --send-timeout MS         longest a client may stall reading a response (60000)
-  --send-high-water-mark N  bytes queued per streamed response before its producer waits (65536)
-  --body-high-water-mark N  request body bytes buffered before reading pauses (65536)
-  --max-timers N            active JS timers per worker (100000)
-  --max-request-contexts N  requests alive at once per worker, waitUntil work included
-                            (100000) -> 503
-  --fetch-timeout MS        total time of one fetch(), redirects and body included (0: none)
-  --fetch-connect-timeout MS  DNS + connect + TLS handshake of an outbound connection (10000)
-  --fetch-head-timeout MS   request sent -> response head (60000)
-  --fetch-body-timeout MS   longest pause of an upstream inside a response body (60000)
-  --fetch-max-inflight N    outbound requests on the wire per worker (1000)
-  --fetch-max-queued N      outbound requests waiting for a connection per worker (10000);
-                            beyond both, fetch() rejects
-  --fetch-max-per-origin N  connections per origin per worker (256)
-  --fetch-max-idle-per-origin N  idle keep-alive connections kept per origin (256)
-  --fetch-idle-timeout MS   an idle pooled connection is closed after this (30000)
-  --fetch-ca-file FILE      PEM roots trusted by https fetches instead of the system store
-                            (default: $SSL_CERT_FILE if set, else ca-certificates)
-  --fetch-extra-ca-file FILE  PEM roots trusted beside the store (a private PKI)
-  --dns-server HOST:PORT    resolver to ask instead of /etc/resolv.conf's (repeatable)
-  --dns-timeout MS          per DNS try (2000)
-  --hosts-file FILE         names fetch() resolves before DNS, hosts(5) format, instead of
-                            /etc/hosts (read once at start)
-  --ring-entries N          io_uring submission queue size per worker (1024)
-  --recv-buffers N          provided receive buffers per worker, a power of two (512)
-  --recv-buffer-size N      bytes per receive buffer (32768)
-  --log-level LEVEL         debug, info, warn, error (info)
+)";
 
+constexpr const char* kUsageSignals = R"(
 Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
          SIGHUP (with --tls-reload) reloads the TLS certificates.
 )";
@@ -112,186 +67,25 @@ Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
   exit(2);
 }
 
-uint64_t parseNumber(const std::string& flag, const char* value, uint64_t max) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = strtoull(value, &end, 10);
-  if (errno || !*value || *end || v > max || value[0] == '-') {
-    usageError("invalid value '" + std::string(value) + "' for " + flag +
-               " (expected a whole number up to " + std::to_string(max) + ")");
-  }
-  return v;
+void printUsage(FILE* to) {
+  fputs(kUsage, to);
+  fputs(serveOptionsHelp().c_str(), to);
+  fputs(kUsageSignals, to);
 }
 
-// A directory entry means its app.js (or index.js).
-std::string resolveEntry(const std::string& entry) {
-  struct stat st;
-  if (stat(entry.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return entry;
-  for (const char* name : {"app.js", "index.js", "main.js"}) {
-    std::string candidate = entry + "/" + name;
-    if (access(candidate.c_str(), R_OK) == 0) return candidate;
-  }
-  return entry + "/app.js";
-}
-
+// Flags are usage errors (exit 2); a config file's problems are config errors (exit 1).
 ServeOptions parseServe(int argc, char** argv) {
   ServeOptions o;
-  if (const char* ca = getenv("SSL_CERT_FILE")) o.outbound.tls.caFile = ca;
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) usageError(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--listen") {
-      auto l = parseListen(value());
-      if (!l.ok()) usageError(l.error());
-      o.listen.push_back(*l);
-    } else if (a == "--https-listen") {
-      auto l = parseListen(value());
-      if (!l.ok()) usageError(l.error());
-      o.httpsListen.push_back(*l);
-    } else if (a == "--tls-cert") {
-      o.tls.certificates.push_back({value(), "", {}});
-    } else if (a == "--tls-key") {
-      const char* v = value();
-      if (o.tls.certificates.empty() || !o.tls.certificates.back().keyFile.empty()) {
-        usageError("--tls-key must follow its --tls-cert");
-      }
-      o.tls.certificates.back().keyFile = v;
-    } else if (a == "--tls-names") {
-      const char* v = value();
-      if (o.tls.certificates.empty()) usageError("--tls-names must follow its --tls-cert");
-      std::stringstream list(v);
-      std::string name;
-      while (std::getline(list, name, ',')) {
-        if (!name.empty()) o.tls.certificates.back().names.push_back(name);
-      }
-      if (o.tls.certificates.back().names.empty()) usageError("--tls-names needs a name");
-    } else if (a == "--tls-handshake-timeout") {
-      o.http.tlsHandshakeTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-      if (o.http.tlsHandshakeTimeoutMs == 0) usageError("--tls-handshake-timeout must be at least 1");
-    } else if (a == "--tls-ticket-rotation") {
-      o.tls.ticketRotationSeconds = uint32_t(parseNumber(a, value(), 30 * 86'400));
-      if (o.tls.ticketRotationSeconds == 0) usageError("--tls-ticket-rotation must be at least 1");
-    } else if (a == "--tls-reload") {
-      o.tlsReload = true;
-    } else if (a == "--workers") {
-      o.workers = unsigned(parseNumber(a, value(), 1024));
-      if (o.workers == 0) usageError("--workers must be at least 1");
-    } else if (a == "--shutdown-timeout") {
-      o.shutdownTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-    } else if (a == "--max-connections") {
-      o.http.maxConnections = uint32_t(parseNumber(a, value(), 1'000'000));
-    } else if (a == "--max-head-bytes") {
-      o.http.limits.maxHeadBytes = parseNumber(a, value(), 1 << 24);
-    } else if (a == "--max-headers") {
-      o.http.limits.maxHeaderCount = parseNumber(a, value(), 10'000);
-    } else if (a == "--max-target-bytes") {
-      o.http.limits.maxTargetBytes = parseNumber(a, value(), 1 << 24);
-    } else if (a == "--max-body-bytes") {
-      o.http.limits.maxBodyBytes = parseNumber(a, value(), 1ull << 40);
-    } else if (a == "--header-timeout") {
-      o.http.headerTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-    } else if (a == "--body-timeout") {
-      o.http.bodyTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-    } else if (a == "--keepalive-timeout") {
-      o.http.keepAliveTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-    } else if (a == "--max-pipelined") {
-      o.http.maxPipelined = uint32_t(parseNumber(a, value(), 1024));
-      if (o.http.maxPipelined == 0) usageError("--max-pipelined must be at least 1");
-    } else if (a == "--send-timeout") {
-      o.http.sendTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-    } else if (a == "--send-high-water-mark") {
-      o.http.sendHighWaterMark = uint32_t(parseNumber(a, value(), 1u << 30));
-      if (o.http.sendHighWaterMark == 0) usageError("--send-high-water-mark must be at least 1");
-    } else if (a == "--body-high-water-mark") {
-      o.http.bodyHighWaterMark = uint32_t(parseNumber(a, value(), 1u << 30));
-      if (o.http.bodyHighWaterMark == 0) usageError("--body-high-water-mark must be at least 1");
-    } else if (a == "--max-request-contexts") {
-      o.runtime.maxRequestContexts = parseNumber(a, value(), 100'000'000);
-      if (o.runtime.maxRequestContexts == 0) usageError("--max-request-contexts must be at least 1");
-    } else if (a == "--fetch-timeout") {
-      o.runtime.fetchTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
-    } else if (a == "--fetch-connect-timeout") {
-      o.outbound.client.connectTimeoutMs = uint32_t(parseNumber(a, value(), 3'600'000));
-    } else if (a == "--fetch-head-timeout") {
-      o.outbound.client.headTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
-    } else if (a == "--fetch-body-timeout") {
-      o.outbound.client.bodyTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
-    } else if (a == "--fetch-max-inflight") {
-      o.outbound.client.maxInFlight = uint32_t(parseNumber(a, value(), 10'000'000));
-      if (o.outbound.client.maxInFlight == 0) usageError("--fetch-max-inflight must be at least 1");
-    } else if (a == "--fetch-max-queued") {
-      o.outbound.client.maxQueued = uint32_t(parseNumber(a, value(), 10'000'000));
-    } else if (a == "--fetch-max-per-origin") {
-      o.outbound.client.maxConnectionsPerOrigin = uint32_t(parseNumber(a, value(), 1'000'000));
-      if (o.outbound.client.maxConnectionsPerOrigin == 0) {
-        usageError("--fetch-max-per-origin must be at least 1");
-      }
-    } else if (a == "--fetch-max-idle-per-origin") {
-      o.outbound.client.maxIdlePerOrigin = uint32_t(parseNumber(a, value(), 1'000'000));
-    } else if (a == "--fetch-idle-timeout") {
-      o.outbound.client.idleTimeoutMs = uint32_t(parseNumber(a, value(), 86'400'000));
-    } else if (a == "--fetch-ca-file") {
-      o.outbound.tls.caFile = value();
-    } else if (a == "--fetch-extra-ca-file") {
-      o.outbound.tls.extraCaFile = value();
-    } else if (a == "--dns-server") {
-      o.outbound.dns.servers.push_back(value());
-    } else if (a == "--dns-timeout") {
-      o.outbound.dns.timeoutMs = uint32_t(parseNumber(a, value(), 600'000));
-      if (o.outbound.dns.timeoutMs == 0) usageError("--dns-timeout must be at least 1");
-    } else if (a == "--hosts-file") {
-      o.outbound.dns.hostsFile = value();
-      if (access(o.outbound.dns.hostsFile.c_str(), R_OK) != 0) {
-        usageError("cannot read --hosts-file '" + o.outbound.dns.hostsFile + "': " + strerror(errno));
-      }
-    } else if (a == "--max-timers") {
-      o.runtime.maxTimers = parseNumber(a, value(), 100'000'000);
-    } else if (a == "--ring-entries") {
-      o.loop.ringEntries = unsigned(parseNumber(a, value(), 32768));
-      if (o.loop.ringEntries < 8) usageError("--ring-entries must be at least 8");
-    } else if (a == "--recv-buffers") {
-      o.loop.recvBufferCount = unsigned(parseNumber(a, value(), 32768));
-      unsigned n = o.loop.recvBufferCount;
-      if (n == 0 || (n & (n - 1)) != 0) usageError("--recv-buffers must be a power of two");
-    } else if (a == "--recv-buffer-size") {
-      o.loop.recvBufferSize = unsigned(parseNumber(a, value(), 1 << 20));
-      if (o.loop.recvBufferSize < 512) usageError("--recv-buffer-size must be at least 512");
-    } else if (a == "--log-level") {
-      std::string l = value();
-      if (l == "debug") setLogLevel(LogLevel::kDebug);
-      else if (l == "info") setLogLevel(LogLevel::kInfo);
-      else if (l == "warn") setLogLevel(LogLevel::kWarn);
-      else if (l == "error") setLogLevel(LogLevel::kError);
-      else usageError("unknown log level '" + l + "'");
-    } else if (!a.empty() && a[0] == '-') {
-      usageError("unknown option '" + a + "'");
-    } else if (o.entry.empty()) {
-      o.entry = a;
-    } else {
-      usageError("unexpected argument '" + a + "'");
-    }
+  std::vector<ConfigProblem> problems = parseServeArgs(argc, argv, o);
+  if (problems.empty()) problems = finishServeOptions(o);
+  if (problems.empty()) return o;
+  bool fromFile = false;
+  for (const ConfigProblem& p : problems) {
+    fprintf(stderr, "torus: %s\n", p.text().c_str());
+    fromFile = fromFile || !p.file.empty() || p.message.rfind("cannot", 0) == 0;
   }
-  if (o.entry.empty()) usageError("serve needs an ENTRY module, e.g. torus serve app.js");
-  o.entry = resolveEntry(o.entry);
-  if (access(o.entry.c_str(), R_OK) != 0) {
-    fprintf(stderr, "torus: cannot open '%s': %s\n", o.entry.c_str(), strerror(errno));
-    exit(1);
-  }
-  for (const net::TlsCertificate& c : o.tls.certificates) {
-    if (c.keyFile.empty()) usageError("--tls-cert '" + c.certFile + "' needs its --tls-key");
-  }
-  if (!o.httpsListen.empty() && o.tls.certificates.empty()) {
-    usageError("--https-listen needs a certificate: --tls-cert FILE --tls-key FILE");
-  }
-  if (o.httpsListen.empty() && !o.tls.certificates.empty()) {
-    usageError("--tls-cert is given but no --https-listen address");
-  }
-  if (o.listen.empty() && o.httpsListen.empty()) o.listen.push_back({"127.0.0.1", 8080});
-  if (o.workers == 0) o.workers = std::max(1u, std::thread::hardware_concurrency());
-  return o;
+  if (!fromFile) fputs("Run 'torus --help' for usage.\n", stderr);
+  exit(fromFile ? 1 : 2);
 }
 
 // A listening socket with SO_REUSEPORT, so each worker has its own and the kernel spreads
@@ -429,6 +223,47 @@ int serve(int argc, char** argv) {
   return 0;
 }
 
+// `torus check CONFIG`: the file, the options it gives, then the app loaded as a worker
+// loads it (so an import that fails or throws is found before a deploy).
+int checkConfig(const std::string& path) {
+  ServeOptions options;
+  std::vector<ConfigProblem> problems = loadConfigFile(path, options);
+  if (options.configPath.empty()) {  // unreadable, or not TOML
+    for (const ConfigProblem& p : problems) fprintf(stderr, "%s\n", p.text().c_str());
+    return 1;
+  }
+  std::vector<ConfigProblem> more = finishServeOptions(options);
+  problems.insert(problems.end(), more.begin(), more.end());
+  if (problems.empty()) {
+    auto loop = engine::Loop::create(engine::LoopOptions{64, 16, 4096});
+    if (!loop.ok()) {
+      fprintf(stderr, "torus: %s\n", loop.error().c_str());
+      return 1;
+    }
+    js::V8Process v8;
+    js::Runtime runtime(**loop, options.runtime);
+    auto module = runtime.loadModule(options.entry);
+    std::string error = module.ok() ? "" : module.error();
+    if (module.ok()) {
+      v8::HandleScope scope(runtime.realm().isolate());
+      auto app = js::HttpApp::create(runtime, module->Get(runtime.realm().isolate()),
+                                     options.entry, options.env);
+      if (!app.ok()) error = app.error();
+    }
+    if (!error.empty()) {
+      auto at = options.origins.find("app.entry");
+      problems.push_back({path, at == options.origins.end() ? 1 : at->second.first,
+                          at == options.origins.end() ? 1 : at->second.second, error});
+    }
+  }
+  for (const ConfigProblem& p : problems) fprintf(stderr, "%s\n", p.text().c_str());
+  if (!problems.empty()) return 1;
+  printf("%s: ok (app %s, %zu HTTP and %zu HTTPS listener(s), %u worker(s))\n", path.c_str(),
+         options.entry.c_str(), options.listen.size(), options.httpsListen.size(),
+         options.workers);
+  return 0;
+}
+
 // `torus run FILE`, `torus run --script FILE...` and `torus eval CODE`: one runtime on this
 // thread, until idle.
 enum class RunMode { kModule, kScripts, kEval };
@@ -523,12 +358,12 @@ int main(int argc, char** argv) {
   using namespace torus::server;
   signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
-    fputs(kUsage, stderr);
+    printUsage(stderr);
     return 2;
   }
   std::string cmd = argv[1];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-    fputs(kUsage, stdout);
+    printUsage(stdout);
     return 0;
   }
   if (cmd == "--version" || cmd == "-v") {
@@ -536,6 +371,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return serve(argc, argv);
+  if (cmd == "check") {
+    if (argc != 3) usageError("check needs one CONFIG file");
+    return checkConfig(argv[2]);
+  }
+  if (cmd == "config-reference") {
+    fputs(configReference().c_str(), stdout);
+    return 0;
+  }
   // `run --location URL ...`: relative request URLs resolve against URL. `run --hosts-file
   // FILE ...`: fetch() resolves names from FILE instead of /etc/hosts. Either order.
   std::string location;

@@ -1,8 +1,10 @@
-// What `torus serve` is told on its command line.
+// What `torus serve` is told, on its command line or in its config file (server/config.h).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -22,6 +24,13 @@ struct ListenAddress {
 
 struct ServeOptions {
   std::string entry;
+  std::string appName;  // [app] name: log lines name it
+  // The handler's `env`: [app.env] strings (by name).
+  std::vector<std::pair<std::string, std::string>> env;
+  // The config file read (empty: none), and where in it each key was set (line, column), so
+  // that a later check can point at it.
+  std::string configPath;
+  std::map<std::string, std::pair<int, int>> origins;
   std::vector<ListenAddress> listen;
   std::vector<ListenAddress> httpsListen;  // TLS listeners, served with `tls`
   net::TlsServerOptions tls;

@@ -43,6 +43,12 @@ void Worker::reloadTls() {
   });
 }
 
+void Worker::probe(uint64_t seq) {
+  if (engine::Loop* loop = loop_.load()) {
+    loop->post([this, seq] { answered_.store(seq, std::memory_order_release); });
+  }
+}
+
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -107,7 +113,7 @@ void Worker::run(std::promise<Result<void>> ready) {
       return;
     }
     auto app = js::HttpApp::create(runtime, module->Get(runtime.realm().isolate()),
-                                   options_.entry);
+                                   options_.entry, options_.env);
     if (!app.ok()) {
       ready.set_value(makeError(app.error()));
       return;

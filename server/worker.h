@@ -31,6 +31,12 @@ class Worker {
   // ones keep serving. Thread-safe.
   void reloadTls();
   void join();
+  // Liveness probe (server/systemd.h): posts a task that records `seq` as answered, so a
+  // wedged loop never answers. Thread-safe; nothing happens while the loop is not running.
+  void probe(uint64_t seq);
+  // The last probe answered (0: none yet). Thread-safe.
+  uint64_t answered() const { return answered_.load(std::memory_order_acquire); }
+  unsigned index() const { return index_; }
 
  private:
   void run(std::promise<Result<void>> ready);
@@ -41,6 +47,7 @@ class Worker {
   std::thread thread_;
   std::atomic<engine::Loop*> loop_{nullptr};
   std::atomic<bool> stopRequested_{false};
+  std::atomic<uint64_t> answered_{0};
   // The worker thread's servers (loop thread only; set while it runs).
   std::vector<std::unique_ptr<net::HttpServer>>* servers_ = nullptr;
 };

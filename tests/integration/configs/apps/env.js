@@ -1,0 +1,5 @@
+export default {
+  fetch(request, env) {
+    return Response.json({ env, keys: Object.keys(env) });
+  },
+};
