@@ -542,7 +542,9 @@ bool parseSpki(KeyKind kind, View der, KeyData& k, KeyError& error) {
   return dataError(error, invalid);
 }
 
-bool parsePkcs8(KeyKind kind, View der, KeyData& k, KeyError& error) {
+// `trusted`: der is a key this process made canonical (a CryptoKey's, at sign time): the
+// public key is neither checked nor derived unless the operation needs it.
+bool parsePkcs8(KeyKind kind, View der, KeyData& k, KeyError& error, bool trusted = false) {
   std::string invalid =
       std::string("The key data is not a valid PKCS #8 for ") + kindName(kind) + ".";
   k.kind = kind;
@@ -605,6 +607,7 @@ bool parsePkcs8(KeyKind kind, View der, KeyData& k, KeyError& error) {
       if (d.size() > k.curve->size) return dataError(error, invalid);
       k.priv.assign(k.curve->size - d.size(), 0);
       k.priv.insert(k.priv.end(), d.begin(), d.end());
+      if (trusted) return true;  // ECDSA signs with the scalar alone
       return completePrivate(k, point.empty() ? givenPublic : point, error);
     }
     case KeyKind::kEd25519:
@@ -615,6 +618,7 @@ bool parsePkcs8(KeyKind kind, View der, KeyData& k, KeyError& error) {
         return dataError(error, invalid);
       }
       k.priv.assign(raw.begin(), raw.end());
+      if (trusted) return true;  // sign() finds or derives the public key
       return completePrivate(k, givenPublic, error);
     }
   }
@@ -953,6 +957,61 @@ bool exportJwk(KeyKind kind, View der, JwkFields& out, KeyError& error) {
   return true;
 }
 
+namespace {
+
+// The imported wolfCrypt keys of the Ed25519 private keys this thread signed with lately:
+// importing one derives its public key (and wolfCrypt checks the pair), which costs as much
+// as the signature itself. Direct-mapped, 16 entries: a fixed size.
+class Ed25519KeyCache {
+ public:
+  ~Ed25519KeyCache() {
+    for (Entry& e : entries_) {
+      if (e.used) wc_ed25519_free(&e.key);
+      wipe(e.priv, sizeof e.priv);
+    }
+  }
+  ed25519_key* find(KeyData& k, KeyError& error) {
+    uint32_t h = 2166136261u;  // FNV-1a of the first bytes spreads random keys well enough
+    for (size_t i = 0; i < 8; ++i) h = (h ^ k.priv[i]) * 16777619u;
+    Entry& e = entries_[h % kEntries];
+    if (e.used && memcmp(e.priv, k.priv.data(), kOkpSize) == 0) return &e.key;
+    if (!completePrivate(k, {}, error)) return nullptr;
+    if (e.used) wc_ed25519_free(&e.key);
+    e.used = false;
+    if (wc_ed25519_init(&e.key) != 0) {
+      operationError(error, "Ed25519 key", MEMORY_E);
+      return nullptr;
+    }
+    e.used = true;
+    int rc = wc_ed25519_import_private_key(k.priv.data(), word32(k.priv.size()), k.pub.data(),
+                                           word32(k.pub.size()), &e.key);
+    if (rc != 0) {
+      wc_ed25519_free(&e.key);
+      e.used = false;
+      operationError(error, "Ed25519 key", rc);
+      return nullptr;
+    }
+    memcpy(e.priv, k.priv.data(), kOkpSize);
+    return &e.key;
+  }
+
+ private:
+  static constexpr size_t kEntries = 16;
+  struct Entry {
+    uint8_t priv[kOkpSize] = {};
+    ed25519_key key;
+    bool used = false;
+  };
+  Entry entries_[kEntries];
+};
+
+ed25519_key* ed25519KeyFor(KeyData& k, KeyError& error) {
+  thread_local Ed25519KeyCache cache;
+  return cache.find(k, error);
+}
+
+}  // namespace
+
 bool sign(SignatureAlgorithm alg, View pkcs8, View data, int hash, uint32_t saltLength, Bytes& out,
           KeyError& error) {
   WC_RNG* rng = threadRng();
@@ -961,16 +1020,13 @@ bool sign(SignatureAlgorithm alg, View pkcs8, View data, int hash, uint32_t salt
                  : alg == SignatureAlgorithm::kEd25519 ? KeyKind::kEd25519
                                                        : KeyKind::kRsa;
   KeyData k;
-  if (!parsePkcs8(kind, pkcs8, k, error)) return false;
+  if (!parsePkcs8(kind, pkcs8, k, error, /*trusted=*/true)) return false;
   if (alg == SignatureAlgorithm::kEd25519) {
-    Ed ed;
+    ed25519_key* key = ed25519KeyFor(k, error);
+    if (!key) return false;
     out.resize(ED25519_SIG_SIZE);
     word32 len = ED25519_SIG_SIZE;
-    int rc = ed.ready ? wc_ed25519_import_private_key(k.priv.data(), word32(k.priv.size()),
-                                                      k.pub.data(), word32(k.pub.size()), &ed.key)
-                      : MEMORY_E;
-    if (rc == 0)
-      rc = wc_ed25519_sign_msg(bytePtr(data), word32(data.size()), out.data(), &len, &ed.key);
+    int rc = wc_ed25519_sign_msg(bytePtr(data), word32(data.size()), out.data(), &len, key);
     if (rc != 0) return operationError(error, "Ed25519 signing", rc);
     return true;
   }

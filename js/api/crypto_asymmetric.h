@@ -91,7 +91,9 @@ bool exportRaw(KeyKind kind, View der, Bytes& out, KeyError& error);
 // The JWK members of an SPKI or a PKCS#8 (told apart by their structure).
 bool exportJwk(KeyKind kind, View der, JwkFields& out, KeyError& error);
 
-// hash: a webcrypto::hashType() (unused for Ed25519); saltLength: RSA-PSS only. ECDSA
+// pkcs8: a key as importKey or generateKeyPair made it (it is not checked again: an EC
+// key's public half is not derived). hash: a webcrypto::hashType() (unused for Ed25519);
+// saltLength: RSA-PSS only. ECDSA
 // signatures are r || s, each left-padded to the curve's size.
 bool sign(SignatureAlgorithm alg, View pkcs8, View data, int hash, uint32_t saltLength, Bytes& out,
           KeyError& error);
