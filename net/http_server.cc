@@ -866,20 +866,37 @@ void Connection::tlsFailed() {
 
 void Connection::flushTls() {
   uint64_t plain = 0;
-  if (!sendIov_.empty()) {
-    for (const iovec& v : sendIov_) {
-      if (!tls_->write({static_cast<const char*>(v.iov_base), v.iov_len})) {
-        // Failed (a fatal error), or closed by the peer's close_notify: nothing more goes out.
-        if (tls_->state() == TlsSession::State::kFailed) {
-          tlsFailed();
-        } else {
-          close();
-        }
+  // Each write is a TLS record of its own (an AEAD seal and its framing), so pieces smaller
+  // than a record (a response head and a short body) are gathered into one first.
+  constexpr size_t kRecord = 16 * 1024;
+  thread_local std::string gathered;
+  gathered.clear();
+  auto write = [&](const char* data, size_t len) {
+    if (tls_->write({data, len})) return true;
+    // Failed (a fatal error), or closed by the peer's close_notify: nothing more goes out.
+    if (tls_->state() == TlsSession::State::kFailed) {
+      tlsFailed();
+    } else {
+      close();
+    }
+    return false;
+  };
+  for (const iovec& v : sendIov_) {
+    const char* data = static_cast<const char*>(v.iov_base);
+    if (gathered.size() + v.iov_len <= kRecord) {
+      gathered.append(data, v.iov_len);
+    } else {
+      if (!gathered.empty() && !write(gathered.data(), gathered.size())) return;
+      gathered.clear();
+      if (v.iov_len < kRecord) {
+        gathered.append(data, v.iov_len);
+      } else if (!write(data, v.iov_len)) {
         return;
       }
-      plain += v.iov_len;
     }
+    plain += v.iov_len;
   }
+  if (!gathered.empty() && !write(gathered.data(), gathered.size())) return;
   tlsOut_ = tls_->takeOutput();
   tlsOutPos_ = 0;
   tlsPlainInFlight_ = plain;
