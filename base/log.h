@@ -1,9 +1,14 @@
 // Logging to stderr, one line per call, written with a single write(2) so lines from worker
-// threads do not interleave. Thread-safe; the level is process-wide and set once at start.
+// threads do not interleave. Thread-safe; the level and the format are process-wide and set
+// once at start. Formats: text ("torus info: message") for terminals and tests, or JSON lines
+// for journald and log shippers ({"ts":"2026-12-02T17:40:00.123456Z","level":"info",
+// "msg":"..."}; an access log line carries its fields as members instead of a message).
 #pragma once
 
 #include <cstdarg>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace torus {
@@ -12,6 +17,19 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3, kOff = 4 };
 
 void setLogLevel(LogLevel level);
 LogLevel logLevel();
+
+enum class LogFormat { kText, kJson };
+void setLogFormat(LogFormat format);
+LogFormat logFormat();
+
+// s as the inside of a JSON string (quotes, backslashes and control characters escaped;
+// bytes that are not UTF-8 pass through as they are).
+void appendJsonEscaped(std::string& out, std::string_view s);
+// Writes one whole line as it is (a newline is added): for lines built by their owner, such
+// as the access log's.
+void logRaw(std::string_view line);
+// The current time as JSON wants it in a log line: "2026-12-02T17:40:00.123456Z".
+std::string logTimestamp();
 
 // printf-style. A trailing newline is added.
 void logf(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -322,6 +322,8 @@ void Exchange::reset() {
   wantsContinue_ = continueSent_ = closeAfter_ = inQueue_ = noBody_ = chunked_ = false;
   aborted_ = full_ = bodyStreaming_ = bodyEnded_ = tentative_ = bodyNews_ = false;
   bodyError_ = 0;
+  logId_ = 0;
+  logStatus_ = 0;
   declaredRemaining_ = -1;
   frontAcked_ = queuedBytes_ = 0;
   bytesHandedOut_ = bytesAcked_ = 0;
@@ -658,6 +660,7 @@ void Connection::serialize(Exchange* ex, int status, std::string_view reason,
                            std::span<const HttpHeader> headers, std::span<const char> body,
                            bool stream, int64_t contentLength, PieceOwner owner) {
   const HttpRequest& req = ex->request_;
+  ex->logStatus_ = status;
   bool noBody = req.method == "HEAD" || (status >= 100 && status < 200) || status == 204 ||
                 status == 304;
   ex->noBody_ = noBody;
@@ -989,6 +992,7 @@ size_t Connection::feed(const char* data, size_t len) {
         ex->tentative_ = false;
         ex->state_ = Exchange::State::kDispatched;
         ++server_.stats_.requests;
+        server_.sampleForAccessLog(ex);
         server_.handler_.onRequest(ex);
         break;
       }
@@ -1018,6 +1022,7 @@ void Connection::startBodyStream(Exchange* ex) {
   if (!ex->request_.keepAlive) ex->closeAfter_ = true;  // input ends with the body
   ex->state_ = Exchange::State::kDispatched;
   ++server_.stats_.requests;
+  server_.sampleForAccessLog(ex);
   ++server_.stats_.bodyStreams;
   server_.handler_.onRequest(ex);
 }
@@ -1110,6 +1115,7 @@ bool Connection::retire() {
     if (!head_) tail_ = nullptr;
     --queued_;
     bool closeAfter = ex->closeAfter_;
+    if (ex->logId_) server_.logAccess(ex);
     server_.handler_.onDone(ex);
     server_.recycle(ex);
     if (closeAfter) {
@@ -1333,6 +1339,54 @@ void HttpServer::connectionClosed(Connection* conn) {
   if (connections_ == conn) connections_ = conn->next;
   --connectionCount_;
   delete conn;
+}
+
+namespace {
+uint64_t monotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
+}
+}  // namespace
+
+void HttpServer::sampleForAccessLog(Exchange* ex) {
+  uint64_t seq = ++requestSeq_;
+  uint32_t every = options_.accessLogSample;
+  if (every == 0 || seq % every != 0) return;
+  ex->logId_ = seq;
+  ex->logStartNs_ = monotonicNs();
+}
+
+void HttpServer::logAccess(Exchange* ex) {
+  const HttpRequest& req = ex->request_;
+  uint64_t us = (monotonicNs() - ex->logStartNs_) / 1000;
+  char id[32];
+  snprintf(id, sizeof id, "%u-%llu", options_.worker, (unsigned long long)ex->logId_);
+  std::string line;
+  if (logFormat() == LogFormat::kJson) {
+    line = "{\"ts\":\"" + logTimestamp() + "\",\"level\":\"info\",\"type\":\"access\",\"app\":\"";
+    appendJsonEscaped(line, options_.accessLogApp);
+    line += "\",\"worker\":" + std::to_string(options_.worker) + ",\"id\":\"" + id +
+            "\",\"method\":\"";
+    appendJsonEscaped(line, req.method);
+    line += "\",\"path\":\"";
+    appendJsonEscaped(line, req.target);
+    line += "\",\"status\":" + std::to_string(ex->logStatus_) +
+            ",\"bytes\":" + std::to_string(ex->bytesAcked_) + ",\"duration_us\":" +
+            std::to_string(us) + "}";
+  } else {
+    // Control bytes of the target are escaped as in JSON, so a line stays one line.
+    line = "torus access: ";
+    line += id;
+    line += ' ';
+    appendJsonEscaped(line, req.method);
+    line += ' ';
+    appendJsonEscaped(line, req.target);
+    line += " " + std::to_string(ex->logStatus_) + " " + std::to_string(ex->bytesAcked_) +
+            "B " + std::to_string(us) + "us";
+    if (!options_.accessLogApp.empty()) line += " app=" + options_.accessLogApp;
+  }
+  logRaw(line);
 }
 
 Exchange* HttpServer::newExchange(Connection* conn) {

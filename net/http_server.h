@@ -51,6 +51,12 @@ struct ServerOptions {
   // A streamed request body is buffered up to this many bytes; beyond it the connection
   // stops reading until the handler takes bytes (readBody()).
   uint32_t bodyHighWaterMark = 64 * 1024;
+  // Access log: one line (base/log.h's format) per response whose bytes are all out, for one
+  // request in accessLogSample (0: off, 1: every request): request id, method, path, status,
+  // response bytes, microseconds from the end of the request head to the last byte out.
+  uint32_t accessLogSample = 0;
+  std::string accessLogApp;  // the "app" of its lines
+  unsigned worker = 0;       // the "worker" of its lines; also the request ids' prefix
 };
 
 struct ServerStats {
@@ -198,6 +204,10 @@ class Exchange {
   void acknowledge(uint64_t n);
   uint64_t bytesHandedOut_ = 0;
   uint64_t bytesAcked_ = 0;
+  // Access log: the request's id (0: not logged), its response status and when its head ended.
+  uint64_t logId_ = 0;
+  int logStatus_ = 0;
+  uint64_t logStartNs_ = 0;
   void releasePieces();
   void releaseBody();
   void appendBody(const char* data, size_t n);
@@ -300,6 +310,9 @@ class HttpServer {
   void onAccept(const engine::Completion& c);
   Exchange* newExchange(Connection* conn);
   void recycle(Exchange* ex);
+  // Access log (ServerOptions::accessLogSample): picks the requests to log; writes a line.
+  void sampleForAccessLog(Exchange* ex);
+  void logAccess(Exchange* ex);
   void connectionClosed(Connection* conn);
   SendPiece* takePiece();
   void givePiece(SendPiece* piece);
@@ -321,6 +334,7 @@ class HttpServer {
   Connection* connections_ = nullptr;  // intrusive list of live connections
   std::vector<Exchange*> freeExchanges_;
   ServerStats stats_;
+  uint64_t requestSeq_ = 0;  // access log sampling and request ids
   int64_t dateSecond_ = -1;
   std::shared_ptr<TlsServerContext> tls_;
   // TLS failures are logged at most 5 a second; the rest only counted.

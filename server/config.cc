@@ -94,6 +94,19 @@ const Setting kSettings[] = {
     {"--log-level", "log_level", Type::kLogLevel, "LEVEL", 0, 0,
      "debug, info, warn, error (info)",
      [](ServeOptions&, const Value& v) { return setLogLevelByName(v.string); }},
+    {"--log-format", "log.format", Type::kString, "FORMAT", 0, 0,
+     "text (\"torus info: ...\") or json (one JSON object a line, for journald and log "
+     "shippers) (text)",
+     [](ServeOptions&, const Value& v) -> std::string {
+       if (v.string == "text") setLogFormat(LogFormat::kText);
+       else if (v.string == "json") setLogFormat(LogFormat::kJson);
+       else return "unknown log format '" + v.string + "' (text, json)";
+       return "";
+     }},
+    {"--access-log-sample", "log.access_sample", Type::kNumber, "N", 0, 1'000'000,
+     "log one request in N (id, method, path, status, bytes, duration); 0: no access log, 1: "
+     "every request (0)",
+     SET(o.http.accessLogSample = uint32_t(v.number))},
     {nullptr, "app.name", Type::kString, "NAME", 0, 0, "the app's name in log lines",
      SET(o.appName = v.string)},
     {nullptr, "app.entry", Type::kString, "FILE", 0, 0,

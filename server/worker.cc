@@ -129,7 +129,10 @@ void Worker::run(std::promise<Result<void>> ready) {
     }
     std::vector<std::unique_ptr<net::HttpServer>> servers;
     for (size_t i = 0; i < listenFds_.size(); ++i) {
-      servers.push_back(std::make_unique<net::HttpServer>(*loop, options_.http, **app));
+      net::ServerOptions http = options_.http;
+      http.worker = index_;
+      http.accessLogApp = options_.appName;
+      servers.push_back(std::make_unique<net::HttpServer>(*loop, http, **app));
       if (i >= options_.listen.size()) servers.back()->setTls(tls);
       servers.back()->start(listenFds_[i]);
     }

@@ -107,7 +107,7 @@ class Server:
                                          stderr=subprocess.PIPE)
             self.stdout = _Pipe(self.proc.stdout)
             self.stderr = _Pipe(self.proc.stderr)
-            if self.stderr.wait_for(r"torus info: serving ", START_TIMEOUT):
+            if self.stderr.wait_for(r"torus info: serving |\"msg\":\"serving ", START_TIMEOUT):
                 return self
             try:
                 self.proc.wait(STOP_TIMEOUT)

@@ -1,0 +1,85 @@
+"""Log lines: --log-format json makes every line one JSON object (journald, log shippers), and
+the access log (--access-log-sample N) writes one line per Nth response with its request id,
+method, path, status, bytes and duration."""
+
+import json
+import os
+import time
+import unittest
+import urllib.request
+
+from harness import REPO, Server, require_binary
+
+HELLO = os.path.join(REPO, "examples", "hello")
+
+
+def get(port, path, data=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data)
+    with urllib.request.urlopen(req, timeout=20) as r:
+        return r.read()
+
+
+def wait_lines(server, predicate, count, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = [l for l in server.stderr.text().splitlines() if predicate(l)]
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    return [l for l in server.stderr.text().splitlines() if predicate(l)]
+
+
+class JsonLogTest(unittest.TestCase):
+    def test_json_lines_and_access_log(self):
+        require_binary()
+        server = Server(HELLO, "--log-format", "json", "--access-log-sample", "1").start()
+        try:
+            body = get(server.port, "/a%22b?x=%01")
+            get(server.port, "/post", data=b"hello")
+            access = wait_lines(server, lambda l: '"type":"access"' in l, 2)
+        finally:
+            server.stop()
+        lines = server.stderr.text().splitlines()
+        for line in lines:
+            record = json.loads(line)  # every line is JSON
+            self.assertRegex(record["ts"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+            self.assertIn(record["level"], ("debug", "info", "warn", "error"))
+        self.assertTrue(any("serving" in json.loads(l).get("msg", "") for l in lines))
+        first, second = (json.loads(l) for l in access[:2])
+        self.assertEqual(first["method"], "GET")
+        self.assertEqual(first["path"], "/a%22b?x=%01")
+        self.assertEqual(first["status"], 200)
+        self.assertGreater(first["bytes"], len(body))
+        self.assertGreaterEqual(first["duration_us"], 0)
+        self.assertEqual(first["worker"], 0)
+        self.assertEqual(second["method"], "POST")
+        self.assertNotEqual(first["id"], second["id"])
+
+
+class AccessLogTest(unittest.TestCase):
+    def test_sampling_and_text_format(self):
+        require_binary()
+        server = Server(HELLO, "--access-log-sample", "3").start()
+        try:
+            for i in range(9):
+                get(server.port, f"/r{i}")
+            access = wait_lines(server, lambda l: l.startswith("torus access: "), 3)
+            time.sleep(0.2)
+        finally:
+            server.stop()
+        access = [l for l in server.stderr.text().splitlines() if l.startswith("torus access: ")]
+        self.assertEqual(len(access), 3, access)
+        self.assertRegex(access[0], r"^torus access: 0-3 GET /r2 200 \d+B \d+us$")
+
+    def test_off_by_default(self):
+        require_binary()
+        server = Server(HELLO).start()
+        try:
+            get(server.port, "/")
+        finally:
+            server.stop()
+        self.assertNotIn("torus access:", server.stderr.text())
+
+
+if __name__ == "__main__":
+    unittest.main()
