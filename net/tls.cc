@@ -451,8 +451,13 @@ int sniCallback(WOLFSSL* ssl, int*, void* arg) {
 // Ticket keys: derived from a random per-process secret and the rotation epoch
 // (time / rotation), so that every worker (and every reloaded context) seals and opens the
 // same tickets without sharing mutable state. A ticket of the current epoch is accepted; one
-// of the previous epoch is accepted and replaced by a fresh one; older ones are refused (a
-// full handshake follows).
+// of the previous epoch is accepted too; older ones are refused (a full handshake follows).
+// Renewal: TLS 1.3 sends a fresh ticket after every handshake, resumed or not. For TLS 1.2,
+// RET_CREATE asks for a fresh ticket, but wolfSSL 5.5.4's DoDecryptTicket turns CREATE into
+// 0 (= RET_OK) before TLSX_SessionTicket_Parse looks at it, so a 1.2 client keeps its old
+// ticket and does a full handshake once it is two epochs old. The ticket lifetime hint is one
+// rotation period (the shortest a ticket is guaranteed to stay valid); clients such as
+// OpenSSL do not offer a TLS 1.3 ticket older than its hint.
 const std::array<unsigned char, 32>& ticketSecret() {
   static std::array<unsigned char, 32> secret;
   static std::once_flag once;

@@ -19,8 +19,8 @@ import threading
 import time
 import unittest
 
-from harness import APPS, IO_TIMEOUT, STOP_TIMEOUT, Server, ServerTestCase, closed_within, \
-    free_port, require_binary
+from harness import APPS, IO_TIMEOUT, Server, ServerTestCase, closed_within, free_port, \
+    require_binary
 
 APP = os.path.join(APPS, "tls_info.js")
 
