@@ -85,6 +85,10 @@ const Setting kSettings[] = {
     {"--https-listen", "https_listen", Type::kAddresses, "HOST:PORT", 0, 0,
      "address to serve HTTPS on (repeatable; needs a certificate)",
      [](ServeOptions& o, const Value& v) { return addAddresses(o.httpsListen, v); }},
+    {"--admin-listen", "admin.listen", Type::kAddresses, "HOST:PORT", 0, 0,
+     "address of the admin listener: /metrics (Prometheus), /healthz, /readyz; keep it on "
+     "loopback (default: none)",
+     [](ServeOptions& o, const Value& v) { return addAddresses(o.adminListen, v); }},
     {"--workers", "workers", Type::kNumber, "N", 1, 1024,
      "worker threads, each with its own ring and isolate (default: number of CPUs)",
      SET(o.workers = unsigned(v.number))},
@@ -618,10 +622,12 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
   if (o.listen.empty() && o.httpsListen.empty()) o.listen.push_back({"127.0.0.1", 8080});
   // The same address twice (in either list) is a mistake, not two listeners.
   std::set<std::pair<std::string, uint16_t>> seen;
-  for (const auto* list : {&o.listen, &o.httpsListen}) {
+  if (o.adminListen.size() > 1) problem("admin.listen", "one admin listener at most");
+  for (const auto* list : {&o.listen, &o.httpsListen, &o.adminListen}) {
     for (const ListenAddress& a : *list) {
       if (a.port != 0 && !seen.insert({a.host, a.port}).second) {
-        problem(list == &o.listen ? "listen" : "https_listen",
+        problem(list == &o.listen ? "listen" : list == &o.httpsListen ? "https_listen"
+                                                                      : "admin.listen",
                 "the address " + a.text() + " is listed twice");
       }
     }

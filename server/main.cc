@@ -1,5 +1,6 @@
 // torus: serve a WinterTC-style module over HTTP/1.1 on io_uring, one V8 isolate per core.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -24,8 +25,10 @@
 #include "js/http_app.h"
 #include "js/realm.h"
 #include "js/runtime.h"
+#include "server/admin.h"
 #include "server/config.h"
 #include "server/options.h"
+#include "server/systemd.h"
 #include "server/worker.h"
 
 #ifndef TORUS_VERSION
@@ -60,6 +63,9 @@ Usage:
 constexpr const char* kUsageSignals = R"(
 Signals: SIGINT/SIGTERM stop accepting, finish in-flight requests, exit 0.
          SIGHUP (with --tls-reload) reloads the TLS certificates.
+systemd: Type=notify (READY=1 once every listener accepts; RELOADING=1/READY=1 around a
+         SIGHUP, which is always caught then), the watchdog (WatchdogSec=) fed while every
+         worker's loop answers, socket activation (systemd/torus.socket); docs/deployment.md.
 )";
 
 [[noreturn]] void usageError(const std::string& msg) {
@@ -125,13 +131,23 @@ Result<int> openListener(const ListenAddress& addr, bool probe) {
 
 int serve(int argc, char** argv) {
   ServeOptions options = parseServe(argc, argv);
-  // Signals go to this thread only (sigwait below); workers inherit the blocked mask.
+  systemd::Notifier notifier;  // sd_notify(3); does nothing outside a service manager
+  // Signals go to this thread only (sigwait below); workers inherit the blocked mask. Under
+  // systemd SIGHUP is `systemctl reload` (ExecReload=): caught even without --tls-reload.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  if (options.tlsReload) sigaddset(&signals, SIGHUP);
+  if (options.tlsReload || notifier.active()) sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  notifier.status("starting: loading " + options.entry);
+
+  // Socket activation: sockets passed by systemd stand in for the listeners they match.
+  auto passedFds = systemd::adoptListenSockets(argc, argv, options);
+  if (!passedFds.ok()) {
+    fprintf(stderr, "torus: %s\n", passedFds.error().c_str());
+    return 1;
+  }
 
   // Certificates and keys are checked before anything starts: a clear error, exit 1.
   if (!options.httpsListen.empty()) {
@@ -146,7 +162,14 @@ int serve(int argc, char** argv) {
   std::vector<std::vector<int>> fds(options.workers);
   std::vector<ListenAddress> addresses = options.listen;  // plain first, then TLS (worker.h)
   addresses.insert(addresses.end(), options.httpsListen.begin(), options.httpsListen.end());
-  for (const ListenAddress& addr : addresses) {
+  for (size_t a = 0; a < addresses.size(); ++a) {
+    const ListenAddress& addr = addresses[a];
+    if (int passed = (*passedFds)[a]; passed >= 0) {  // every worker's ring accepts on it
+      for (unsigned w = 0; w < options.workers; ++w) {
+        fds[w].push_back(w == 0 ? passed : fcntl(passed, F_DUPFD_CLOEXEC, 0));
+      }
+      continue;
+    }
     if (addr.port != 0) {
       auto probe = openListener(addr, true);
       if (!probe.ok()) {
@@ -186,24 +209,58 @@ int serve(int argc, char** argv) {
   std::string where;
   for (const ListenAddress& addr : options.listen) where += " http://" + addr.text() + "/";
   for (const ListenAddress& addr : options.httpsListen) where += " https://" + addr.text() + "/";
+  // The admin listener, once the workers it reports on are up.
+  std::unique_ptr<AdminServer> admin;
+  if (!options.adminListen.empty()) {
+    auto fd = openListener(options.adminListen[0], false);
+    std::vector<Worker*> list;
+    for (auto& w : workers) list.push_back(w.get());
+    auto started = fd.ok() ? AdminServer::start(*fd, options, std::move(list))
+                           : Result<std::unique_ptr<AdminServer>>(makeError(fd.error()));
+    if (!started.ok()) {
+      fprintf(stderr, "torus: admin listener: %s\n", started.error().c_str());
+      for (auto& w : workers) w->requestStop();
+      for (auto& w : workers) w->join();
+      return 1;
+    }
+    admin = std::move(started).value();
+    where += " (admin http://" + options.adminListen[0].text() + "/metrics)";
+  }
+  // READY=1 once every worker's loop has turned, so every listener's accept is armed.
+  systemd::Watchdog watchdog(workers);
+  watchdog.awaitRound(10'000);
   LOG_INFO("serving %s on%s with %u worker(s)", options.entry.c_str(), where.c_str(),
            options.workers);
+  std::string serving = "serving on" + where + " with " + std::to_string(options.workers) +
+                        " worker(s)";
+  notifier.ready(serving);
 
   int sig = 0;
   for (;;) {
-    sigwait(&signals, &sig);
+    sig = watchdog.waitForSignal(signals, notifier);
     if (sig != SIGHUP) break;
+    notifier.reloading(options.tlsReload ? "reloading the TLS certificates" : "reloading");
+    if (!options.tlsReload) {
+      LOG_INFO("SIGHUP: nothing to reload (no --tls-reload)");
+      notifier.ready(serving);
+      continue;
+    }
     // Checked once here, so that a bad set is reported once, not by every worker.
     if (auto check = net::TlsServerContext::create(options.tls); !check.ok()) {
       LOG_WARN("SIGHUP: TLS reload refused, the old certificates keep serving: %s",
                check.error().c_str());
+      notifier.ready(serving + "; TLS reload refused: " + check.error());
       continue;
     }
     LOG_INFO("SIGHUP: reloading the TLS certificates");
     for (auto& w : workers) w->reloadTls();
+    watchdog.awaitRound(10'000);  // posts run in order: the reloads are done
+    notifier.ready(serving);
   }
+  notifier.stopping("stopping: finishing in-flight requests");
   LOG_INFO("%s: stopping (in-flight requests get %u ms; send it again to quit now)",
            strsignal(sig), options.shutdownTimeoutMs);
+  if (admin) admin->setStopping();
   for (auto& w : workers) w->requestStop();
   // A second signal while the workers finish quits at once.
   std::atomic<bool> stopped{false};
@@ -212,9 +269,11 @@ int serve(int argc, char** argv) {
     while (!stopped.load()) {
       int got = sigtimedwait(&signals, nullptr, &tick);
       if (got > 0 && got != SIGHUP) _exit(1);
+      notifier.watchdogPing();  // the shutdown is bounded by --shutdown-timeout
     }
   });
   for (auto& w : workers) w->join();
+  if (admin) admin->stop();  // after the workers: they may still answer its collections
   stopped.store(true);
   second.join();
   for (auto& list : fds) {

@@ -33,6 +33,7 @@ struct ServeOptions {
   std::map<std::string, std::pair<int, int>> origins;
   std::vector<ListenAddress> listen;
   std::vector<ListenAddress> httpsListen;  // TLS listeners, served with `tls`
+  std::vector<ListenAddress> adminListen;  // the admin listener (server/admin.h), if any
   net::TlsServerOptions tls;
   bool tlsReload = false;  // SIGHUP reloads tls's certificates and keys in every worker
   unsigned workers = 0;                 // 0: one per CPU

@@ -49,6 +49,17 @@ void Worker::probe(uint64_t seq) {
   }
 }
 
+void Worker::collect(engine::Loop& replyTo, std::function<void(const WorkerMetrics&)> done) {
+  engine::Loop* loop = loop_.load();
+  if (!loop) return;
+  loop->post([this, &replyTo, done = std::move(done)] {
+    WorkerMetrics m;
+    if (!fill_) return;  // stopping
+    fill_(m);
+    replyTo.post([done, m] { done(m); });
+  });
+}
+
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
@@ -137,6 +148,46 @@ void Worker::run(std::promise<Result<void>> ready) {
       servers.back()->start(listenFds_[i]);
     }
     servers_ = &servers;
+    // This worker's counters (loop thread): the stats line at exit, and collect().
+    auto fill = [&](WorkerMetrics& m) {
+      m.worker = index_;
+      for (auto& srv : servers) {
+        const net::ServerStats& st = srv->stats();
+        m.accepted += st.accepted;
+        m.rejected += st.rejected;
+        m.requests += st.requests;
+        m.responses += st.responses;
+        m.protocolErrors += st.errors;
+        m.tlsHandshakes += st.tlsHandshakes;
+        m.tlsResumed += st.tlsResumed;
+        m.tlsFailures += st.tlsFailures;
+        m.tlsHandshakeTimeouts += st.tlsHandshakeTimeouts;
+        m.poolBlocks += srv->poolBlocksOutstanding();
+        m.sendPieces += srv->piecesOutstanding();
+        m.liveConnections += srv->connections();
+      }
+      const js::AppStats& a = (*app)->stats();
+      m.drains = loop->stats().drainsWithWork;
+      m.checkpoints = runtime.realm().checkpoints();
+      m.asyncSettled = a.asyncSettled;
+      m.failed = a.failed;
+      m.outlived = a.outlived;
+      m.refused = a.refused;
+      m.settlements = runtime.settlements();
+      m.liveContexts = (*app)->liveContexts();
+      v8::HeapStatistics heap;
+      runtime.realm().isolate()->GetHeapStatistics(&heap);
+      m.heapUsed = heap.used_heap_size();
+      m.heapTotal = heap.total_heap_size();
+      m.heapLimit = heap.heap_size_limit();
+      const net::ClientStats& fetch = outbound->client->stats();
+      m.fetches = fetch.requests;
+      m.fetchConnections = fetch.connectionsOpened;
+      m.fetchReused = fetch.connectionsReused;
+      m.fetchRetries = fetch.retries;
+      m.fetchRefused = fetch.refused;
+    };
+    fill_ = fill;
     Shutdown shutdown{*loop, servers, runtime.realm()};
     size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
     loop_.store(loop.get());
@@ -149,24 +200,10 @@ void Worker::run(std::promise<Result<void>> ready) {
     loop->run();
     loop_.store(nullptr);
     servers_ = nullptr;
+    fill_ = nullptr;
 
-    uint64_t requests = 0, errors = 0;
-    size_t poolBlocks = 0, pieces = 0, open = 0;
-    net::ServerStats tlsStats;
-    for (auto& srv : servers) {
-      tlsStats.tlsHandshakes += srv->stats().tlsHandshakes;
-      tlsStats.tlsResumed += srv->stats().tlsResumed;
-      tlsStats.tlsFailures += srv->stats().tlsFailures;
-      tlsStats.tlsHandshakeTimeouts += srv->stats().tlsHandshakeTimeouts;
-      requests += srv->stats().requests;
-      errors += srv->stats().errors;
-      poolBlocks += srv->poolBlocksOutstanding();
-      pieces += srv->piecesOutstanding();
-      open += srv->connections();
-    }
-    const js::AppStats& a = (*app)->stats();
-    uint64_t checkpoints = runtime.realm().checkpoints();
-    const net::ClientStats& fetch = outbound->client->stats();
+    WorkerMetrics m;
+    fill(m);
     // What is still held at the end (connections, request contexts, send/body pool blocks,
     // queued send pieces) is zero after a clean run: the tests check it.
     LOG_INFO("worker %u stats: requests=%llu drains=%llu checkpoints=%llu "
@@ -174,23 +211,20 @@ void Worker::run(std::promise<Result<void>> ready) {
              "outlived=%llu settlements=%llu live_connections=%zu live_contexts=%zu "
              "pool_blocks=%zu send_pieces=%zu fetches=%llu fetch_connections=%llu "
              "fetch_reused=%llu fetch_retries=%llu fetch_refused=%llu",
-             index_, (unsigned long long)requests,
-             (unsigned long long)loop->stats().drainsWithWork,
-             (unsigned long long)checkpoints,
-             requests ? double(checkpoints) / double(requests) : 0.0,
-             (unsigned long long)a.asyncSettled, (unsigned long long)a.failed,
-             (unsigned long long)errors, (unsigned long long)a.outlived,
-             (unsigned long long)runtime.settlements(), open, (*app)->liveContexts(),
-             poolBlocks, pieces, (unsigned long long)fetch.requests,
-             (unsigned long long)fetch.connectionsOpened,
-             (unsigned long long)fetch.connectionsReused, (unsigned long long)fetch.retries,
-             (unsigned long long)fetch.refused);
+             index_, (unsigned long long)m.requests, (unsigned long long)m.drains,
+             (unsigned long long)m.checkpoints,
+             m.requests ? double(m.checkpoints) / double(m.requests) : 0.0,
+             (unsigned long long)m.asyncSettled, (unsigned long long)m.failed,
+             (unsigned long long)m.protocolErrors, (unsigned long long)m.outlived,
+             (unsigned long long)m.settlements, m.liveConnections, m.liveContexts, m.poolBlocks,
+             m.sendPieces, (unsigned long long)m.fetches, (unsigned long long)m.fetchConnections,
+             (unsigned long long)m.fetchReused, (unsigned long long)m.fetchRetries,
+             (unsigned long long)m.fetchRefused);
     if (tls) {
       LOG_INFO("worker %u tls stats: handshakes=%llu resumed=%llu failures=%llu "
                "handshake_timeouts=%llu",
-               index_, (unsigned long long)tlsStats.tlsHandshakes,
-               (unsigned long long)tlsStats.tlsResumed, (unsigned long long)tlsStats.tlsFailures,
-               (unsigned long long)tlsStats.tlsHandshakeTimeouts);
+               index_, (unsigned long long)m.tlsHandshakes, (unsigned long long)m.tlsResumed,
+               (unsigned long long)m.tlsFailures, (unsigned long long)m.tlsHandshakeTimeouts);
     }
     // Whatever the ring still holds is torn down with it; connections first.
     for (auto& srv : servers) srv->closeAll();

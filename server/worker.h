@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "base/result.h"
 #include "net/http_server.h"
+#include "server/metrics.h"
 #include "server/options.h"
 
 namespace torus::server {
@@ -31,6 +33,9 @@ class Worker {
   // ones keep serving. Thread-safe.
   void reloadTls();
   void join();
+  // Reads this worker's counters on its thread, then runs done(metrics) on replyTo's. Nothing
+  // happens (done never runs) while the worker is not serving. Thread-safe.
+  void collect(engine::Loop& replyTo, std::function<void(const WorkerMetrics&)> done);
   // Liveness probe (server/systemd.h): posts a task that records `seq` as answered, so a
   // wedged loop never answers. Thread-safe; nothing happens while the loop is not running.
   void probe(uint64_t seq);
@@ -47,6 +52,7 @@ class Worker {
   std::thread thread_;
   std::atomic<engine::Loop*> loop_{nullptr};
   std::atomic<bool> stopRequested_{false};
+  std::function<void(WorkerMetrics&)> fill_;  // loop thread only; set while it serves
   std::atomic<uint64_t> answered_{0};
   // The worker thread's servers (loop thread only; set while it runs).
   std::vector<std::unique_ptr<net::HttpServer>>* servers_ = nullptr;
