@@ -218,6 +218,13 @@ void Loop::accept(int listenFd, Operation* op) {
   io_uring_sqe_set_data(s, op);
 }
 
+void Loop::acceptOnce(int listenFd, Operation* op) {
+  submitOp(op);
+  io_uring_sqe* s = ring_->sqe();
+  io_uring_prep_accept(s, listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data(s, op);
+}
+
 void Loop::recv(int fd, Operation* op) {
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();

@@ -150,6 +150,9 @@ class Loop {
   // Multishot accept on a listening socket: completes with a new fd per connection (or
   // -errno). Re-armed by the caller when a completion says more == false.
   void accept(int listenFd, Operation* op);
+  // One accept, then more == false: for a listening socket several rings share (one passed
+  // by systemd), where a multishot accept would let one ring take every connection.
+  void acceptOnce(int listenFd, Operation* op);
   // Multishot recv into the provided-buffer ring: completes with byte counts and data;
   // 0 = peer closed; -ENOBUFS = out of buffers (more == false, the caller re-arms).
   void recv(int fd, Operation* op);

@@ -1271,7 +1271,7 @@ void HttpServer::givePiece(SendPiece* piece) {
 void HttpServer::start(int listenFd) {
   listenFd_ = listenFd;
   stopping_ = false;
-  loop_.accept(listenFd_, &acceptOp_);
+  armAccept();
 }
 
 void HttpServer::onAccept(const engine::Completion& c) {
@@ -1303,12 +1303,12 @@ void HttpServer::onAccept(const engine::Completion& c) {
   } else if (c.result != -ECANCELED) {
     LOG_WARN("accept: %s", strerror(-c.result));  // transient (ECONNABORTED...): keep going
   }
-  if (!c.more && !stopping_ && !acceptPaused_) loop_.accept(listenFd_, &acceptOp_);
+  if (!c.more && !stopping_ && !acceptPaused_) armAccept();
 }
 
 void HttpServer::resumeAccept() {
   acceptPaused_ = false;
-  if (!stopping_ && !acceptOp_.pending()) loop_.accept(listenFd_, &acceptOp_);
+  if (!stopping_ && !acceptOp_.pending()) armAccept();
 }
 
 void HttpServer::stopAccepting() {
@@ -1387,6 +1387,14 @@ void HttpServer::logAccess(Exchange* ex) {
     if (!options_.accessLogApp.empty()) line += " app=" + options_.accessLogApp;
   }
   logRaw(line);
+}
+
+void HttpServer::armAccept() {
+  if (options_.sharedListener) {
+    loop_.acceptOnce(listenFd_, &acceptOp_);
+  } else {
+    loop_.accept(listenFd_, &acceptOp_);
+  }
 }
 
 Exchange* HttpServer::newExchange(Connection* conn) {

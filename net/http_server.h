@@ -54,6 +54,9 @@ struct ServerOptions {
   // Access log: one line (base/log.h's format) per response whose bytes are all out, for one
   // request in accessLogSample (0: off, 1: every request): request id, method, path, status,
   // response bytes, microseconds from the end of the request head to the last byte out.
+  // The listening socket is shared with other workers' rings (socket activation): accept
+  // one connection at a time, so that the kernel spreads them between the rings.
+  bool sharedListener = false;
   uint32_t accessLogSample = 0;
   std::string accessLogApp;  // the "app" of its lines
   unsigned worker = 0;       // the "worker" of its lines; also the request ids' prefix
@@ -312,6 +315,7 @@ class HttpServer {
   void recycle(Exchange* ex);
   // Access log (ServerOptions::accessLogSample): picks the requests to log; writes a line.
   void sampleForAccessLog(Exchange* ex);
+  void armAccept();
   void logAccess(Exchange* ex);
   void connectionClosed(Connection* conn);
   SendPiece* takePiece();

@@ -164,6 +164,7 @@ int serve(int argc, char** argv) {
   addresses.insert(addresses.end(), options.httpsListen.begin(), options.httpsListen.end());
   for (size_t a = 0; a < addresses.size(); ++a) {
     const ListenAddress& addr = addresses[a];
+    options.sharedListeners.push_back((*passedFds)[a] >= 0);
     if (int passed = (*passedFds)[a]; passed >= 0) {  // every worker's ring accepts on it
       for (unsigned w = 0; w < options.workers; ++w) {
         fds[w].push_back(w == 0 ? passed : fcntl(passed, F_DUPFD_CLOEXEC, 0));

@@ -34,6 +34,9 @@ struct ServeOptions {
   std::vector<ListenAddress> listen;
   std::vector<ListenAddress> httpsListen;  // TLS listeners, served with `tls`
   std::vector<ListenAddress> adminListen;  // the admin listener (server/admin.h), if any
+  // Per listener (plain, then TLS): a socket all workers share (passed by systemd), set by
+  // serve() before the workers start.
+  std::vector<bool> sharedListeners;
   net::TlsServerOptions tls;
   bool tlsReload = false;  // SIGHUP reloads tls's certificates and keys in every worker
   unsigned workers = 0;                 // 0: one per CPU

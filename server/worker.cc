@@ -143,6 +143,7 @@ void Worker::run(std::promise<Result<void>> ready) {
       net::ServerOptions http = options_.http;
       http.worker = index_;
       http.accessLogApp = options_.appName;
+      http.sharedListener = i < options_.sharedListeners.size() && options_.sharedListeners[i];
       servers.push_back(std::make_unique<net::HttpServer>(*loop, http, **app));
       if (i >= options_.listen.size()) servers.back()->setTls(tls);
       servers.back()->start(listenFds_[i]);

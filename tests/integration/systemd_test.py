@@ -398,8 +398,11 @@ class SocketActivationTest(unittest.TestCase):
         self.assertEqual(results, [200] * 16)
         self.assertEqual(torus.stop(), 0, torus.stderr.text())
         err = torus.stderr.text()
-        requests = sum(int(n) for n in re.findall(r"worker \d+ stats: requests=(\d+)", err))
-        self.assertEqual(requests, 17, err)
+        per_worker = [int(n) for n in re.findall(r"worker \d+ stats: requests=(\d+)", err)]
+        self.assertEqual(sum(per_worker), 17, err)
+        # One accept at a time on a shared socket: the kernel spreads the connections (a
+        # multishot accept let one ring take them all).
+        self.assertTrue(all(n > 0 for n in per_worker) and len(per_worker) == 2, err)
         self.assertIsNone(sanitizer_report(err), err)
 
     def test_by_address(self):
