@@ -506,7 +506,7 @@ const TicketKey* ticketKey(uint64_t epoch) {
   return &k;
 }
 
-int ticketCallback(WOLFSSL*, unsigned char keyName[WOLFSSL_TICKET_NAME_SZ],
+int ticketCallback(WOLFSSL* ssl, unsigned char keyName[WOLFSSL_TICKET_NAME_SZ],
                    unsigned char iv[WOLFSSL_TICKET_IV_SZ], unsigned char mac[WOLFSSL_TICKET_MAC_SZ],
                    int enc, unsigned char* ticket, int inLen, int* outLen, void* userCtx) {
   auto* state = static_cast<TlsServerState*>(userCtx);
@@ -533,15 +533,28 @@ int ticketCallback(WOLFSSL*, unsigned char keyName[WOLFSSL_TICKET_NAME_SZ],
   } else if (std::memcmp(keyName + 8, key->tag, 8) != 0) {
     return WOLFSSL_TICKET_RET_REJECT;
   }
-  unsigned char aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2];
+  // The ticket is sealed to the SNI name of its handshake (RFC 6066 section 3: a session
+  // must not resume under another name): a ticket offered with another name (or with the
+  // name arriving after the ticket, as a TLS 1.2 client may order them) does not open, and a
+  // full handshake follows.
+  // The name as the ClientHello gave it (parsed before the callback that picks the
+  // certificate runs), lower-cased as that callback does.
+  const char* given = wolfSSL_get_servername(ssl, WOLFSSL_SNI_HOST_NAME);
+  std::string sni = given ? lower(given) : std::string();
+  unsigned char aad[WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2 + 256];
+  size_t aadLen = WOLFSSL_TICKET_NAME_SZ + WOLFSSL_TICKET_IV_SZ + 2;
+  if (sni.size() > 255) return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
   std::memcpy(aad, keyName, WOLFSSL_TICKET_NAME_SZ);
   std::memcpy(aad + WOLFSSL_TICKET_NAME_SZ, iv, WOLFSSL_TICKET_IV_SZ);
-  aad[sizeof aad - 2] = static_cast<unsigned char>(inLen >> 8);
-  aad[sizeof aad - 1] = static_cast<unsigned char>(inLen);
-  int rc = enc ? wc_ChaCha20Poly1305_Encrypt(key->key, iv, aad, sizeof aad, ticket, word32(inLen),
-                                             ticket, mac)
-               : wc_ChaCha20Poly1305_Decrypt(key->key, iv, aad, sizeof aad, ticket, word32(inLen),
-                                             mac, ticket);
+  aad[aadLen - 2] = static_cast<unsigned char>(inLen >> 8);
+  aad[aadLen - 1] = static_cast<unsigned char>(inLen);
+  aad[aadLen++] = static_cast<unsigned char>(sni.size());
+  std::memcpy(aad + aadLen, sni.data(), sni.size());
+  aadLen += sni.size();
+  int rc = enc ? wc_ChaCha20Poly1305_Encrypt(key->key, iv, aad, word32(aadLen), ticket,
+                                             word32(inLen), ticket, mac)
+               : wc_ChaCha20Poly1305_Decrypt(key->key, iv, aad, word32(aadLen), ticket,
+                                             word32(inLen), mac, ticket);
   if (rc != 0) return enc ? WOLFSSL_TICKET_RET_FATAL : WOLFSSL_TICKET_RET_REJECT;
   *outLen = inLen;
   return ret;

@@ -198,6 +198,22 @@ class HttpsTest(ServerTestCase):
             self.assertIn("Reused, TLSv1.3", again)
             self.assertIn('"tlsVersion":"TLSv1.3"', again)
 
+    def test_tickets_resume_only_under_their_sni_name(self):
+        # RFC 6066 section 3: a session resumes under the name it was made for only.
+        for version in ("-tls1_2", "-tls1_3"):
+            sess = os.path.join(self.tmp, "sni" + version)
+            first = s_client_request(self.tls_port, version, "-servername", "a.test",
+                                     "-sess_out", sess)
+            self.assertIn("New, TLSv1.", first, version)
+            same = s_client_request(self.tls_port, version, "-servername", "a.test",
+                                    "-sess_in", sess)
+            self.assertIn("Reused, TLSv1.", same, version)
+            other = s_client_request(self.tls_port, version, "-servername", "b.test",
+                                     "-sess_in", sess)
+            self.assertNotIn("Reused, TLSv1.", other, version)
+            self.assertIn("New, TLSv1.", other, version)
+            self.assertIn("CN = b.test", other, version)
+
     def node_get(self, name, version):
         if not shutil.which("node"):
             self.skipTest("needs node")
