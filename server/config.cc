@@ -161,6 +161,14 @@ const Setting kSettings[] = {
     {"--max-request-contexts", "runtime.max_request_contexts", Type::kNumber, "N", 1,
      100'000'000, "requests alive at once per worker, waitUntil work included (100000) -> 503",
      SET(o.runtime.maxRequestContexts = v.number)},
+    {"--crypto-threads", "runtime.crypto_threads", Type::kNumber, "N", 0, 64,
+     "helper threads for slow crypto.subtle work (RSA key generation, large PBKDF2 and "
+     "digests) (0: half the CPUs, 1 to 4)",
+     SET(o.cryptoPool.threads = unsigned(v.number))},
+    {"--crypto-queue-limit", "runtime.crypto_queue_limit", Type::kNumber, "N", 0, 1'000'000,
+     "crypto jobs waiting for a helper thread, in the process; beyond it a job runs on its "
+     "worker; 0: every job runs on its worker (1024)",
+     SET(o.cryptoPool.queueLimit = v.number)},
     {"--fetch-timeout", "fetch.timeout_ms", Type::kNumber, "MS", 0, kDay,
      "total time of one fetch(), redirects and body included (0: none)",
      SET(o.runtime.fetchTimeoutMs = uint32_t(v.number))},

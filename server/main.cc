@@ -131,6 +131,7 @@ Result<int> openListener(const ListenAddress& addr, bool probe) {
 
 int serve(int argc, char** argv) {
   ServeOptions options = parseServe(argc, argv);
+  js::configureCryptoPool(options.cryptoPool);
   systemd::Notifier notifier;  // sd_notify(3); does nothing outside a service manager
   // Signals go to this thread only (sigwait below); workers inherit the blocked mask. Under
   // systemd SIGHUP is `systemctl reload` (ExecReload=): caught even without --tls-reload.

@@ -44,6 +44,7 @@ struct ServeOptions {
   engine::LoopOptions loop;
   net::ServerOptions http;
   js::RuntimeOptions runtime;
+  js::CryptoPoolOptions cryptoPool;
   OutboundOptions outbound;
 };
 

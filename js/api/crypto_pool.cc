@@ -17,17 +17,19 @@ namespace {
 
 // The process's helper threads: started on first use, never stopped (they sleep on the
 // condition variable; the process exits around them).
+CryptoPoolOptions gPoolOptions;
+
 class Pool {
  public:
   static Pool& get() {
-    static Pool* pool = new Pool();
+    static Pool* pool = new Pool(gPoolOptions);
     return *pool;
   }
-  // False when kCryptoQueueLimit tasks already wait.
+  // False when queueLimit tasks already wait.
   bool submit(std::function<void()> task) {
     {
       std::lock_guard lock(mu_);
-      if (tasks_.size() >= kCryptoQueueLimit) return false;
+      if (tasks_.size() >= queueLimit_) return false;
       tasks_.push_back(std::move(task));
     }
     cv_.notify_one();
@@ -35,9 +37,10 @@ class Pool {
   }
 
  private:
-  Pool() {
-    // Half the cores (the workers have the others), at least one, at most four.
-    unsigned n = std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u);
+  explicit Pool(const CryptoPoolOptions& options) : queueLimit_(options.queueLimit) {
+    // By default half the cores (the workers have the others), at least one, at most four.
+    unsigned n = options.threads ? options.threads
+                                 : std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u);
     for (unsigned i = 0; i < n; ++i) std::thread([this] { serve(); }).detach();
   }
   void serve() {
@@ -52,6 +55,7 @@ class Pool {
       task();
     }
   }
+  size_t queueLimit_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;
@@ -149,6 +153,8 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
   std::unordered_map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
   std::vector<std::pair<uint64_t, CryptoOutcome>> results_;
 };
+
+void configureCryptoPool(const CryptoPoolOptions& options) { gPoolOptions = options; }
 
 std::shared_ptr<CryptoJobs> makeCryptoJobs(Runtime& runtime) {
   return std::make_shared<CryptoJobs>(runtime);

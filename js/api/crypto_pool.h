@@ -8,8 +8,8 @@
 //              CryptoOutcome out; ... pure wolfCrypt work, no V8 ...; return out; }));
 //
 // The work must not touch V8 or the isolate: it gets copies of its inputs and returns
-// bytes. At most kCryptoQueueLimit jobs wait in the process; past that a job runs at once on
-// the caller's thread (the promise is the same, only the thread differs), so nothing grows
+// bytes. At most CryptoPoolOptions::queueLimit jobs wait in the process; past that a job runs
+// at once on the caller's thread (the promise is the same, only the thread differs), so nothing grows
 // without a bound and nothing is refused. A job still running when its worker's runtime
 // goes away finishes, and its result is dropped.
 //
@@ -37,7 +37,14 @@ struct CryptoOutcome {
 };
 using CryptoWork = std::function<CryptoOutcome()>;
 
-inline constexpr size_t kCryptoQueueLimit = 1024;
+// The process's pool: its threads (0: half the cores, 1 to 4) and how many jobs may wait
+// (beyond: they run at once on their worker). Set before the first job (torus serve's
+// --crypto-threads and --crypto-queue-limit); later calls change nothing.
+struct CryptoPoolOptions {
+  unsigned threads = 0;
+  size_t queueLimit = 1024;
+};
+void configureCryptoPool(const CryptoPoolOptions& options);
 
 // A promise for work's outcome, run on the pool (or at once, above).
 v8::Local<v8::Promise> startCryptoJob(v8::Isolate* iso, CryptoWork work);

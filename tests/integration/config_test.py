@@ -79,6 +79,17 @@ class ConfigServeTest(unittest.TestCase):
         finally:
             server.stop()
 
+    def test_crypto_pool_settings(self):
+        # Queue limit 0: every RSA key generation runs on the worker (no helper thread); the
+        # promise settles the same way.
+        for flags in (["--crypto-queue-limit", "0"], ["--crypto-threads", "2"]):
+            server = Server(os.path.join(CONFIGS, "apps", "rsa_keygen.js"), *flags).start()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/", timeout=60) as r:
+                    self.assertEqual(r.read(), b"162", flags)  # a 1024-bit key's SPKI
+            finally:
+                server.stop()
+
     def test_a_bad_file_stops_serve_with_its_problems(self):
         rc, out, err = run_torus("serve", "--config", os.path.join(CONFIGS, "typos.toml"))
         self.assertEqual(rc, 1)
