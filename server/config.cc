@@ -1,11 +1,13 @@
 #include "server/config.h"
 
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -90,7 +92,8 @@ const Setting kSettings[] = {
      "loopback (default: none)",
      [](ServeOptions& o, const Value& v) { return addAddresses(o.adminListen, v); }},
     {"--workers", "workers", Type::kNumber, "N", 1, 1024,
-     "worker threads, each with its own ring and isolate (default: number of CPUs)",
+     "worker threads, each with its own ring and isolate (default: the CPUs the process may "
+     "use: its affinity mask, capped by the cgroup's cpu.max quota)",
      SET(o.workers = unsigned(v.number))},
     {"--shutdown-timeout", "shutdown_timeout_ms", Type::kNumber, "MS", 0, kHour,
      "how long in-flight requests may run after SIGTERM (10000)",
@@ -573,6 +576,29 @@ std::string resolveEntry(const std::string& entry) {
   return entry + "/app.js";
 }
 
+// The CPUs this process may use: its affinity mask (taskset, systemd's CPUAffinity=), capped
+// by its cgroup's CPU quota (cpu.max "QUOTA PERIOD", rounded up; a container's --cpus).
+unsigned defaultWorkers() {
+  unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = std::max(1, CPU_COUNT(&set));
+  std::string group;  // cgroup v2: "0::/path"
+  std::ifstream self("/proc/self/cgroup");
+  for (std::string line; std::getline(self, line);) {
+    if (line.rfind("0::", 0) == 0) group = line.substr(3);
+  }
+  std::ifstream cpuMax("/sys/fs/cgroup" + (group == "/" ? std::string() : group) + "/cpu.max");
+  std::string quota;
+  uint64_t period = 0;
+  if (cpuMax >> quota >> period && quota != "max" && period > 0) {
+    uint64_t q = 0;
+    if (parseNumber(quota, q) && q > 0) {
+      cpus = std::min<unsigned>(cpus, unsigned(std::max<uint64_t>(1, (q + period - 1) / period)));
+    }
+  }
+  return cpus;
+}
+
 }  // namespace
 
 std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
@@ -645,7 +671,7 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
     auto tls = net::TlsServerContext::create(o.tls);
     if (!tls.ok()) problem("tls.certificate.0", tls.error());
   }
-  if (o.workers == 0) o.workers = std::max(1u, std::thread::hardware_concurrency());
+  if (o.workers == 0) o.workers = defaultWorkers();
   return problems;
 }
 

@@ -90,6 +90,24 @@ class ConfigServeTest(unittest.TestCase):
             finally:
                 server.stop()
 
+    def test_default_workers_follow_the_affinity_mask(self):
+        if not shutil.which("taskset") or (os.cpu_count() or 1) < 2:
+            self.skipTest("needs taskset and 2 CPUs")
+        import subprocess
+        from harness import TORUS_BIN, _Pipe
+        for cpus, workers in (("0", 1), ("0,1", 2)):
+            proc = subprocess.Popen(["taskset", "-c", cpus, TORUS_BIN, "serve",
+                                     os.path.join(REPO, "examples", "hello"), "--listen",
+                                     f"127.0.0.1:{free_port()}"], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE)
+            err = _Pipe(proc.stderr)
+            try:
+                self.assertTrue(err.wait_for(rf"with {workers} worker\(s\)", 60), err.text())
+            finally:
+                proc.terminate()
+                proc.wait(60)
+                proc.stderr.close()
+
     def test_a_bad_file_stops_serve_with_its_problems(self):
         rc, out, err = run_torus("serve", "--config", os.path.join(CONFIGS, "typos.toml"))
         self.assertEqual(rc, 1)
