@@ -886,7 +886,9 @@ void Connection::flushTls() {
   };
   for (const iovec& v : sendIov_) {
     const char* data = static_cast<const char*>(v.iov_base);
-    if (gathered.size() + v.iov_len <= kRecord) {
+    if (sendIov_.size() == 1) {  // nothing to gather with: no copy
+      if (!write(data, v.iov_len)) return;
+    } else if (gathered.size() + v.iov_len <= kRecord) {
       gathered.append(data, v.iov_len);
     } else {
       if (!gathered.empty() && !write(gathered.data(), gathered.size())) return;
