@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "net/tls.h"
+#include "server/listen.h"
 
 namespace torus::server {
 
@@ -540,7 +541,8 @@ struct FileReader {
 std::vector<ConfigProblem> loadConfigFile(const std::string& path, ServeOptions& o) {
   std::vector<ConfigProblem> problems;
   if (access(path.c_str(), R_OK) != 0) {
-    problems.push_back({"", 0, 0, "cannot read config '" + path + "': " + strerror(errno)});
+    problems.push_back(
+        {"", 0, 0, "cannot read config '" + path + "': " + strerror(errno), true});
     return problems;
   }
   toml::table root;
@@ -604,12 +606,13 @@ unsigned defaultWorkers() {
 std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
   std::vector<ConfigProblem> problems;
   // At the key's place in the file when it came from there.
-  auto problem = [&](const std::string& key, std::string message) {
+  auto problem = [&](const std::string& key, std::string message, bool environment = false) {
     auto it = o.origins.find(key);
     if (it == o.origins.end()) {
-      problems.push_back({"", 0, 0, std::move(message)});
+      problems.push_back({"", 0, 0, std::move(message), environment});
     } else {
-      problems.push_back({o.configPath, it->second.first, it->second.second, std::move(message)});
+      problems.push_back({o.configPath, it->second.first, it->second.second, std::move(message),
+                          environment});
     }
   };
   if (o.entry.empty()) {
@@ -619,14 +622,15 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
   } else {
     o.entry = resolveEntry(o.entry);
     if (access(o.entry.c_str(), R_OK) != 0) {
-      problem("app.entry", "cannot open '" + o.entry + "': " + strerror(errno));
+      problem("app.entry", "cannot open '" + o.entry + "': " + strerror(errno), true);
     }
   }
   for (const auto& [key, file] : {std::pair<const char*, const std::string&>{"fetch.ca_file", o.outbound.tls.caFile},
                                   {"fetch.extra_ca_file", o.outbound.tls.extraCaFile},
                                   {"dns.hosts_file", o.outbound.dns.hostsFile}}) {
     if (!file.empty() && access(file.c_str(), R_OK) != 0) {
-      problem(key, std::string("cannot read ") + key + " '" + file + "': " + strerror(errno));
+      problem(key, std::string("cannot read ") + key + " '" + file + "': " + strerror(errno),
+              true);
     }
   }
   bool certificatesReadable = true;
@@ -640,7 +644,7 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
     }
     for (const std::string& file : {c.certFile, c.keyFile}) {
       if (access(file.c_str(), R_OK) != 0) {
-        problem(key, "cannot read '" + file + "': " + strerror(errno));
+        problem(key, "cannot read '" + file + "': " + strerror(errno), true);
         certificatesReadable = false;
       }
     }
@@ -669,7 +673,7 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
   // Certificates that do not load or do not match their keys.
   if (!o.tls.certificates.empty() && certificatesReadable) {
     auto tls = net::TlsServerContext::create(o.tls);
-    if (!tls.ok()) problem("tls.certificate.0", tls.error());
+    if (!tls.ok()) problem("tls.certificate.0", tls.error(), true);
   }
   if (o.workers == 0) o.workers = defaultWorkers();
   return problems;

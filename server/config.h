@@ -26,6 +26,9 @@ struct ConfigProblem {
   int line = 0;      // 1-based; 0 when not from a file
   int column = 0;
   std::string message;
+  // The arguments are fine but the world is not (a file missing or unreadable, a certificate
+  // that does not load): `serve` exits 1 for these, 2 for a usage error.
+  bool environment = false;
   std::string text() const;  // "FILE:LINE:COLUMN: message", or "message"
 };
 

@@ -48,6 +48,4 @@ struct ServeOptions {
   OutboundOptions outbound;
 };
 
-Result<ListenAddress> parseListen(const std::string& text);
-
 }  // namespace torus::server

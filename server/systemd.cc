@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "server/listen.h"
 
 namespace torus::server::systemd {
 namespace {
@@ -63,19 +64,12 @@ bool sameAddress(const sockaddr* a, const sockaddr_storage& b) {
   return false;
 }
 
-// Whether `addr` (a --listen address, resolved as openListener does) is where `ss` is bound.
+// Whether `addr` (a --listen address, resolved as openListener resolves it) is where `ss` is
+// bound.
 bool addressMatches(const ListenAddress& addr, const sockaddr_storage& ss) {
   if (addr.port == 0) return false;  // "any free port" names no particular socket
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
-  std::string port = std::to_string(addr.port);
-  if (getaddrinfo(addr.host.empty() ? nullptr : addr.host.c_str(), port.c_str(), &hints, &res) !=
-      0) {
-    return false;
-  }
+  if (resolveListen(addr, &res) != 0) return false;
   bool match = false;
   for (addrinfo* ai = res; ai && !match; ai = ai->ai_next) match = sameAddress(ai->ai_addr, ss);
   freeaddrinfo(res);
