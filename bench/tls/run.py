@@ -203,7 +203,7 @@ def check_handshakes(make_torus, args, loads):
 
 
 def report(args, servers, results, skipped, started, machine, loads, checks):
-    med, spread = wrk.med, wrk.spread
+    med = wrk.med
     lines = [f"# HTTPS (wrk): torus and peers, {started:%Y-%m-%d %H:%M}", ""]
     lines.append(f"- Machine: {machine['cpu']}, {machine['ncpu']} CPUs, Linux {machine['kernel']}; "
                  f"load average before the run {machine['load']}.")
@@ -238,17 +238,8 @@ def report(args, servers, results, skipped, started, machine, loads, checks):
             runs = results.get((load, s.name))
             if not runs:
                 continue
-            if node:
-                vs_rps = f"{med(runs, 'rps') / med(node, 'rps'):.2f}×"
-                vs_cpu = f"{med(runs, 'req_per_cpu_s') / med(node, 'req_per_cpu_s'):.2f}×"
-            else:
-                vs_rps = vs_cpu = "n/a"
-            lines.append(
-                f"| {s.name} | {med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
-                f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'cpu_s'):.2f} | "
-                f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')} | "
-                f"{med(runs, 'wrk_cpu_s'):.2f} | {sum(r['errors'] for r in runs)} | "
-                f"{vs_rps} | {vs_cpu} |")
+            lines.append(f"| {s.name} | {wrk.load_cells(runs)} | {med(runs, 'wrk_cpu_s'):.2f} | "
+                         f"{sum(r['errors'] for r in runs)} | {wrk.vs_cells(runs, node)} |")
         lines.append("")
     if any(r["errors"] for (load, _), runs in results.items() if load != "keepalive"
            for r in runs):

@@ -294,6 +294,22 @@ def spread(runs, key, fmt):
     return f"{fmt.format(min(vals))}–{fmt.format(max(vals))}"
 
 
+def load_cells(runs):
+    """The cells of a summary row every wrk report shares, after the server's name:
+    req/s (median, min-max), p50, p99, server CPU s, req per CPU-s (median, min-max)."""
+    return (f"{med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
+            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'cpu_s'):.2f} | "
+            f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')}")
+
+
+def vs_cells(runs, node):
+    """req/s and req/CPU-s against node's runs ("n/a | n/a" without them)."""
+    if not node:
+        return "n/a | n/a"
+    return (f"{med(runs, 'rps') / med(node, 'rps'):.2f}× | "
+            f"{med(runs, 'req_per_cpu_s') / med(node, 'req_per_cpu_s'):.2f}×")
+
+
 TORUS_STATS = re.compile(r"worker \d+ stats: requests=(\d+) drains=(\d+) checkpoints=(\d+) "
                          r"checkpoints_per_request=([0-9.]+)")
 
@@ -325,16 +341,8 @@ def report(args, servers, results, skipped, started, machine):
         runs = results.get(s.name)
         if not runs:
             continue
-        if node:
-            vs_rps = f"{med(runs, 'rps') / med(node, 'rps'):.2f}×"
-            vs_cpu = f"{med(runs, 'req_per_cpu_s') / med(node, 'req_per_cpu_s'):.2f}×"
-        else:
-            vs_rps = vs_cpu = "n/a"
-        lines.append(
-            f"| {s.name} | {med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
-            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'cpu_s'):.2f} | "
-            f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')} | "
-            f"{med(runs, 'rss_mib'):.1f} | {vs_rps} | {vs_cpu} |")
+        lines.append(f"| {s.name} | {load_cells(runs)} | {med(runs, 'rss_mib'):.1f} | "
+                     f"{vs_cells(runs, node)} |")
     lines.append("")
     base, cur = results.get("torus-base"), results.get("torus")
     if base and cur:
