@@ -682,7 +682,8 @@ function asymmetricUsages(format, jwk, [publicUsages, privateUsages]) {
   return jwk.d !== undefined ? privateUsages : publicUsages;
 }
 
-function exportAsymmetric(format, key, prefix, jwkMembers) {
+// jwkBase(key): the members a JWK export starts with (kty, crv, alg).
+function exportAsymmetric(format, key, prefix, jwkBase) {
   if (format === 'spki' || format === 'pkcs8') {
     const want = format === 'spki' ? 'public' : 'private';
     if (key.type !== want) {
@@ -698,7 +699,7 @@ function exportAsymmetric(format, key, prefix, jwkMembers) {
   }
   if (format === 'jwk') {
     const fields = natives.pkeyExport(key.kind, 'jwk', key.handle);
-    const members = jwkMembers(key);
+    const members = jwkBase(key);
     for (const name of Object.keys(fields)) members[name] = base64urlEncode(fields[name]);
     return jwkOf(key, members);
   }
