@@ -281,6 +281,7 @@ Result<std::unique_ptr<HttpApp>> HttpApp::create(
 
 HttpApp::~HttpApp() {
   runtime_.removeParticipant(this);
+  realm_.makeCurrent();
   // Contexts still alive (waitUntil work at a forced stop) end now; no JS runs after this.
   v8::HandleScope scope(realm_.isolate());
   for (auto& rc : contexts_) {
@@ -463,6 +464,8 @@ void HttpApp::finish(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> value) {
 
 void HttpApp::fail(v8::Local<v8::Object> ctxObj, v8::Local<v8::Value> exception,
                    const char* what) {
+  // Terminated at a limit: the owner answers every request (answerAll), nothing to report.
+  if (runtime_.terminated() != Runtime::Termination::kNone) return;
   realm_.reportError(what, exception);
   auto* ec = Wrappable::unwrap<ExecutionContext>(ctxObj);
   net::Exchange* ex = ec ? ec->requestContext()->exchange() : nullptr;
@@ -476,7 +479,32 @@ void HttpApp::respondError(net::Exchange* ex, int status) {
   ex->respondText(status, net::statusReason(status));
 }
 
+void HttpApp::answer(net::Exchange* ex, int status, std::string_view message) {
+  if (ex->responded()) return;
+  auto* rc = static_cast<RequestContext*>(ex->userData);
+  if (rc && !rc->answered) {
+    rc->answered = true;
+    --inFlight_;
+  }
+  ex->respondText(status, message);
+}
+
+void HttpApp::answerAll(int status, std::string_view message) {
+  for (net::Exchange* ex : ready_) ex->respondText(status, message);  // never started
+  ready_.clear();
+  for (auto& rc : contexts_) {
+    net::Exchange* ex = rc->exchange();
+    if (!ex) continue;
+    if (!ex->responded()) {
+      answer(ex, status, message);
+    } else {
+      ex->abortStream();
+    }
+  }
+}
+
 void HttpApp::onDone(net::Exchange* ex) {
+  realm_.makeCurrent();
   auto* rc = static_cast<RequestContext*>(ex->userData);
   if (!rc) return;  // answered by the server itself before it started
   ex->userData = nullptr;
@@ -487,6 +515,7 @@ void HttpApp::onDone(net::Exchange* ex) {
 }
 
 void HttpApp::onAbort(net::Exchange* ex) {
+  realm_.makeCurrent();
   auto* rc = static_cast<RequestContext*>(ex->userData);
   if (!rc) {
     // Aborted before this drain's end started it (the client reset right after sending):
@@ -537,11 +566,13 @@ void HttpApp::endBodies(RequestContext* rc, bool aborted) {
 }
 
 void HttpApp::onBodyData(net::Exchange* ex) {
+  realm_.makeCurrent();
   auto* rc = static_cast<RequestContext*>(ex->userData);
   if (rc && rc->bodySource) static_cast<ExchangeBodySource*>(rc->bodySource)->news();
 }
 
 void HttpApp::onWritable(net::Exchange* ex) {
+  realm_.makeCurrent();
   auto* rc = static_cast<RequestContext*>(ex->userData);
   if (rc && rc->bodySink) static_cast<ExchangeSink*>(rc->bodySink)->writable();
 }

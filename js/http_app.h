@@ -57,6 +57,13 @@ class HttpApp : public net::RequestHandler,
   bool beforeCheckpoint() override;
   bool afterCheckpoint() override;
 
+  // Answers ex with `status` and `message` now if it has no response yet (a wall-clock
+  // limit passed): the handler's own response, if it comes, is dropped.
+  void answer(net::Exchange* ex, int status, std::string_view message);
+  // The isolate is being given up (terminated at a limit): every request not answered yet
+  // gets `status`, streamed responses are cut off (abortStream). No JS runs.
+  void answerAll(int status, std::string_view message);
+
   const AppStats& stats() const { return stats_; }
   // Requests started and not answered yet.
   size_t inFlight() const { return inFlight_; }

@@ -77,7 +77,7 @@ Realm::Realm(const RealmOptions& options)
   isolate_ = v8::Isolate::New(params);
   isolate_->SetData(0, this);
   isolate_->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
-  isolate_->Enter();
+  makeCurrent();
   v8::HandleScope scope(isolate_);
   // WebIDL [Global]: the global object's prototype is immutable
   // (https://webidl.spec.whatwg.org/#platform-object-setprototypeof).
@@ -91,7 +91,16 @@ Realm::Realm(const RealmOptions& options)
   ctx->Enter();
 }
 
+thread_local Realm* Realm::tCurrent_ = nullptr;
+
+void Realm::switchTo() {
+  if (tCurrent_) tCurrent_->isolate_->Exit();
+  isolate_->Enter();
+  tCurrent_ = this;
+}
+
 Realm::~Realm() {
+  makeCurrent();
   logErrorsNotLogged(errorLines_.takeNotLogged());
   {
     v8::HandleScope scope(isolate_);
@@ -105,6 +114,7 @@ Realm::~Realm() {
   endOfIteration_.Reset();
   context_.Reset();
   isolate_->Exit();
+  tCurrent_ = nullptr;
   isolate_->Dispose();
 }
 

@@ -70,6 +70,17 @@ class Realm {
   v8::Isolate* isolate() const { return isolate_; }
   v8::Local<v8::Context> context() const { return context_.Get(isolate_); }
 
+  // Makes this realm's isolate the thread's current one (V8 keeps one per thread:
+  // Isolate::GetCurrent, and what V8 reaches through it). It stays entered until another
+  // realm of the thread is made current or this one is destroyed, so a worker with one app
+  // pays one comparison per entry. Every way into a realm from outside JS (a drain, a
+  // module load, a connection's callback) calls this first: a worker holds several realms
+  // (one per app, and an app's old one while it finishes after a reload). The context is
+  // entered for the realm's whole life (contexts are entered per isolate).
+  void makeCurrent() {
+    if (tCurrent_ != this) switchTo();
+  }
+
   // An internalized string for an ASCII literal, cached.
   v8::Local<v8::String> internalized(const char* literal);
   // Throws err as a TypeError/RangeError/Error/DOMException.
@@ -144,6 +155,8 @@ class Realm {
   v8::Local<v8::Object> internals();
 
  private:
+  void switchTo();
+  static thread_local Realm* tCurrent_;
   friend class Wrappable;
   void track(Wrappable* w);
   void untrack(Wrappable* w);

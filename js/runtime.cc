@@ -26,11 +26,34 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
   installGlobals(*realm_);
   timers_ = std::make_unique<Timers>(*realm_, loop_, options.maxTimers);
   timers_->install();
+  if (options.realm.maxHeapBytes) iso->AddNearHeapLimitCallback(&Runtime::nearHeapLimit, this);
   drainHook_ = loop_.addDrainHook([this] { drain(); });
+}
+
+void Runtime::terminate(Termination why) {
+  Termination none = Termination::kNone;
+  if (!terminated_.compare_exchange_strong(none, why, std::memory_order_acq_rel)) return;
+  realm_->isolate()->TerminateExecution();
+}
+
+size_t Runtime::nearHeapLimit(void* data, size_t current, size_t initial) {
+  auto* self = static_cast<Runtime*>(data);
+  self->terminate(Termination::kHeap);
+  // Room to unwind; the isolate is recycled as soon as the drain ends.
+  return current + std::max<size_t>(initial / 2, 16u << 20);
+}
+
+void Runtime::leaveJs() {
+  enterJs();
+  Termination why = terminated();
+  if (why == Termination::kNone || dead_) return;
+  dead_ = true;
+  if (onTerminated_) onTerminated_(why);
 }
 
 Runtime::~Runtime() {
   loop_.removeDrainHook(drainHook_);
+  realm_->makeCurrent();
   v8::HandleScope scope(realm_->isolate());
   if (cryptoJobs_) detachCryptoJobs(*cryptoJobs_);
   timers_.reset();
@@ -40,7 +63,24 @@ Runtime::~Runtime() {
   realm_.reset();
 }
 
+std::vector<std::string> Runtime::moduleFiles() const {
+  std::vector<std::string> files;
+  for (const auto& [key, record] : modulesByKey_) {
+    if (!record->path.empty() && record->path[0] == '/') files.push_back(record->path);
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
 void Runtime::drain() {
+  if (dead_) return;
+  realm_->makeCurrent();
+  enterJs();
+  struct Leave {
+    Runtime* self;
+    ~Leave() { self->leaveJs(); }
+  } leave{this};
   v8::HandleScope scope(realm_->isolate());
   bool ranJs = false;
   if (timers_->hasFired()) {
@@ -439,7 +479,8 @@ Result<v8::Local<v8::Module>> Runtime::startModule(const ModuleLocation& where, 
   return module;
 }
 
-Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
+Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file, bool mayTurnLoop) {
+  realm_->makeCurrent();
   v8::Isolate* iso = realm_->isolate();
   v8::HandleScope scope(iso);
   char resolved[PATH_MAX];
@@ -447,13 +488,24 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
     return makeError("cannot open '" + file + "': " + strerror(errno));
   }
   v8::Local<v8::Promise> promise;
+  enterJs();  // the watchdog sees a module that never finishes its evaluation
   Result<v8::Local<v8::Module>> started =
       startModule(ModuleLocation{resolved, false}, endsWith(resolved, ".json"), &promise);
-  if (!started.ok()) return makeError(started.error());
+  if (!started.ok()) {
+    leaveJs();
+    return makeError(started.error());
+  }
   v8::Local<v8::Module> module = *started;
   // Top-level await: turn the loop until the evaluation promise settles.
   promise->MarkAsHandled();  // a rejection is reported below as the module's error, once
   realm_->checkpoint();
+  leaveJs();
+  if (dead_) return makeError(std::string(resolved) + ": terminated at a limit while loading");
+  if (promise->State() == v8::Promise::kPending && !mayTurnLoop) {
+    return makeError(std::string(resolved) +
+                     ": top-level await still pending after evaluation: a module awaiting I/O "
+                     "at import loads only at startup, not on a reload");
+  }
   while (promise->State() == v8::Promise::kPending &&
          loop_.hasForegroundWork()) {
     loop_.runOnce(-1);
@@ -474,6 +526,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file) {
 }
 
 Result<std::string> Runtime::evalScript(const std::string& code, const std::string& name) {
+  realm_->makeCurrent();
   v8::Isolate* iso = realm_->isolate();
   v8::HandleScope scope(iso);
   v8::Local<v8::Context> ctx = realm_->context();

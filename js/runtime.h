@@ -9,6 +9,7 @@
 
 #include <v8.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -77,8 +78,10 @@ class Runtime {
   engine::Loop& loop() { return loop_; }
 
   // Loads an ES module file (and its static imports), evaluates it and settles top-level
-  // await. Errors name file:line:column.
-  Result<v8::Global<v8::Module>> loadModule(const std::string& path);
+  // await, turning the loop for it if mayTurnLoop (not from inside a turn: a reload in a
+  // serving worker; there a still-pending evaluation is an error). Errors name
+  // file:line:column.
+  Result<v8::Global<v8::Module>> loadModule(const std::string& path, bool mayTurnLoop = true);
   // Evaluates a classic script; returns its completion value formatted, or the error.
   Result<std::string> evalScript(const std::string& code, const std::string& name);
 
@@ -99,8 +102,27 @@ class Runtime {
   // The crypto helper pool's jobs of this runtime (js/api/crypto_pool.h).
   CryptoJobs& cryptoJobs();
 
+  // The files of the modules loaded so far (absolute paths; data: URLs left out).
+  std::vector<std::string> moduleFiles() const;
   // Uncaught errors and unhandled rejections seen so far.
   uint64_t failures() const { return realm_->errorsReported(); }
+
+  // ---- limits ----
+  //
+  // A watchdog on another thread (server/apps.h) reads jsEntries(): odd while a drain or a
+  // module load runs JS, and changed by each start and end, so that JS running without a
+  // break is seen as the same odd value on two looks. terminate() stops it
+  // (TerminateExecution: what was running and the rest of the microtask queue are dropped);
+  // the isolate is then of no further use, and at the end of the drain onTerminated runs on
+  // the loop thread with the reason. The heap limit (RealmOptions::maxHeapBytes) terminates
+  // the same way, from V8's near-heap-limit callback.
+  enum class Termination { kNone, kCpu, kHeap };
+  uint32_t jsEntries() const { return jsEntries_.load(std::memory_order_relaxed); }
+  void terminate(Termination why);  // any thread
+  Termination terminated() const { return terminated_.load(std::memory_order_acquire); }
+  void setOnTerminated(std::function<void(Termination)> fn) { onTerminated_ = std::move(fn); }
+  // After termination: nothing of this runtime runs again (drains skip it).
+  bool dead() const { return dead_; }
 
  private:
   struct ModuleRecord {
@@ -159,6 +181,14 @@ class Runtime {
   uint64_t settlementsRun_ = 0;
   std::shared_ptr<CryptoJobs> cryptoJobs_;
   std::string loadError_;  // the first resolve failure of the current load
+  // Limits (see terminate()).
+  void enterJs() { jsEntries_.store(jsEntries_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  void leaveJs();
+  static size_t nearHeapLimit(void* data, size_t current, size_t initial);
+  std::atomic<uint32_t> jsEntries_{0};
+  std::atomic<Termination> terminated_{Termination::kNone};
+  std::function<void(Termination)> onTerminated_;
+  bool dead_ = false;
 };
 
 }  // namespace torus::js

@@ -1,5 +1,7 @@
 #include "net/http_server.h"
 
+#include <fcntl.h>
+
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,16 +65,16 @@ class Connection {
       armTimer(server_.options_.tlsHandshakeTimeoutMs);
       return;
     }
-    armTimer(server_.options_.keepAliveTimeoutMs);
+    armTimer(idleTimeoutMs());
   }
   // Closes now: aborts what is in flight, frees once the ring has let go of everything.
   void close();
   // Closes once every queued response is sent (graceful stop, or Connection: close).
-  void closeWhenIdle() {
-    // An upload in progress is read to its end first (then input ends, see feed()).
-    if (parsing_ && parsing_->bodyStreaming_) return;
-    endInput();
-    if (!head_) close();
+  // How long an idle connection stays open: the keep-alive timeout, or during a graceful
+  // stop kStopIdleMs (a request sent before the client saw our FIN is answered, not lost).
+  uint32_t idleTimeoutMs() const {
+    uint32_t t = server_.options_.keepAliveTimeoutMs;
+    return server_.stopping_ ? std::min<uint32_t>(t, kStopIdleMs) : t;
   }
   bool idle() const { return !head_ && !parser_.inMessage(); }
   void flush();
@@ -111,7 +113,17 @@ class Connection {
     }
     LOG_DEBUG("connection %d: timeout", fd_);
     if (handshaking_) ++server_.stats_.tlsHandshakeTimeouts;
+    if (server_.stopping_ && idle() && !lingering_ && !handshaking_) {
+      lingerClose();  // a graceful stop's idle grace is over: FIN, then discard and close
+      return;
+    }
     close();
+  }
+  // A graceful stop began: an idle connection waits kStopIdleMs for a request the client may
+  // have sent already (answered with Connection: close, as is every response from now on),
+  // then closes with a FIN; a busy one finishes and then does the same.
+  void drainIdle() {
+    if (!head_) armTimer(idleTimeoutMs());
   }
   // ---- TLS (tls_ set) ----
   // Ciphertext from recv: into the session; its plaintext to the parser.
@@ -289,6 +301,7 @@ class Connection {
   uint64_t deadlineMs_ = 0;  // 0: none
   uint64_t timerDueMs_ = 0;  // when the engine timer fires, if armed
   static constexpr uint32_t kLingerMs = 2000;
+  static constexpr uint32_t kStopIdleMs = 1000;
   bool closing_ = false;
   bool inHeaderPhase_ = false;
   // The gather list of the send in flight (what is left of it after a short send).
@@ -324,10 +337,11 @@ void Exchange::reset() {
   bodyError_ = 0;
   logId_ = 0;
   logStatus_ = 0;
+  userData = routeData = nullptr;
+  routeName = {};
   declaredRemaining_ = -1;
   frontAcked_ = queuedBytes_ = 0;
   bytesHandedOut_ = bytesAcked_ = 0;
-  userData = nullptr;
 }
 
 SendPiece* Exchange::newPiece() {
@@ -835,7 +849,7 @@ void Connection::onCiphertext(std::span<const char> wire) {
     handshaking_ = false;
     ++server_.stats_.tlsHandshakes;
     if (tls_->resumed()) ++server_.stats_.tlsResumed;
-    armTimer(server_.options_.keepAliveTimeoutMs);
+    armTimer(idleTimeoutMs());
   }
   // Plaintext in steps; feed() copies what it keeps (into the request heap or the stash).
   char buf[16 * 1024];
@@ -1072,7 +1086,7 @@ void Connection::updateReadTimer() {
   }
   inHeaderPhase_ = false;
   if (!head_) {
-    armTimer(server_.options_.keepAliveTimeoutMs);
+    armTimer(idleTimeoutMs());
   } else if (!sendOp_.pending()) {
     cancelTimer();  // the handler is working: no read deadline meanwhile
   }
@@ -1278,19 +1292,7 @@ void HttpServer::start(int listenFd) {
 
 void HttpServer::onAccept(const engine::Completion& c) {
   if (c.result >= 0) {
-    int fd = c.result;
-    if (stopping_ || connectionCount_ >= options_.maxConnections) {
-      ++stats_.rejected;
-      loop_.close(fd);
-    } else {
-      ++stats_.accepted;
-      auto* conn = new Connection(*this, fd);
-      conn->next = connections_;
-      if (connections_) connections_->prev = conn;
-      connections_ = conn;
-      ++connectionCount_;
-      conn->start();
-    }
+    adopt(c.result);
   } else if (c.result == -EMFILE || c.result == -ENFILE || c.result == -ENOBUFS ||
              c.result == -ENOMEM) {
     // Out of descriptors or memory: retrying at once would spin (and log) at full speed
@@ -1313,16 +1315,40 @@ void HttpServer::resumeAccept() {
   if (!stopping_ && !acceptOp_.pending()) armAccept();
 }
 
+void HttpServer::adopt(int fd) {
+  if (connectionCount_ >= options_.maxConnections) {
+    ++stats_.rejected;
+    loop_.close(fd);
+    return;
+  }
+  ++stats_.accepted;
+  auto* conn = new Connection(*this, fd);
+  conn->next = connections_;
+  if (connections_) connections_->prev = conn;
+  connections_ = conn;
+  ++connectionCount_;
+  conn->start();  // during a graceful stop its idle timer is the short one
+}
+
 void HttpServer::stopAccepting() {
   stopping_ = true;
   loop_.cancel(&acceptOp_);
+  // Connections the kernel completed and nobody accepted would be reset when the socket
+  // closes: they are taken now and answered like the others, then the socket stops
+  // listening (shutdown: new connects are refused, not left to a reset at exit).
+  if (listenFd_ >= 0) {
+    int flags = fcntl(listenFd_, F_GETFL);
+    if (flags >= 0) fcntl(listenFd_, F_SETFL, flags | O_NONBLOCK);
+    for (int i = 0; i < 4096; ++i) {
+      int fd = accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) break;
+      adopt(fd);
+    }
+    ::shutdown(listenFd_, SHUT_RD);
+  }
   for (Connection* c = connections_; c;) {
     Connection* next = c->next;
-    if (c->idle()) {
-      c->close();
-    } else {
-      c->closeWhenIdle();
-    }
+    c->drainIdle();
     c = next;
   }
 }
@@ -1367,7 +1393,7 @@ void HttpServer::logAccess(Exchange* ex) {
   std::string line;
   if (logFormat() == LogFormat::kJson) {
     line = "{\"ts\":\"" + logTimestamp() + "\",\"level\":\"info\",\"type\":\"access\",\"app\":\"";
-    appendJsonEscaped(line, options_.accessLogApp);
+    appendJsonEscaped(line, ex->routeName);
     line += "\",\"worker\":" + std::to_string(options_.worker) + ",\"id\":\"" + id +
             "\",\"method\":\"";
     appendJsonEscaped(line, req.method);
@@ -1386,7 +1412,10 @@ void HttpServer::logAccess(Exchange* ex) {
     appendJsonEscaped(line, req.target);
     line += " " + std::to_string(ex->logStatus_) + " " + std::to_string(ex->bytesAcked_) +
             "B " + std::to_string(us) + "us";
-    if (!options_.accessLogApp.empty()) line += " app=" + options_.accessLogApp;
+    if (!ex->routeName.empty()) {
+      line += " app=";
+      line += ex->routeName;
+    }
   }
   logRaw(line);
 }

@@ -51,14 +51,14 @@ struct ServerOptions {
   // A streamed request body is buffered up to this many bytes; beyond it the connection
   // stops reading until the handler takes bytes (readBody()).
   uint32_t bodyHighWaterMark = 64 * 1024;
-  // Access log: one line (base/log.h's format) per response whose bytes are all out, for one
-  // request in accessLogSample (0: off, 1: every request): request id, method, path, status,
-  // response bytes, microseconds from the end of the request head to the last byte out.
   // The listening socket is shared with other workers' rings (socket activation): accept
   // one connection at a time, so that the kernel spreads them between the rings.
   bool sharedListener = false;
+  // Access log: one line (base/log.h's format) per response whose bytes are all out, for one
+  // request in accessLogSample (0: off, 1: every request): request id, method, path, status,
+  // response bytes, microseconds from the end of the request head to the last byte out,
+  // and the app (Exchange::routeName).
   uint32_t accessLogSample = 0;
-  std::string accessLogApp;  // the "app" of its lines
   unsigned worker = 0;       // the "worker" of its lines; also the request ids' prefix
 };
 
@@ -189,8 +189,15 @@ class Exchange {
   std::span<const char> peekBody() const;
   void consumeBody(size_t n);
 
+  // The response's status once respond() or startStream() ran (0 before).
+  int status() const { return logStatus_; }
+
   // The handler's own per-request pointer (js/ keeps its request context here).
   void* userData = nullptr;
+  // A router's (a handler in front of handlers: server/apps.h): the handler it chose, and
+  // that app's name for the access log.
+  void* routeData = nullptr;
+  std::string_view routeName;
 
  private:
   friend class Connection;
@@ -290,8 +297,11 @@ class HttpServer {
   // accepted later use the new one, open ones keep theirs). Null: plain HTTP.
   void setTls(std::shared_ptr<TlsServerContext> tls) { tls_ = std::move(tls); }
   bool secure() const { return tls_ != nullptr; }
-  // Graceful stop: stop accepting, close idle connections, let the rest finish their
-  // in-flight requests and then close. Call closeAll() at the deadline.
+  // Graceful stop: stop accepting (connections already queued in the kernel are taken, then
+  // the socket stops listening), let busy connections finish their in-flight requests and
+  // idle ones answer a request that arrives within a second (each response says
+  // Connection: close), then close each with a FIN and a linger (never a reset). Call
+  // closeAll() at the deadline.
   void stopAccepting();
   void closeAll();
   size_t connections() const { return connectionCount_; }
@@ -311,6 +321,7 @@ class HttpServer {
   friend class Connection;
   friend class Exchange;
   void onAccept(const engine::Completion& c);
+  void adopt(int fd);  // a new connection (after a graceful stop began: answered, then closed)
   Exchange* newExchange(Connection* conn);
   void recycle(Exchange* ex);
   // Access log (ServerOptions::accessLogSample): picks the requests to log; writes a line.

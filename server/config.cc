@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -115,22 +117,26 @@ const Setting kSettings[] = {
      "log one request in N (id, method, path, status, bytes, duration); 0: no access log, 1: "
      "every request (0)",
      SET(o.http.accessLogSample = uint32_t(v.number))},
-    {nullptr, "app.name", Type::kString, "NAME", 0, 0, "the app's name in log lines",
-     SET(o.appName = v.string)},
-    {nullptr, "app.entry", Type::kString, "FILE", 0, 0,
-     "the app's module (a directory means its app.js, index.js or main.js); relative to the "
-     "config file; on the command line, ENTRY",
-     SET(o.entry = v.string)},
+    {nullptr, "routing.default_app", Type::kString, "NAME", 0, 0,
+     "the app that answers a Host no app names, and requests of apps without hosts (default: "
+     "the first app)",
+     SET(o.defaultApp = v.string)},
+    {nullptr, "routing.unknown_host", Type::kString, "WHAT", 0, 0,
+     "a request whose Host no app serves: \"default\" (the default app answers), \"421\" "
+     "(Misdirected Request) or \"404\" (default)",
+     [](ServeOptions& o, const Value& v) -> std::string {
+       if (v.string == "default") o.unknownHost = UnknownHost::kDefaultApp;
+       else if (v.string == "421") o.unknownHost = UnknownHost::k421;
+       else if (v.string == "404") o.unknownHost = UnknownHost::k404;
+       else return "'" + v.string + "': expected \"default\", \"421\" or \"404\"";
+       return "";
+     }},
     {"--tls-handshake-timeout", "tls.handshake_timeout_ms", Type::kNumber, "MS", 1, kHour,
      "accept -> TLS handshake done (10000)",
      SET(o.http.tlsHandshakeTimeoutMs = uint32_t(v.number))},
     {"--tls-ticket-rotation", "tls.ticket_rotation_s", Type::kNumber, "S", 1, 30 * 86'400,
      "session ticket key rotation interval in seconds (3600)",
      SET(o.tls.ticketRotationSeconds = uint32_t(v.number))},
-    {"--tls-reload", "tls.reload", Type::kSwitch, "", 0, 0,
-     "SIGHUP reloads the certificates and keys (new handshakes use them; a set that does not "
-     "load is refused and logged)",
-     SET(o.tlsReload = v.on)},
     {"--max-connections", "http.max_connections", Type::kNumber, "N", 0, 1'000'000,
      "open connections per worker (10000)", SET(o.http.maxConnections = uint32_t(v.number))},
     {"--max-head-bytes", "http.max_head_bytes", Type::kNumber, "N", 0, 1 << 24,
@@ -233,10 +239,48 @@ const Setting kSettings[] = {
 };
 #undef SET
 
+// Limits: [limits] for every app (and these flags), [app.limits] for one.
+struct Limit {
+  const char* flag;
+  const char* key;  // under limits.
+  const char* arg;
+  uint64_t max;
+  const char* help;
+  uint64_t AppLimits::*field;
+};
+
+const Limit kLimits[] = {
+    {"--cpu-limit", "cpu_ms", "MS", kHour,
+     "JS of an app running without a break (a handler, a microtask checkpoint) this long is "
+     "terminated: its requests get 503, the isolate is recycled (0: none)",
+     &AppLimits::cpuMs},
+    {"--wall-limit", "wall_ms", "MS", kDay,
+     "a request without a response head this long after its own head gets 503 (0: none)",
+     &AppLimits::wallMs},
+    {"--heap-limit", "heap_mb", "MB", 1 << 20,
+     "an app's isolate heap, per worker; near it the isolate is terminated and recycled, its "
+     "requests get 503 (0: a share of the cgroup's memory.max when set, else V8's default)",
+     &AppLimits::heapMb},
+    {"--max-concurrent", "max_concurrent", "N", 100'000'000,
+     "requests of one app in flight per worker; beyond it 503 (0: none)",
+     &AppLimits::maxConcurrent},
+    {"--app-max-body-bytes", "max_body_bytes", "N", 1ull << 40,
+     "request body of one app -> 413 (0: http.max_body_bytes only)", &AppLimits::maxBodyBytes},
+};
+
+const Limit* limitByFlag(const std::string& flag) {
+  for (const Limit& l : kLimits) {
+    if (flag == l.flag) return &l;
+  }
+  return nullptr;
+}
+
+// What an app table ([app], [[app]]) holds besides limits and env.
+constexpr const char* kAppKeys[] = {"name", "entry", "hosts", "paths", "env", "limits"};
+
 // Certificates are a list of tables in the file ([[tls.certificate]] cert, key, names) and
 // --tls-cert/--tls-key/--tls-names groups on the command line.
 constexpr const char* kCertificateKey = "tls.certificate";
-constexpr const char* kEnvKey = "app.env";
 
 const Setting* byFlag(const std::string& flag) {
   for (const Setting& s : kSettings) {
@@ -278,8 +322,14 @@ std::string didYouMean(const std::string& what, bool flags) {
   }
   if (flags) {
     for (const char* f : {"--config", "--tls-cert", "--tls-key", "--tls-names"}) known.push_back(f);
+    for (const Limit& l : kLimits) known.push_back(l.flag);
   } else {
-    for (const char* k : {"tls.certificate", "app.env"}) known.push_back(k);
+    known.push_back("tls.certificate");
+    for (const char* k : kAppKeys) known.push_back(std::string("app.") + k);
+    for (const Limit& l : kLimits) {
+      known.push_back(std::string("limits.") + l.key);
+      known.push_back(std::string("app.limits.") + l.key);
+    }
   }
   std::string best;
   size_t bestDistance = SIZE_MAX;
@@ -354,8 +404,9 @@ std::vector<ConfigProblem> parseServeArgs(int argc, char** argv, ServeOptions& o
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     const Setting* s = byFlag(a);
+    const Limit* limit = limitByFlag(a);
     bool takesValue = a == "--config" || a == "--tls-cert" || a == "--tls-key" ||
-                      a == "--tls-names" || (s && s->type != Type::kSwitch);
+                      a == "--tls-names" || limit || (s && s->type != Type::kSwitch);
     std::string value;
     if (takesValue) {
       if (i + 1 >= argc) {
@@ -387,6 +438,14 @@ std::vector<ConfigProblem> parseServeArgs(int argc, char** argv, ServeOptions& o
     } else if (s) {
       std::string p = applyFlag(*s, value, o);
       if (!p.empty()) problem(p);
+    } else if (limit) {
+      uint64_t n = 0;
+      if (!parseNumber(value, n) || n > limit->max) {
+        problem("invalid value '" + value + "' for " + a + " (expected a whole number from 0 to " +
+                std::to_string(limit->max) + ")");
+      } else {
+        o.limits.*limit->field = n;
+      }
     } else if (!a.empty() && a[0] == '-') {
       problem("unknown option '" + a + "'" + didYouMean(a, true));
     } else if (commandLineEntry.empty()) {
@@ -395,7 +454,15 @@ std::vector<ConfigProblem> parseServeArgs(int argc, char** argv, ServeOptions& o
       problem("unexpected argument '" + a + "'");
     }
   }
-  if (!commandLineEntry.empty()) o.entry = commandLineEntry;
+  if (!commandLineEntry.empty()) {
+    if (o.apps.size() > 1) {
+      problem("ENTRY '" + commandLineEntry + "' given, but the config has " +
+              std::to_string(o.apps.size()) + " apps: give each its entry there");
+    } else {
+      if (o.apps.empty()) o.apps.emplace_back();
+      o.apps[0].entry = commandLineEntry;
+    }
+  }
   return problems;
 }
 
@@ -459,7 +526,7 @@ struct FileReader {
       default:
         if (!node.is_string()) want = "a string";
         else v.string = *node.value<std::string>();
-        if (s.type == Type::kFile || std::string(s.key) == "app.entry") v.string = relative(v.string);
+        if (s.type == Type::kFile) v.string = relative(v.string);
     }
     if (want) return problem(node, std::string(s.key) + ": expected " + want);
     std::string p = s.apply(o, v);
@@ -501,16 +568,93 @@ struct FileReader {
     }
   }
 
-  void env(const toml::node& node) {
+  std::vector<std::string> strings(const toml::node& node, const std::string& key) {
+    std::vector<std::string> out;
+    const toml::array* array = node.as_array();
+    if (!array) {
+      problem(node, key + ": expected an array of strings");
+      return out;
+    }
+    for (const toml::node& item : *array) {
+      if (item.is_string()) out.push_back(*item.value<std::string>());
+      else problem(item, key + ": expected strings");
+    }
+    return out;
+  }
+
+  // [limits] (into o.limits) or an app's [app.limits] (into the app's, marking what it set).
+  void limits(const toml::node& node, const std::string& prefix, AppLimits& into,
+              unsigned* set) {
     const toml::table* t = node.as_table();
-    if (!t) return problem(node, "app.env: expected a table of strings ([app.env] NAME = \"value\")");
+    if (!t) return problem(node, prefix + ": expected a table");
     for (auto&& [k, v] : *t) {
-      if (!v.is_string()) {
-        problem(v, "app.env." + std::string(k.str()) + ": expected a string");
+      std::string key(k.str());
+      const Limit* limit = nullptr;
+      for (const Limit& l : kLimits) {
+        if (key == l.key) limit = &l;
+      }
+      if (!limit) {
+        problem(v, "unknown key '" + prefix + "." + key + "'" + didYouMean(prefix + "." + key, false));
         continue;
       }
-      o.env.emplace_back(std::string(k.str()), *v.value<std::string>());
+      auto n = v.value<int64_t>();
+      if (!v.is_integer() || !n) {
+        problem(v, prefix + "." + key + ": expected an integer");
+      } else if (*n < 0 || uint64_t(*n) > limit->max) {
+        problem(v, prefix + "." + key + " is " + std::to_string(*n) +
+                       ": expected a whole number from 0 to " + std::to_string(limit->max));
+      } else {
+        into.*limit->field = uint64_t(*n);
+        if (set) *set |= 1u << (limit - kLimits);
+      }
     }
+  }
+
+  // One app table: [app], or an element of [[app]].
+  void app(const toml::node& node) {
+    const toml::table* t = node.as_table();
+    if (!t) return problem(node, "app: expected a table ([app] or [[app]])");
+    size_t index = o.apps.size();
+    std::string at = "app." + std::to_string(index);
+    AppOptions a;
+    o.origins[at] = {int(node.source().begin.line), int(node.source().begin.column)};
+    for (auto&& [k, v] : *t) {
+      std::string key(k.str());
+      if (key == "name" || key == "entry") {
+        if (!v.is_string()) {
+          problem(v, "app." + key + ": expected a string");
+          continue;
+        }
+        std::string text = *v.value<std::string>();
+        if (key == "name") a.name = text;
+        else a.entry = relative(text);
+        note(at + "." + key, v);
+      } else if (key == "hosts") {
+        a.hosts = strings(v, "app.hosts");
+        note(at + ".hosts", v);
+      } else if (key == "paths") {
+        a.paths = strings(v, "app.paths");
+        note(at + ".paths", v);
+      } else if (key == "env") {
+        const toml::table* env = v.as_table();
+        if (!env) {
+          problem(v, "app.env: expected a table of strings ([app.env] NAME = \"value\")");
+          continue;
+        }
+        for (auto&& [name, value] : *env) {
+          if (!value.is_string()) {
+            problem(value, "app.env." + std::string(name.str()) + ": expected a string");
+            continue;
+          }
+          a.env.emplace_back(std::string(name.str()), *value.value<std::string>());
+        }
+      } else if (key == "limits") {
+        limits(v, "app.limits", a.limits, &a.limitsSet);
+      } else {
+        problem(v, "unknown key 'app." + key + "'" + didYouMean("app." + key, false));
+      }
+    }
+    o.apps.push_back(std::move(a));
   }
 
   void table(const toml::table& t, const std::string& prefix) {
@@ -518,8 +662,17 @@ struct FileReader {
       std::string key = prefix + std::string(k.str());
       if (key == kCertificateKey) {
         certificates(v);
-      } else if (key == kEnvKey) {
-        env(v);
+      } else if (key == "app" && v.is_array()) {
+        const toml::array& apps = *v.as_array();
+        if (!apps.is_array_of_tables()) {
+          problem(v, "app: expected [[app]] tables");
+          continue;
+        }
+        for (const toml::node& item : apps) app(item);
+      } else if (key == "app") {
+        app(v);
+      } else if (key == "limits") {
+        limits(v, "limits", o.limits, nullptr);
       } else if (const Setting* s = byKey(key)) {
         setting(*s, v);
       } else if (v.is_table() && std::any_of(std::begin(kSettings), std::end(kSettings),
@@ -527,8 +680,6 @@ struct FileReader {
                                                return std::string(s.key).rfind(key + ".", 0) == 0;
                                              })) {
         table(*v.as_table(), key + ".");
-      } else if (key == "app" && v.is_array()) {
-        problem(v, "several apps ([[app]]) are not supported yet: one [app] table");
       } else {
         problem(v, "unknown key '" + key + "'" + didYouMean(key, false));
       }
@@ -601,6 +752,102 @@ unsigned defaultWorkers() {
   return cpus;
 }
 
+bool validName(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return isalnum(c) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+// "Example.COM" -> "example.com"; "" when it is not a host name (or "*.name").
+std::string normalizeHost(const std::string& host) {
+  std::string out;
+  for (size_t i = 0; i < host.size(); ++i) {
+    unsigned char c = host[i];
+    if (c == '*' && i == 0 && host.size() > 2 && host[1] == '.') {
+      out += '*';
+    } else if (isalnum(c) || c == '-' || c == '.' || c == '_') {
+      out += char(tolower(c));
+    } else {
+      return "";
+    }
+  }
+  return out;
+}
+
+using ProblemAt = std::function<void(const std::string&, std::string, bool)>;
+
+// Each app: a name, a readable entry, valid hosts and paths, its limits; no two apps serving
+// the same host and path; the default app known.
+void apps(ServeOptions& o, const ProblemAt& problem) {
+  if (o.apps.empty() || (o.apps.size() == 1 && o.apps[0].entry.empty())) {
+    problem("app.0", o.configPath.empty()
+                         ? "serve needs an ENTRY module, e.g. torus serve app.js"
+                         : "no app: set [app] entry = \"app.js\" in the config, or give ENTRY",
+            false);
+    return;
+  }
+  std::map<std::string, size_t> names;
+  std::map<std::pair<std::string, std::string>, std::string> served;  // (host, path) -> app
+  for (size_t i = 0; i < o.apps.size(); ++i) {
+    AppOptions& a = o.apps[i];
+    std::string at = "app." + std::to_string(i);
+    if (a.entry.empty()) {
+      problem(at, "app " + (a.name.empty() ? "#" + std::to_string(i + 1) : "'" + a.name + "'") +
+                      " has no entry (entry = \"app.js\")",
+              false);
+      continue;
+    }
+    a.entry = resolveEntry(a.entry);
+    if (access(a.entry.c_str(), R_OK) != 0) {
+      problem(at + ".entry", "cannot open '" + a.entry + "': " + strerror(errno), true);
+    }
+    if (a.name.empty()) {
+      if (o.apps.size() == 1) {
+        a.name = "app";
+      } else {
+        problem(at, "app #" + std::to_string(i + 1) + " needs a name (several apps)", false);
+        continue;
+      }
+    }
+    if (!validName(a.name)) {
+      problem(at + ".name", "app name '" + a.name + "': letters, digits, '-', '_' and '.' only", false);
+    } else if (!names.emplace(a.name, i).second) {
+      problem(at + ".name", "two apps are named '" + a.name + "'", false);
+    }
+    for (std::string& h : a.hosts) {
+      std::string n = normalizeHost(h);
+      if (n.empty()) problem(at + ".hosts", "app '" + a.name + "': '" + h + "' is not a host name (example.com or *.example.com)", false);
+      h = n;
+    }
+    for (const std::string& p : a.paths) {
+      if (p.empty() || p[0] != '/') {
+        problem(at + ".paths", "app '" + a.name + "': path prefix '" + p + "' must start with /", false);
+      }
+    }
+    for (size_t l = 0; l < std::size(kLimits); ++l) {
+      if (!(a.limitsSet & (1u << l))) a.limits.*kLimits[l].field = o.limits.*kLimits[l].field;
+    }
+    std::vector<std::string> hosts = a.hosts.empty() ? std::vector<std::string>{""} : a.hosts;
+    std::vector<std::string> paths = a.paths.empty() ? std::vector<std::string>{"/"} : a.paths;
+    for (const std::string& h : hosts) {
+      for (std::string p : paths) {
+        if (p.size() > 1 && p.back() == '/') p.pop_back();
+        auto [it, fresh] = served.emplace(std::pair(h, p), a.name);
+        if (!fresh) {
+          problem(at + (a.hosts.empty() ? ".paths" : ".hosts"),
+                  "app '" + a.name + "' serves " + (h.empty() ? "every host" : "host " + h) +
+                      " at " + p + ", as app '" + it->second + "' does",
+                  false);
+        }
+      }
+    }
+  }
+  if (!o.defaultApp.empty() && !names.count(o.defaultApp)) {
+    problem("routing.default_app", "routing.default_app '" + o.defaultApp + "' is not an app", false);
+  }
+}
+
 }  // namespace
 
 std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
@@ -608,6 +855,10 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
   // At the key's place in the file when it came from there.
   auto problem = [&](const std::string& key, std::string message, bool environment = false) {
     auto it = o.origins.find(key);
+    // An app's key not given in the file: at its table.
+    if (it == o.origins.end() && key.rfind("app.", 0) == 0) {
+      it = o.origins.find(key.substr(0, key.find('.', 4)));
+    }
     if (it == o.origins.end()) {
       problems.push_back({"", 0, 0, std::move(message), environment});
     } else {
@@ -615,16 +866,9 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
                           environment});
     }
   };
-  if (o.entry.empty()) {
-    problem("app.entry", o.configPath.empty()
-                             ? "serve needs an ENTRY module, e.g. torus serve app.js"
-                             : "no app: set [app] entry = \"app.js\" in the config, or give ENTRY");
-  } else {
-    o.entry = resolveEntry(o.entry);
-    if (access(o.entry.c_str(), R_OK) != 0) {
-      problem("app.entry", "cannot open '" + o.entry + "': " + strerror(errno), true);
-    }
-  }
+  apps(o, [&](const std::string& key, std::string message, bool environment) {
+    problem(key, std::move(message), environment);
+  });
   for (const auto& [key, file] : {std::pair<const char*, const std::string&>{"fetch.ca_file", o.outbound.tls.caFile},
                                   {"fetch.extra_ca_file", o.outbound.tls.extraCaFile},
                                   {"dns.hosts_file", o.outbound.dns.hostsFile}}) {
@@ -744,6 +988,7 @@ std::string serveOptionsHelp() {
     }
     line(std::string(s.flag) + (s.type == Type::kSwitch ? "" : std::string(" ") + s.arg), s.help);
   }
+  for (const Limit& l : kLimits) line(std::string(l.flag) + " " + l.arg, l.help);
   return out;
 }
 
@@ -759,18 +1004,33 @@ std::string configReference() {
   for (const Setting& s : kSettings) {
     std::string type = typeName(s.type);
     if (s.type == Type::kNumber) type += ", " + std::to_string(s.min) + "-" + std::to_string(s.max);
-    row(s.key, s.flag ? s.flag : (std::string(s.key) == "app.entry" ? "ENTRY" : ""), type, s.help);
-    if (std::string(s.key) == "tls.reload") {
+    row(s.key, s.flag ? s.flag : "", type, s.help);
+    if (std::string(s.key) == "tls.ticket_rotation_s") {
       row("tls.certificate", "--tls-cert, --tls-key, --tls-names",
           "array of tables {cert, key, names}",
           "certificates: `cert` a PEM chain (leaf first), `key` its PEM private key, `names` "
           "the SNI names it serves instead of its DNS SANs (exact, or *.example.com); the "
           "first is the default");
     }
-    if (std::string(s.key) == "app.entry") {
-      row("app.env", "", "table of strings", "the handler's `env`: each key a string property");
-    }
   }
+  for (const Limit& l : kLimits) {
+    row(std::string("limits.") + l.key, l.flag,
+        "integer, 0-" + std::to_string(l.max), l.help + std::string("; every app's"));
+  }
+  // An app: [app], or one [[app]] table per app.
+  row("app.name", "", "string", "the app's name in logs and metrics (letters, digits, - _ .); "
+                                "needed when there are several apps");
+  row("app.entry", "ENTRY", "string",
+      "the app's module (a directory means its app.js, index.js or main.js); relative to the "
+      "config file");
+  row("app.hosts", "", "array of strings",
+      "the Host names it serves (exact, or *.example.com for any subdomain; for HTTPS the SNI "
+      "name too); none: every host");
+  row("app.paths", "", "array of strings",
+      "path prefixes it serves (\"/api\" serves /api and /api/...; the longest match wins); "
+      "none: every path");
+  row("app.env", "", "table of strings", "the handler's `env`: each key a string property");
+  row("app.limits.*", "", "table", "the app's own limits, the keys of [limits]");
   return out;
 }
 

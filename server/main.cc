@@ -30,6 +30,7 @@
 #include "server/listen.h"
 #include "server/options.h"
 #include "server/systemd.h"
+#include "server/apps.h"
 #include "server/worker.h"
 
 #ifndef TORUS_VERSION
@@ -95,6 +96,48 @@ ServeOptions parseServe(int argc, char** argv) {
   exit(fromFile ? 1 : 2);
 }
 
+// "app shop (shop/app.js)", or "3 apps: shop, api, admin".
+std::string appList(const ServeOptions& o) {
+  if (o.apps.size() == 1) return "app " + o.apps[0].name + " (" + o.apps[0].entry + ")";
+  std::string names;
+  for (const AppOptions& a : o.apps) names += (names.empty() ? "" : ", ") + a.name;
+  return std::to_string(o.apps.size()) + " apps: " + names;
+}
+
+// A reload's new settings: the command line again (its --config file read anew), checked as
+// at start, each app loaded once here. What only a restart can change (listeners, workers,
+// the engine) is kept from `running`, with a warning. Returns "" or why it is refused.
+std::string prepareReload(int argc, char** argv, const ServeOptions& running, ServeOptions& next) {
+  std::vector<ConfigProblem> problems = parseServeArgs(argc, argv, next);
+  if (problems.empty()) problems = finishServeOptions(next);
+  if (!problems.empty()) {
+    std::string text;
+    for (const ConfigProblem& p : problems) text += (text.empty() ? "" : "; ") + p.text();
+    return text;
+  }
+  auto same = [](const std::vector<ListenAddress>& a, const std::vector<ListenAddress>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].host != b[i].host || a[i].port != b[i].port) return false;
+    }
+    return true;
+  };
+  if (!same(running.listen, next.listen) || !same(running.httpsListen, next.httpsListen) ||
+      !same(running.adminListen, next.adminListen) || running.workers != next.workers) {
+    LOG_WARN("reload: listeners and workers change only on a restart; kept as they are");
+  }
+  if (!running.httpsListen.empty() && next.tls.certificates.empty()) {
+    return "the HTTPS listeners need a certificate";
+  }
+  auto loop = engine::Loop::create(engine::LoopOptions{64, 16, 4096});
+  if (!loop.ok()) return loop.error();
+  for (const AppOptions& a : next.apps) {
+    Result<void> loaded = checkApp(**loop, next.runtime, a);
+    if (!loaded.ok()) return "app '" + a.name + "': " + loaded.error();
+  }
+  return "";
+}
+
 int serve(int argc, char** argv) {
   ServeOptions options = parseServe(argc, argv);
   js::configureCryptoPool(options.cryptoPool);
@@ -105,9 +148,9 @@ int serve(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
-  if (options.tlsReload || notifier.active()) sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGHUP);  // reload (server/apps.h); `systemctl reload` under systemd
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  notifier.status("starting: loading " + options.entry);
+  notifier.status("starting: loading " + appList(options));
 
   // Socket activation: sockets passed by systemd stand in for the listeners they match.
   auto passedFds = systemd::adoptListenSockets(argc, argv, options);
@@ -197,32 +240,52 @@ int serve(int argc, char** argv) {
   // READY=1 once every worker's loop has turned, so every listener's accept is armed.
   systemd::Watchdog watchdog(workers);
   watchdog.awaitRound(10'000);
-  LOG_INFO("serving %s on%s with %u worker(s)", options.entry.c_str(), where.c_str(),
+  LOG_INFO("serving %s on%s with %u worker(s)", appList(options).c_str(), where.c_str(),
            options.workers);
   std::string serving = "serving on" + where + " with " + std::to_string(options.workers) +
                         " worker(s)";
   notifier.ready(serving);
 
+  // Reloads: each config read, checked and applied is kept until the next one is applied
+  // (the workers' apps copy what they need; the TLS contexts are rebuilt from it).
+  std::unique_ptr<ServeOptions> current;
   int sig = 0;
   for (;;) {
     sig = watchdog.waitForSignal(signals, notifier);
     if (sig != SIGHUP) break;
-    notifier.reloading(options.tlsReload ? "reloading the TLS certificates" : "reloading");
-    if (!options.tlsReload) {
-      LOG_INFO("SIGHUP: nothing to reload (no --tls-reload)");
-      notifier.ready(serving);
+    notifier.reloading("reloading");
+    std::string outcome;
+    auto next = std::make_unique<ServeOptions>();
+    if (std::string refused = prepareReload(argc, argv, options, *next); !refused.empty()) {
+      LOG_WARN("SIGHUP: reload refused, the running apps keep serving: %s", refused.c_str());
+      notifier.ready(serving + "; reload refused: " + refused);
       continue;
     }
-    // Checked once here, so that a bad set is reported once, not by every worker.
-    if (auto check = net::TlsServerContext::create(options.tls); !check.ok()) {
-      LOG_WARN("SIGHUP: TLS reload refused, the old certificates keep serving: %s",
-               check.error().c_str());
-      notifier.ready(serving + "; TLS reload refused: " + check.error());
+    // Every worker applies it; they check the same files, so one failing means the files
+    // changed meanwhile (the others then run the new set: logged, and the next reload
+    // evens them out).
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left = workers.size();
+    std::string failure;
+    for (auto& w : workers) {
+      w->reload(*next, !options.httpsListen.empty(), [&](Result<void> r) {
+        std::lock_guard lock(mu);
+        if (!r.ok() && failure.empty()) failure = r.error();
+        if (--left == 0) cv.notify_one();
+      });
+    }
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return left == 0; });
+    }
+    if (!failure.empty()) {
+      LOG_WARN("SIGHUP: reload refused by a worker: %s", failure.c_str());
+      notifier.ready(serving + "; reload refused: " + failure);
       continue;
     }
-    LOG_INFO("SIGHUP: reloading the TLS certificates");
-    for (auto& w : workers) w->reloadTls();
-    watchdog.awaitRound(10'000);  // posts run in order: the reloads are done
+    current = std::move(next);
+    LOG_INFO("SIGHUP: reloaded (%s)", appList(*current).c_str());
     notifier.ready(serving);
   }
   notifier.stopping("stopping: finishing in-flight requests");
@@ -268,25 +331,19 @@ int checkConfig(const std::string& path) {
       return 1;
     }
     js::V8Process v8;
-    js::Runtime runtime(**loop, options.runtime);
-    auto module = runtime.loadModule(options.entry);
-    std::string error = module.ok() ? "" : module.error();
-    if (module.ok()) {
-      v8::HandleScope scope(runtime.realm().isolate());
-      auto app = js::HttpApp::create(runtime, module->Get(runtime.realm().isolate()),
-                                     options.entry, options.env);
-      if (!app.ok()) error = app.error();
-    }
-    if (!error.empty()) {
-      auto at = options.origins.find("app.entry");
+    for (size_t i = 0; i < options.apps.size(); ++i) {
+      Result<void> loaded = checkApp(**loop, options.runtime, options.apps[i]);
+      if (loaded.ok()) continue;
+      auto at = options.origins.find("app." + std::to_string(i) + ".entry");
+      if (at == options.origins.end()) at = options.origins.find("app." + std::to_string(i));
       problems.push_back({path, at == options.origins.end() ? 1 : at->second.first,
-                          at == options.origins.end() ? 1 : at->second.second, error});
+                          at == options.origins.end() ? 1 : at->second.second, loaded.error()});
     }
   }
   for (const ConfigProblem& p : problems) fprintf(stderr, "%s\n", p.text().c_str());
   if (!problems.empty()) return 1;
-  printf("%s: ok (app %s, %zu HTTP and %zu HTTPS listener(s), %u worker(s))\n", path.c_str(),
-         options.entry.c_str(), options.listen.size(), options.httpsListen.size(),
+  printf("%s: ok (%s, %zu HTTP and %zu HTTPS listener(s), %u worker(s))\n", path.c_str(),
+         appList(options).c_str(), options.listen.size(), options.httpsListen.size(),
          options.workers);
   return 0;
 }

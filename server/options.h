@@ -22,11 +22,44 @@ struct ListenAddress {
   std::string text() const;
 };
 
-struct ServeOptions {
-  std::string entry;
-  std::string appName;  // [app] name: log lines name it
+// Limits of one app ([limits] for every app, [app.limits] for one). 0: no limit.
+struct AppLimits {
+  uint64_t cpuMs = 0;          // JS running without a break (one entry into the isolate) -> 503
+  uint64_t wallMs = 0;         // request head -> response head -> 503
+  uint64_t heapMb = 0;         // the isolate's heap (0: from cgroup memory.max, else V8's)
+  uint64_t maxConcurrent = 0;  // requests of this app in flight per worker -> 503
+  uint64_t maxBodyBytes = 0;   // request body of this app -> 413 (below http.max_body_bytes)
+  bool operator==(const AppLimits&) const = default;
+};
+
+// One app: its module, what it serves (hosts, then path prefixes), its env and limits.
+struct AppOptions {
+  std::string name;   // log lines and metrics name it
+  std::string entry;  // the module file
+  // Host names (exact, or "*.example.com" for any subdomain), lowercase; empty: any host.
+  std::vector<std::string> hosts;
+  // Path prefixes ("/api" serves /api and /api/...); empty: every path.
+  std::vector<std::string> paths;
   // The handler's `env`: [app.env] strings (by name).
   std::vector<std::pair<std::string, std::string>> env;
+  AppLimits limits;
+  unsigned limitsSet = 0;  // which limits [app.limits] set (the rest come from [limits])
+  bool operator==(const AppOptions& o) const {
+    return name == o.name && entry == o.entry && hosts == o.hosts && paths == o.paths &&
+           env == o.env && limits == o.limits;
+  }
+};
+
+// A request whose Host no app serves: the default app answers, or a 421/404.
+enum class UnknownHost { kDefaultApp, k421, k404 };
+
+struct ServeOptions {
+  // At least one after finishServeOptions; the first is the default unless
+  // routing.default_app names another.
+  std::vector<AppOptions> apps;
+  std::string defaultApp;
+  UnknownHost unknownHost = UnknownHost::kDefaultApp;
+  AppLimits limits;  // [limits]: every app's, unless its [app.limits] says otherwise
   // The config file read (empty: none), and where in it each key was set (line, column), so
   // that a later check can point at it.
   std::string configPath;
@@ -38,7 +71,6 @@ struct ServeOptions {
   // serve() before the workers start.
   std::vector<bool> sharedListeners;
   net::TlsServerOptions tls;
-  bool tlsReload = false;  // SIGHUP reloads tls's certificates and keys in every worker
   unsigned workers = 0;                 // 0: one per CPU
   uint32_t shutdownTimeoutMs = 10'000;  // in-flight requests get this long after SIGTERM
   engine::LoopOptions loop;

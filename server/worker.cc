@@ -24,22 +24,25 @@ void Worker::requestStop() {
   if (engine::Loop* loop = loop_.load()) loop->stop();
 }
 
-void Worker::reloadTls() {
+void Worker::reload(const ServeOptions& next, bool tls, std::function<void(Result<void>)> done) {
   engine::Loop* loop = loop_.load();
-  if (!loop) return;
-  loop->post([this] {
-    if (!servers_) return;
-    auto made = net::TlsServerContext::create(options_.tls);
-    if (!made.ok()) {
-      LOG_WARN("worker %u: TLS reload refused, the old certificates keep serving: %s", index_,
-               made.error().c_str());
-      return;
+  if (!loop) return done(makeError("worker " + std::to_string(index_) + " is not serving"));
+  loop->post([this, &next, tls, done = std::move(done)] {
+    if (!servers_ || !apps_) return done(makeError("worker stopping"));
+    std::shared_ptr<net::TlsServerContext> context;
+    if (tls) {
+      auto made = net::TlsServerContext::create(next.tls);
+      if (!made.ok()) return done(makeError("TLS: " + made.error()));
+      context = std::move(made).value();
     }
-    std::shared_ptr<net::TlsServerContext> tls = std::move(made).value();
-    for (auto& s : *servers_) {
-      if (s->secure()) s->setTls(tls);
+    Result<void> applied = apps_->apply(next);
+    if (!applied.ok()) return done(applied);
+    if (context) {
+      for (auto& s : *servers_) {
+        if (s->secure()) s->setTls(context);
+      }
     }
-    if (index_ == 0) LOG_INFO("TLS certificates reloaded: %s", tls->describe().c_str());
+    done(Result<void>());
   });
 }
 
@@ -71,7 +74,7 @@ namespace {
 struct Shutdown {
   engine::Loop& loop;
   std::vector<std::unique_ptr<net::HttpServer>>& servers;
-  js::Realm& realm;
+  AppSet& apps;
   bool active = false;
   bool forced = false;
 
@@ -92,7 +95,7 @@ struct Shutdown {
     if (!active) return;
     size_t open = 0;
     for (auto& s : servers) open += s->connections();
-    if (open == 0 && (forced || realm.pendingWaitUntil() == 0)) loop.stop();
+    if (open == 0 && (forced || apps.pendingWaitUntil() == 0)) loop.stop();
   }
   engine::MemberTimer<Shutdown, &Shutdown::onDeadline> deadline{loop, this};
 };
@@ -116,17 +119,9 @@ void Worker::run(std::promise<Result<void>> ready) {
   {
     js::RuntimeOptions runtimeOptions = options_.runtime;
     runtimeOptions.httpClient = outbound->client.get();
-    js::Runtime runtime(*loop, runtimeOptions);
-    v8::HandleScope scope(runtime.realm().isolate());
-    auto module = runtime.loadModule(options_.entry);
-    if (!module.ok()) {
-      ready.set_value(makeError(module.error()));
-      return;
-    }
-    auto app = js::HttpApp::create(runtime, module->Get(runtime.realm().isolate()),
-                                   options_.entry, options_.env);
-    if (!app.ok()) {
-      ready.set_value(makeError(app.error()));
+    AppSet apps(*loop, index_, runtimeOptions, options_.shutdownTimeoutMs);
+    if (auto applied = apps.apply(options_); !applied.ok()) {
+      ready.set_value(applied);
       return;
     }
     std::shared_ptr<net::TlsServerContext> tls;
@@ -142,13 +137,13 @@ void Worker::run(std::promise<Result<void>> ready) {
     for (size_t i = 0; i < listenFds_.size(); ++i) {
       net::ServerOptions http = options_.http;
       http.worker = index_;
-      http.accessLogApp = options_.appName;
       http.sharedListener = i < options_.sharedListeners.size() && options_.sharedListeners[i];
-      servers.push_back(std::make_unique<net::HttpServer>(*loop, http, **app));
+      servers.push_back(std::make_unique<net::HttpServer>(*loop, http, apps));
       if (i >= options_.listen.size()) servers.back()->setTls(tls);
       servers.back()->start(listenFds_[i]);
     }
     servers_ = &servers;
+    apps_ = &apps;
     // This worker's counters (loop thread): the stats line at exit, and collect().
     auto fill = [&](WorkerMetrics& m) {
       m.worker = index_;
@@ -167,20 +162,8 @@ void Worker::run(std::promise<Result<void>> ready) {
         m.sendPieces += srv->piecesOutstanding();
         m.liveConnections += srv->connections();
       }
-      const js::AppStats& a = (*app)->stats();
       m.drains = loop->stats().drainsWithWork;
-      m.checkpoints = runtime.realm().checkpoints();
-      m.asyncSettled = a.asyncSettled;
-      m.failed = a.failed;
-      m.outlived = a.outlived;
-      m.refused = a.refused;
-      m.settlements = runtime.settlements();
-      m.liveContexts = (*app)->liveContexts();
-      v8::HeapStatistics heap;
-      runtime.realm().isolate()->GetHeapStatistics(&heap);
-      m.heapUsed = heap.used_heap_size();
-      m.heapTotal = heap.total_heap_size();
-      m.heapLimit = heap.heap_size_limit();
+      apps.fill(m);
       const net::ClientStats& fetch = outbound->client->stats();
       m.fetches = fetch.requests;
       m.fetchConnections = fetch.connectionsOpened;
@@ -189,7 +172,7 @@ void Worker::run(std::promise<Result<void>> ready) {
       m.fetchRefused = fetch.refused;
     };
     fill_ = fill;
-    Shutdown shutdown{*loop, servers, runtime.realm()};
+    Shutdown shutdown{*loop, servers, apps};
     size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
     loop_.store(loop.get());
     ready.set_value(Result<void>());
@@ -201,6 +184,7 @@ void Worker::run(std::promise<Result<void>> ready) {
     loop->run();
     loop_.store(nullptr);
     servers_ = nullptr;
+    apps_ = nullptr;
     fill_ = nullptr;
 
     WorkerMetrics m;

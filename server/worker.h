@@ -1,6 +1,6 @@
-// A worker thread: its own ring (engine::Loop), V8 isolate (js::Runtime), app and HTTP
-// servers, one per listening socket (the options' plain listeners first, then the TLS ones,
-// which share one TLS server context per worker). Nothing mutable is shared with other workers; the main
+// A worker thread: its own ring (engine::Loop), apps (server/apps.h: an isolate per app) and
+// HTTP servers, one per listening socket (the options' plain listeners first, then the TLS
+// ones, which share one TLS server context per worker). Nothing mutable is shared with other workers; the main
 // thread talks to it only through Loop::post.
 #pragma once
 
@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "net/http_server.h"
+#include "server/apps.h"
 #include "server/metrics.h"
 #include "server/options.h"
 
@@ -28,10 +29,11 @@ class Worker {
   std::future<Result<void>> start();
   // Graceful stop: stop accepting, finish in-flight requests, exit the thread. Thread-safe.
   void requestStop();
-  // Loads the TLS certificates again (SIGHUP with --tls-reload): new handshakes use them, open
-  // connections keep theirs; a certificate or key that does not load is logged and the old
-  // ones keep serving. Thread-safe.
-  void reloadTls();
+  // A reload (SIGHUP): the apps of `next` (server/apps.h: changed ones get new isolates,
+  // the old ones finish what they hold) and, when tls, its certificates (new handshakes use
+  // them, open connections keep theirs). done runs on the worker's thread with the outcome;
+  // on failure nothing changed. Thread-safe; `next` must outlive done.
+  void reload(const ServeOptions& next, bool tls, std::function<void(Result<void>)> done);
   void join();
   // Reads this worker's counters on its thread, then runs done(metrics) on replyTo's. Nothing
   // happens (done never runs) while the worker is not serving. Thread-safe.
@@ -54,8 +56,9 @@ class Worker {
   std::atomic<bool> stopRequested_{false};
   std::function<void(WorkerMetrics&)> fill_;  // loop thread only; set while it serves
   std::atomic<uint64_t> answered_{0};
-  // The worker thread's servers (loop thread only; set while it runs).
+  // The worker thread's servers and apps (loop thread only; set while it runs).
   std::vector<std::unique_ptr<net::HttpServer>>* servers_ = nullptr;
+  AppSet* apps_ = nullptr;
 };
 
 }  // namespace torus::server

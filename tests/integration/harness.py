@@ -101,7 +101,8 @@ class Server:
         last = ""
         for _ in range(8):
             self.port = free_port()
-            args = [TORUS_BIN, "serve", self.entry, "--listen", f"127.0.0.1:{self.port}",
+            entry = [self.entry] if self.entry else []  # None: the apps come from --config
+            args = [TORUS_BIN, "serve", *entry, "--listen", f"127.0.0.1:{self.port}",
                     "--workers", str(self.workers), *self.flags]
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE)

@@ -322,7 +322,7 @@ class HttpsResumptionCountTest(unittest.TestCase):
 
 
 class HttpsReloadTest(unittest.TestCase):
-    """--tls-reload: the certificate files are replaced and SIGHUP sent while clients keep
+    """Reload: the certificate files are replaced and SIGHUP sent while clients keep
     requesting on keep-alive and fresh connections; no request fails, and new connections
     get the new certificate."""
 
@@ -343,7 +343,7 @@ class HttpsReloadTest(unittest.TestCase):
                 der[ssl.PEM_cert_to_DER_cert(f.read())] = name
         port = free_port()
         server = Server(APP, "--https-listen", f"127.0.0.1:{port}", "--tls-cert", cert,
-                        "--tls-key", key, "--tls-reload").start()
+                        "--tls-key", key).start()
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE  # both certificates are fine; which one is checked
@@ -399,7 +399,7 @@ class HttpsReloadTest(unittest.TestCase):
             before = ok[0]
             server.send_signal(signal.SIGHUP)
             server.signaled = False  # SIGHUP is no stop request: stop() still sends SIGTERM
-            self.assertTrue(server.stderr.wait_for(r"TLS certificates reloaded", IO_TIMEOUT),
+            self.assertTrue(server.stderr.wait_for(r"SIGHUP: reloaded", IO_TIMEOUT),
                             server.stderr.text()[-3000:])
             deadline = time.monotonic() + IO_TIMEOUT
             while (not any(f and n == "new" for f, n in seen) or ok[0] < before + 10) \

@@ -85,7 +85,7 @@ class GracefulStopTest(BinaryTestCase):
         self.assertAlmostEqual(stats[0]["per_request"],
                                stats[0]["checkpoints"] / stats[0]["requests"], places=2)
 
-    def test_idle_connections_closed_at_once(self):
+    def test_idle_connections_closed_promptly(self):
         server = self.start("--shutdown-timeout", "30000")
         idle_after_request = server.connect()
         idle_after_request.sendall(request("GET", "/hello"))

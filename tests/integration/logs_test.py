@@ -69,7 +69,7 @@ class AccessLogTest(unittest.TestCase):
             server.stop()
         access = [l for l in server.stderr.text().splitlines() if l.startswith("torus access: ")]
         self.assertEqual(len(access), 3, access)
-        self.assertRegex(access[0], r"^torus access: 0-3 GET /r2 200 \d+B \d+us$")
+        self.assertRegex(access[0], r"^torus access: 0-3 GET /r2 200 \d+B \d+us app=app$")
 
     def test_off_by_default(self):
         require_binary()

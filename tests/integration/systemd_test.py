@@ -176,7 +176,7 @@ class NotifyTest(unittest.TestCase):
         self.assertIn("2 worker(s)", fields.get("STATUS", ""))
         self.assertEqual(notify.count("WATCHDOG"), 0, "no WATCHDOG_USEC, no pings")
 
-        # Under a service manager SIGHUP is `systemctl reload`, even with nothing to reload:
+        # Under a service manager SIGHUP is `systemctl reload` (the apps, unchanged here):
         # RELOADING=1 then READY=1, and it keeps serving.
         mark = len(notify)
         torus.proc.send_signal(signal.SIGHUP)
@@ -204,7 +204,7 @@ class NotifyTest(unittest.TestCase):
         notify = NotifySocket(self)
         port = free_port()
         torus = Torus(self, [HELLO, "--https-listen", f"127.0.0.1:{port}", "--tls-cert", cert,
-                             "--tls-key", key, "--tls-reload", "--workers", "2"],
+                             "--tls-key", key, "--workers", "2"],
                       env={"NOTIFY_SOCKET": notify.path})
         self.assertIsNotNone(notify.wait_for("READY", "1", timeout=START_TIMEOUT),
                              torus.stderr.text() + notify.text())
