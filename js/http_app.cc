@@ -317,7 +317,7 @@ void HttpApp::start(net::Exchange* ex) {
     free_.pop_back();
   }
   ++liveContexts_;
-  rc->begin(ex, ++nextContextId_);
+  rc->begin(ex, ex->id());
   ex->userData = rc;
   // Both natives live in the context's heap; JS reaches them through slots released when
   // the context ends.

@@ -102,7 +102,6 @@ class HttpApp : public net::RequestHandler,
   size_t inFlight_ = 0;
   bool startedPumps_ = false;  // a response body stream started outside a checkpoint
   size_t liveContexts_ = 0;
-  uint64_t nextContextId_ = 0;
   AppStats stats_;
   // Request contexts: their heaps draw from this pool; ended ones wait in free_ for reuse.
   alloc::BlockPool blocks_;

@@ -68,7 +68,9 @@ V8Process::~V8Process() {
 
 Realm::Realm(const RealmOptions& options)
     : allocator_(std::make_unique<ArrayBufferAllocator>(options.maxArrayBufferBytes)),
-      baseUrl_(options.baseUrl) {
+      baseUrl_(options.baseUrl),
+      appName_(options.appName),
+      worker_(options.worker) {
   v8::Isolate::CreateParams params;
   params.array_buffer_allocator = allocator_.get();
   if (options.maxHeapBytes) {

@@ -41,6 +41,10 @@ struct RealmOptions {
   // The API base URL relative URLs resolve against (new Request("/x"), Response.redirect);
   // empty: none, as on a server (`torus run --location URL`, like Deno's --location).
   std::string baseUrl;
+  // Who runs here, for the console's lines in JSON logs (server/apps.h): the app's name
+  // (empty: none, as in `torus run`) and its worker.
+  std::string appName;
+  unsigned worker = 0;
 };
 
 // Process-wide V8 setup, once, on the main thread, before any Realm.
@@ -56,6 +60,9 @@ class Realm {
   ~Realm();
   Realm(const Realm&) = delete;
   Realm& operator=(const Realm&) = delete;
+
+  const std::string& appName() const { return appName_; }
+  unsigned worker() const { return worker_; }
 
   // The base URL for relative request URLs, or nullopt (RealmOptions::baseUrl).
   std::optional<std::string_view> baseUrl() const {
@@ -186,6 +193,8 @@ class Realm {
   std::deque<Slot> slots_;  // a deque: slots never move
   std::vector<Slot*> freeSlots_;
   std::string baseUrl_;
+  std::string appName_;
+  unsigned worker_ = 0;
   uint64_t checkpoints_ = 0;
   size_t pendingWaitUntil_ = 0;
   uint64_t errorsReported_ = 0;

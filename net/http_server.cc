@@ -335,7 +335,8 @@ void Exchange::reset() {
   wantsContinue_ = continueSent_ = closeAfter_ = inQueue_ = noBody_ = chunked_ = false;
   aborted_ = full_ = bodyStreaming_ = bodyEnded_ = tentative_ = bodyNews_ = false;
   bodyError_ = 0;
-  logId_ = 0;
+  id_ = 0;
+  logged_ = false;
   logStatus_ = 0;
   userData = routeData = nullptr;
   routeName = {};
@@ -1131,7 +1132,7 @@ bool Connection::retire() {
     if (!head_) tail_ = nullptr;
     --queued_;
     bool closeAfter = ex->closeAfter_;
-    if (ex->logId_) server_.logAccess(ex);
+    if (ex->logged_) server_.logAccess(ex);
     server_.handler_.onDone(ex);
     server_.recycle(ex);
     if (closeAfter) {
@@ -1379,9 +1380,10 @@ uint64_t monotonicNs() {
 
 void HttpServer::sampleForAccessLog(Exchange* ex) {
   uint64_t seq = ++requestSeq_;
+  ex->id_ = seq;
   uint32_t every = options_.accessLogSample;
   if (every == 0 || seq % every != 0) return;
-  ex->logId_ = seq;
+  ex->logged_ = true;
   ex->logStartNs_ = monotonicNs();
 }
 
@@ -1389,7 +1391,7 @@ void HttpServer::logAccess(Exchange* ex) {
   const HttpRequest& req = ex->request_;
   uint64_t us = (monotonicNs() - ex->logStartNs_) / 1000;
   char id[32];
-  snprintf(id, sizeof id, "%u-%llu", options_.worker, (unsigned long long)ex->logId_);
+  snprintf(id, sizeof id, "%u-%llu", options_.worker, (unsigned long long)ex->id_);
   std::string line;
   if (logFormat() == LogFormat::kJson) {
     line = "{\"ts\":\"" + logTimestamp() + "\",\"level\":\"info\",\"type\":\"access\",\"app\":\"";

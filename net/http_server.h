@@ -191,6 +191,9 @@ class Exchange {
 
   // The response's status once respond() or startStream() ran (0 before).
   int status() const { return logStatus_; }
+  // The request's number on its worker's server: "WORKER-ID" names it in the access log and
+  // in the apps' console lines (JSON logs).
+  uint64_t id() const { return id_; }
 
   // The handler's own per-request pointer (js/ keeps its request context here).
   void* userData = nullptr;
@@ -215,7 +218,8 @@ class Exchange {
   uint64_t bytesHandedOut_ = 0;
   uint64_t bytesAcked_ = 0;
   // Access log: the request's id (0: not logged), its response status and when its head ended.
-  uint64_t logId_ = 0;
+  uint64_t id_ = 0;
+  bool logged_ = false;  // sampled for the access log
   int logStatus_ = 0;
   uint64_t logStartNs_ = 0;
   void releasePieces();
@@ -324,7 +328,8 @@ class HttpServer {
   void adopt(int fd);  // a new connection (after a graceful stop began: answered, then closed)
   Exchange* newExchange(Connection* conn);
   void recycle(Exchange* ex);
-  // Access log (ServerOptions::accessLogSample): picks the requests to log; writes a line.
+  // Numbers each request (Exchange::id) and picks the ones the access log samples
+  // (ServerOptions::accessLogSample); logAccess writes a line.
   void sampleForAccessLog(Exchange* ex);
   void armAccept();
   void logAccess(Exchange* ex);

@@ -149,6 +149,8 @@ Result<std::unique_ptr<AppSet::Instance>> AppSet::load(const std::shared_ptr<Slo
   instance->slot = slot;
   js::RuntimeOptions options = runtimeOptions_;
   if (a.limits.heapMb) options.realm.maxHeapBytes = size_t(a.limits.heapMb) << 20;
+  options.realm.appName = a.name;
+  options.realm.worker = worker_;
   instance->runtime = std::make_unique<js::Runtime>(loop_, options);
   js::Runtime& runtime = *instance->runtime;
   if (a.limits.cpuMs) {

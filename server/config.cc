@@ -729,18 +729,23 @@ std::string resolveEntry(const std::string& entry) {
   return entry + "/app.js";
 }
 
+// A file of this process's cgroup (v2: the "0::/path" line of /proc/self/cgroup).
+std::string cgroupFile(const char* name) {
+  std::string group;
+  std::ifstream self("/proc/self/cgroup");
+  for (std::string line; std::getline(self, line);) {
+    if (line.rfind("0::", 0) == 0) group = line.substr(3);
+  }
+  return "/sys/fs/cgroup" + (group == "/" ? std::string() : group) + "/" + name;
+}
+
 // The CPUs this process may use: its affinity mask (taskset, systemd's CPUAffinity=), capped
 // by its cgroup's CPU quota (cpu.max "QUOTA PERIOD", rounded up; a container's --cpus).
 unsigned defaultWorkers() {
   unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = std::max(1, CPU_COUNT(&set));
-  std::string group;  // cgroup v2: "0::/path"
-  std::ifstream self("/proc/self/cgroup");
-  for (std::string line; std::getline(self, line);) {
-    if (line.rfind("0::", 0) == 0) group = line.substr(3);
-  }
-  std::ifstream cpuMax("/sys/fs/cgroup" + (group == "/" ? std::string() : group) + "/cpu.max");
+  std::ifstream cpuMax(cgroupFile("cpu.max"));
   std::string quota;
   uint64_t period = 0;
   if (cpuMax >> quota >> period && quota != "max" && period > 0) {
@@ -750,6 +755,31 @@ unsigned defaultWorkers() {
     }
   }
   return cpus;
+}
+
+// Each isolate's share of the cgroup's memory.max (MemoryMax=, a container's --memory), in
+// MB: three quarters of it split between every app's isolate in every worker, so that the
+// isolates reach their heap limits (a 503 and a recycled isolate) before the kernel's OOM
+// killer takes the whole process. 0: no memory.max.
+uint64_t heapShareMb(unsigned workers, size_t apps) {
+  std::ifstream memoryMax(cgroupFile("memory.max"));
+  std::string text;
+  if (!(memoryMax >> text)) {
+    // cgroup v1: memory.limit_in_bytes of the "N:memory:/path" hierarchy.
+    std::string group;
+    std::ifstream self("/proc/self/cgroup");
+    for (std::string line; std::getline(self, line);) {
+      size_t at = line.find(":memory:");
+      if (at != std::string::npos) group = line.substr(at + 8);
+    }
+    std::ifstream limit("/sys/fs/cgroup/memory" + (group == "/" ? std::string() : group) +
+                        "/memory.limit_in_bytes");
+    if (!(limit >> text)) return 0;
+  }
+  uint64_t bytes = 0;
+  if (text == "max" || !parseNumber(text, bytes) || bytes == 0 || bytes >= (1ull << 60)) return 0;
+  uint64_t share = bytes / 4 * 3 / std::max<uint64_t>(1, uint64_t(workers) * apps);
+  return std::max<uint64_t>(share >> 20, 16);
 }
 
 bool validName(const std::string& name) {
@@ -920,6 +950,11 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
     if (!tls.ok()) problem("tls.certificate.0", tls.error(), true);
   }
   if (o.workers == 0) o.workers = defaultWorkers();
+  if (uint64_t share = heapShareMb(o.workers, o.apps.size())) {
+    for (AppOptions& a : o.apps) {
+      if (a.limits.heapMb == 0) a.limits.heapMb = share;
+    }
+  }
   return problems;
 }
 

@@ -7,9 +7,11 @@
 #include <string>
 
 #include "base/check.h"
+#include "base/log.h"
 #include "js/api/headers.h"
 #include "js/binding.h"
 #include "js/builtins.h"
+#include "js/request_context.h"
 
 namespace torus::js {
 
@@ -30,12 +32,36 @@ void writeAll(int fd, const char* p, size_t n) {
   }
 }
 
-// print(toStderr, string): the string and a newline, as UTF-8.
+// A console line in JSON logs: one object tagged with the app, its worker and the request
+// whose code printed it (none at module top level or in a constructed Request's work).
+void printJson(v8::Isolate* iso, int fd, v8::Local<v8::String> s) {
+  Realm& realm = Realm::from(iso);
+  std::string text(size_t(s->Utf8Length(iso)), '\0');
+  s->WriteUtf8(iso, text.data(), int(text.size()), nullptr,
+               v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+  std::string line = "{\"ts\":\"" + logTimestamp() + "\",\"level\":\"" +
+                     (fd == 2 ? "warn" : "info") + "\",\"type\":\"console\"";
+  if (!realm.appName().empty()) {
+    line += ",\"app\":\"";
+    appendJsonEscaped(line, realm.appName());
+    line += "\",\"worker\":" + std::to_string(realm.worker());
+  }
+  if (RequestContext* rc = RequestContext::current(iso)) {
+    line += ",\"request\":\"" + std::to_string(realm.worker()) + "-" + std::to_string(rc->id()) + "\"";
+  }
+  line += ",\"msg\":\"";
+  appendJsonEscaped(line, text);
+  line += "\"}\n";
+  writeAll(fd, line.data(), line.size());
+}
+
+// print(toStderr, string): the string and a newline, as UTF-8 (in JSON logs, a JSON line).
 void print(const v8::FunctionCallbackInfo<v8::Value>& info) {
   v8::Isolate* iso = info.GetIsolate();
   int fd = info[0]->BooleanValue(iso) ? 2 : 1;
   v8::Local<v8::String> s;
   if (!info[1]->ToString(iso->GetCurrentContext()).ToLocal(&s)) return;
+  if (logFormat() == LogFormat::kJson) return printJson(iso, fd, s);
   size_t len = size_t(s->Utf8Length(iso));
   char small[512];
   std::string big;

@@ -301,6 +301,83 @@ max_body_bytes = 1000
         self.assertEqual(self.kills("body"), 1)
 
 
+def memory_cgroup():
+    """A new memory cgroup under this process's (v1, or v2 with the memory controller), and
+    the file that limits it; None where cgroups cannot be made here."""
+    groups = {}
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            n, controllers, path = line.rstrip("\n").split(":", 2)
+            groups[controllers] = path
+    candidates = []
+    if "memory" in groups:
+        candidates.append((f"/sys/fs/cgroup/memory{groups['memory']}", "memory.limit_in_bytes"))
+    if "" in groups:
+        candidates.append((f"/sys/fs/cgroup{groups['']}", "memory.max"))
+    for parent, limit in candidates:
+        child = os.path.join(parent.rstrip("/"), f"torus-test-{os.getpid()}")
+        try:
+            os.mkdir(child)
+        except OSError:
+            continue
+        if os.path.exists(os.path.join(child, limit)):
+            return child, limit
+        os.rmdir(child)
+    return None
+
+
+class CgroupHeapTest(AppsCase):
+    def test_heap_limit_is_a_share_of_the_cgroups_memory(self):
+        made = memory_cgroup()
+        if made is None:
+            self.skipTest("no writable memory cgroup")
+        group, limit = made
+
+        def remove():
+            for _ in range(50):
+                try:
+                    os.rmdir(group)
+                    return
+                except OSError:
+                    time.sleep(0.1)
+        self.addCleanup(remove)
+        with open(os.path.join(group, limit), "w") as f:
+            f.write(str(512 << 20))
+        # The server runs inside the group (the harness starts it through this shell).
+        shop, www = self.app_file("shop"), self.app_file("www")
+        config = f"""
+[[app]]
+name = "shop"
+entry = "{shop}"
+hosts = ["shop.test"]
+[app.env]
+NAME = "shop"
+[[app]]
+name = "www"
+entry = "{www}"
+[app.env]
+NAME = "www"
+[app.limits]
+heap_mb = 100
+"""
+        import harness
+        real = harness.TORUS_BIN
+        wrapper = os.path.join(self.dir, "in-cgroup.sh")
+        with open(wrapper, "w") as f:
+            f.write(f"#!/bin/sh\necho $$ > {group}/cgroup.procs\nexec {real} \"$@\"\n")
+        os.chmod(wrapper, 0o755)
+        harness.TORUS_BIN = wrapper
+        try:
+            self.start(config, workers=2)
+        finally:
+            harness.TORUS_BIN = real
+        # 3/4 of 512 MiB between 2 apps x 2 workers: 96 MiB each; www's own limit wins.
+        self.assertEqual(metric(self.admin, "torus_isolate_heap_limit_bytes", app="shop", worker="0"),
+                         96 << 20)
+        self.assertEqual(metric(self.admin, "torus_isolate_heap_limit_bytes", app="www", worker="0"),
+                         100 << 20)
+
+
 class Load:
     """Keep-alive clients in threads until stopped; counts answers and failures."""
 

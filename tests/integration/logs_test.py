@@ -8,7 +8,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import REPO, Server, require_binary
+from harness import HERE, REPO, Server, require_binary
 
 HELLO = os.path.join(REPO, "examples", "hello")
 
@@ -54,6 +54,30 @@ class JsonLogTest(unittest.TestCase):
         self.assertEqual(first["worker"], 0)
         self.assertEqual(second["method"], "POST")
         self.assertNotEqual(first["id"], second["id"])
+
+
+    def test_console_lines_are_tagged_with_app_and_request(self):
+        require_binary()
+        server = Server(os.path.join(HERE, "apps", "console_tagged.js"), "--log-format", "json",
+                        "--access-log-sample", "1").start()
+        try:
+            get(server.port, "/one")
+            access = wait_lines(server, lambda l: '"type":"access"' in l, 1)
+            errors = wait_lines(server, lambda l: "after await" in l, 1)
+        finally:
+            server.stop()
+        out = [json.loads(l) for l in server.stdout.text().splitlines()]
+        loaded = next(r for r in out if r["msg"] == "loaded")
+        self.assertEqual((loaded["type"], loaded["app"], loaded["worker"]), ("console", "app", 0))
+        self.assertNotIn("request", loaded)  # module top level: no request
+        handling = next(r for r in out if r["msg"] == "handling /one")
+        self.assertEqual(handling["level"], "info")
+        # The request id is the access log's, and carries through an await.
+        request_id = json.loads(access[0])["id"]
+        self.assertEqual(handling["request"], request_id)
+        error = json.loads(errors[0])
+        self.assertEqual((error["level"], error["request"], error["msg"]),
+                         ("warn", request_id, "after await\nsecond line"))
 
 
 class AccessLogTest(unittest.TestCase):
