@@ -1,5 +1,6 @@
 #include "server/admin.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,15 +40,28 @@ class AdminServer::Handler final : public net::RequestHandler {
   void onRequest(net::Exchange* ex) override {
     const net::HttpRequest& req = ex->request();
     std::string_view path = req.target.substr(0, req.target.find('?'));
+    if (path == "/reload") {
+      if (req.method != "POST") return ex->respondText(405, "Method Not Allowed: POST /reload");
+      // The main thread reloads on SIGHUP (one path for the signal, systemctl and this).
+      kill(getpid(), SIGHUP);
+      return ex->respondText(202, "reload requested: GET /config tells its outcome");
+    }
     if (req.method != "GET" && req.method != "HEAD") {
-      return ex->respondText(405, "Method Not Allowed: the admin endpoints are GET only");
+      return ex->respondText(405, "Method Not Allowed: POST /reload; the others are GET");
+    }
+    if (path == "/config") {
+      std::string text = admin_.configStatus();
+      char* body = static_cast<char*>(ex->heap().allocate(text.size(), 1));
+      memcpy(body, text.data(), text.size());
+      net::HttpHeader type{"Content-Type", "text/plain; charset=utf-8"};
+      return ex->respond(200, {&type, 1}, {body, text.size()});
     }
     if (path == "/readyz") {
       if (admin_.stopping_.load()) return ex->respondText(503, "stopping");
       return ex->respondText(200, "ready");
     }
     if (path != "/metrics" && path != "/healthz") {
-      return ex->respondText(404, "Not Found: /metrics, /healthz, /readyz");
+      return ex->respondText(404, "Not Found: /metrics, /healthz, /readyz, /config, POST /reload");
     }
     auto c = std::make_shared<Collection>();
     c->handler = this;
@@ -164,5 +178,15 @@ void AdminServer::stop() {
 }
 
 AdminServer::~AdminServer() { stop(); }
+
+void AdminServer::setConfigStatus(std::string text) {
+  std::lock_guard lock(statusMutex_);
+  status_ = std::move(text);
+}
+
+std::string AdminServer::configStatus() {
+  std::lock_guard lock(statusMutex_);
+  return status_;
+}
 
 }  // namespace torus::server

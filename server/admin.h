@@ -6,6 +6,8 @@
 //   GET /healthz   200 "ok" when every worker's loop answered within a second, else 503
 //                  naming the ones that did not
 //   GET /readyz    200 while serving, 503 once stopping
+//   GET /config    the apps running (name, entry, hosts, paths) and the last reload's outcome
+//   POST /reload   a reload, as SIGHUP (202 at once; /config tells how it went)
 // Anything else is a 404. Bind it to loopback (the default address is 127.0.0.1): it tells
 // whoever asks how the server is doing.
 #pragma once
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,6 +41,9 @@ class AdminServer {
   void setStopping() { stopping_.store(true); }
   // Stops the thread (call after the workers have stopped: they may still post to it).
   void stop();
+  // What GET /config says: the apps running and the last reload's outcome. Thread-safe.
+  void setConfigStatus(std::string text);
+  std::string configStatus();
 
  private:
   AdminServer() = default;
@@ -49,6 +55,8 @@ class AdminServer {
   std::atomic<bool> stopping_{false};
   std::atomic<engine::Loop*> loop_{nullptr};
   std::thread thread_;
+  std::mutex statusMutex_;
+  std::string status_;
 };
 
 }  // namespace torus::server

@@ -245,6 +245,19 @@ int serve(int argc, char** argv) {
   std::string serving = "serving on" + where + " with " + std::to_string(options.workers) +
                         " worker(s)";
   notifier.ready(serving);
+  auto configStatus = [&](const ServeOptions& o, const std::string& lastReload) {
+    if (!admin) return;
+    std::string text;
+    for (const AppOptions& a : o.apps) {
+      text += "app " + a.name + ": " + a.entry;
+      for (const std::string& h : a.hosts) text += " host=" + h;
+      for (const std::string& p : a.paths) text += " path=" + p;
+      text += "\n";
+    }
+    text += "last reload: " + (lastReload.empty() ? std::string("none") : lastReload) + "\n";
+    admin->setConfigStatus(text);
+  };
+  configStatus(options, "");
 
   // Reloads: each config read, checked and applied is kept until the next one is applied
   // (the workers' apps copy what they need; the TLS contexts are rebuilt from it).
@@ -259,6 +272,7 @@ int serve(int argc, char** argv) {
     if (std::string refused = prepareReload(argc, argv, options, *next); !refused.empty()) {
       LOG_WARN("SIGHUP: reload refused, the running apps keep serving: %s", refused.c_str());
       notifier.ready(serving + "; reload refused: " + refused);
+      configStatus(current ? *current : options, logTimestamp() + " refused: " + refused);
       continue;
     }
     // Every worker applies it; they check the same files, so one failing means the files
@@ -282,10 +296,12 @@ int serve(int argc, char** argv) {
     if (!failure.empty()) {
       LOG_WARN("SIGHUP: reload refused by a worker: %s", failure.c_str());
       notifier.ready(serving + "; reload refused: " + failure);
+      configStatus(current ? *current : options, logTimestamp() + " refused: " + failure);
       continue;
     }
     current = std::move(next);
     LOG_INFO("SIGHUP: reloaded (%s)", appList(*current).c_str());
+    configStatus(*current, logTimestamp() + " ok");
     notifier.ready(serving);
   }
   notifier.stopping("stopping: finishing in-flight requests");

@@ -438,12 +438,21 @@ class ReloadTest(AppsCase):
         self.assertEqual(get_json(port, "/", "shop.test")["id"], shop_id)
         self.assertEqual(metric(self.admin, "torus_app_reloads_total", app="api"), 1)
         self.assertEqual(metric(self.admin, "torus_app_reloads_total", app="shop"), 0)
-        # A config change (env) reloads that app only.
+        # A config change (env) reloads that app only; the admin API asks for it this time.
         with open(self.config) as f:
             text = f.read()
         with open(self.config, "w") as f:
             f.write(text.replace('NAME = "www"', 'NAME = "www2"'))
-        self.reload()
+        req = urllib.request.Request(f"http://127.0.0.1:{self.admin}/reload", method="POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            self.assertEqual(r.status, 202)
+        deadline = time.time() + 20
+        while self.server.stderr.text().count("SIGHUP: reloaded") < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/config", timeout=10) as r:
+            status = r.read().decode()
+        self.assertRegex(status, r"last reload: \S+ ok")
+        self.assertIn("app api: " + api + " host=shop.test path=/api", status)
         self.assertEqual(get_json(port, "/", "x.test")["app"], "www2")
         self.assertEqual(get_json(port, "/", "shop.test")["id"], shop_id)
 
@@ -454,6 +463,8 @@ class ReloadTest(AppsCase):
             f.write("\nthis is not javascript(\n")
         line = self.reload(expect="refused")
         self.assertIn("app 'api'", line)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/config", timeout=10) as r:
+            self.assertRegex(r.read().decode(), r"last reload: \S+ refused: app 'api'")
         self.assertEqual(get_json(port, "/api", "shop.test")["version"], 1)
         with open(self.config, "a") as f:
             f.write("\n[[app]]\nname = \"shop\"\nentry = \"x.js\"\n")
