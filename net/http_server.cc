@@ -340,6 +340,7 @@ void Exchange::reset() {
   logStatus_ = 0;
   userData = routeData = nullptr;
   routeName = {};
+  routeStartMs = 0;
   declaredRemaining_ = -1;
   frontAcked_ = queuedBytes_ = 0;
   bytesHandedOut_ = bytesAcked_ = 0;

@@ -191,6 +191,8 @@ class Exchange {
 
   // The response's status once respond() or startStream() ran (0 before).
   int status() const { return logStatus_; }
+  // Response bytes (head included) the kernel has taken so far.
+  uint64_t bytesSent() const { return bytesAcked_; }
   // The request's number on its worker's server: "WORKER-ID" names it in the access log and
   // in the apps' console lines (JSON logs).
   uint64_t id() const { return id_; }
@@ -201,6 +203,7 @@ class Exchange {
   // that app's name for the access log.
   void* routeData = nullptr;
   std::string_view routeName;
+  uint64_t routeStartMs = 0;  // when the router handed it on (Loop::nowMs)
 
  private:
   friend class Connection;

@@ -373,6 +373,7 @@ void AppSet::onRequest(net::Exchange* ex) {
   }
   ex->routeData = instance;
   ex->routeName = slot->options.name;
+  ex->routeStartMs = loop_.nowMs();
   ++instance->routed;
   if (limits.wallMs) {
     instance->wall[ex] = loop_.nowMs() + limits.wallMs;
@@ -386,8 +387,15 @@ void AppSet::onDone(net::Exchange* ex) {
   if (!instance) {
     return;
   }
+  AppCounters& counters = instance->slot->counters;
   int status = ex->status();
-  if (status >= 100 && status < 600) ++instance->slot->counters.byClass[status / 100];
+  if (status >= 100 && status < 600) ++counters.byClass[status / 100];
+  uint64_t ms = loop_.nowMs() - ex->routeStartMs;
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBucketsMs) && ms > kLatencyBucketsMs[bucket]) ++bucket;
+  ++counters.latency[bucket];
+  counters.latencySumMs += ms;
+  counters.bytesOut += ex->bytesSent();
   --instance->routed;
   if (!instance->wall.empty()) instance->wall.erase(ex);
   instance->app->onDone(ex);

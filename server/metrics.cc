@@ -126,6 +126,36 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers, const char
       }
     }
   }
+  header("torus_app_response_bytes_total", "Response bytes sent by the app, heads included.",
+         "counter");
+  for (const WorkerMetrics& m : workers) {
+    for (const AppMetrics& a : m.apps) {
+      sample("torus_app_response_bytes_total", appLabels(m, a), double(a.counters.bytesOut));
+    }
+  }
+  // Milliseconds of the worker's loop clock (cached per turn): a bucket of 1 ms holds the
+  // requests answered within the turn that started them.
+  header("torus_app_request_duration_seconds",
+         "Request head to last response byte out, per app.", "histogram");
+  for (const WorkerMetrics& m : workers) {
+    for (const AppMetrics& a : m.apps) {
+      uint64_t cumulative = 0;
+      for (size_t b = 0; b < kLatencyBuckets; ++b) {
+        cumulative += a.counters.latency[b];
+        char le[32];
+        if (b < std::size(kLatencyBucketsMs)) {
+          snprintf(le, sizeof le, "%g", double(kLatencyBucketsMs[b]) / 1000);
+        } else {
+          snprintf(le, sizeof le, "+Inf");
+        }
+        sample("torus_app_request_duration_seconds_bucket",
+               appLabels(m, a) + ",le=\"" + le + "\"", double(cumulative));
+      }
+      sample("torus_app_request_duration_seconds_sum", appLabels(m, a),
+             double(a.counters.latencySumMs) / 1000);
+      sample("torus_app_request_duration_seconds_count", appLabels(m, a), double(cumulative));
+    }
+  }
   header("torus_app_limit_kills_total",
          "Requests refused or cut off at one of the app's limits, by limit.", "counter");
   for (const WorkerMetrics& m : workers) {

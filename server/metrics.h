@@ -4,12 +4,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
 namespace torus::server {
 
 enum AppKill { kKillCpu, kKillHeap, kKillWall, kKillConcurrency, kKillBody, kKillCount };
+
+// Upper bounds (ms) of the latency histogram's buckets (request head -> last byte out); one
+// more bucket counts the rest (+Inf).
+constexpr uint64_t kLatencyBucketsMs[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+constexpr size_t kLatencyBuckets = std::size(kLatencyBucketsMs) + 1;
 
 // Per app and worker (server/apps.h).
 struct AppCounters {
@@ -18,6 +24,9 @@ struct AppCounters {
   uint64_t kills[kKillCount] = {};  // requests refused or cut off at a limit, by AppKill
   uint64_t reloads = 0;           // instances replaced by a reload
   uint64_t recycles = 0;          // instances replaced after a termination (CPU, heap)
+  uint64_t latency[kLatencyBuckets] = {};  // responses by duration (not cumulative)
+  uint64_t latencySumMs = 0;
+  uint64_t bytesOut = 0;          // response bytes sent (heads included)
 };
 
 struct AppMetrics {

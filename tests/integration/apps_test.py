@@ -151,6 +151,11 @@ class RoutingTest(AppsCase):
         self.assertNotEqual(get_json(port, "/", "shop.test")["id"],
                             get_json(port, "/api", "shop.test")["id"])
         self.assertEqual(metric(self.admin, "torus_app_requests_total", app="api"), 3)
+        self.assertEqual(metric(self.admin, "torus_app_responses_total", app="api", **{"class": "2xx"}), 3)
+        self.assertEqual(metric(self.admin, "torus_app_request_duration_seconds_count", app="api"), 3)
+        self.assertEqual(metric(self.admin, "torus_app_request_duration_seconds_bucket", app="api",
+                                le="+Inf"), 3)
+        self.assertGreater(metric(self.admin, "torus_app_response_bytes_total", app="api"), 3 * 50)
         # Labels are configured names only: random hosts add no series.
         with urllib.request.urlopen(f"http://127.0.0.1:{self.admin}/metrics") as r:
             text = r.read().decode()
