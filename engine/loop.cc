@@ -10,10 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "base/check.h"
 #include "base/log.h"
+#include "engine/epoll.h"
 
 namespace torus::engine {
 namespace {
@@ -107,6 +109,44 @@ Result<std::unique_ptr<Loop>> Loop::create(const LoopOptions& options) {
   // process with SIGPIPE. Every process with a loop ignores it (the server does it in main
   // too; tests and other embedders get it here).
   signal(SIGPIPE, SIG_IGN);
+  Backend backend = options.backend;
+  if (backend == Backend::kAuto) {
+    const char* env = getenv("TORUS_IO");
+    std::string v = env ? env : "";
+    if (v == "uring") {
+      backend = Backend::kUring;
+    } else if (v == "epoll") {
+      backend = Backend::kEpoll;
+    } else if (!v.empty() && v != "auto") {
+      return makeError("TORUS_IO=" + v + " is not a backend: use uring, epoll or auto");
+    }
+  }
+  if (backend == Backend::kEpoll) return createEpoll(options, "");
+  auto ring = createUring(options);
+  if (ring.ok() || backend == Backend::kUring) return ring;
+  return createEpoll(options, ring.error());
+}
+
+Result<std::unique_ptr<Loop>> Loop::createEpoll(const LoopOptions& options,
+                                                std::string fallbackReason) {
+  std::unique_ptr<Loop> loop(new Loop());
+  loop->ring_.reset();
+  loop->epoll_ = std::make_unique<Epoll>(*loop);
+  loop->wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (loop->wakeFd_ < 0) return makeError("eventfd: " + std::string(strerror(errno)));
+  auto made = loop->epoll_->init(options, loop->wakeFd_);
+  if (!made.ok()) return makeError(made.error());
+  loop->features_ = fallbackReason.empty()
+                        ? std::string("epoll (chosen)")
+                        : "epoll (io_uring unavailable: " + fallbackReason + ")";
+  loop->features_ += ", level-triggered, one " + std::to_string(options.recvBufferSize) +
+                     "-byte recv buffer";
+  loop->fallbackReason_ = std::move(fallbackReason);
+  loop->updateClock();
+  return loop;
+}
+
+Result<std::unique_ptr<Loop>> Loop::createUring(const LoopOptions& options) {
   std::unique_ptr<Loop> loop(new Loop());
   Ring& r = *loop->ring_;
 
@@ -195,6 +235,7 @@ Loop::~Loop() {
   for (Timer* t : timers_) t->index_ = Timer::kNotArmed;
   timers_.clear();
   ring_.reset();  // exits the ring: the kernel cancels whatever is still in flight
+  epoll_.reset();  // operations still armed are dropped, as on the ring
   if (wakeFd_ >= 0) ::close(wakeFd_);
 }
 
@@ -211,7 +252,16 @@ void Loop::submitOp(Operation* op) {
   ++pendingOps_;
 }
 
+void Loop::complete(Operation* op, const Completion& c) {
+  if (!c.more) {
+    op->pending_ = false;
+    --pendingOps_;
+  }
+  op->fn_(op, c);
+}
+
 void Loop::accept(int listenFd, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->accept(listenFd, op, true);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_multishot_accept(s, listenFd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -219,6 +269,7 @@ void Loop::accept(int listenFd, Operation* op) {
 }
 
 void Loop::acceptOnce(int listenFd, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->accept(listenFd, op, false);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_accept(s, listenFd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -226,6 +277,7 @@ void Loop::acceptOnce(int listenFd, Operation* op) {
 }
 
 void Loop::recv(int fd, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->recv(fd, op, true);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_recv_multishot(s, fd, nullptr, 0, 0);
@@ -235,6 +287,7 @@ void Loop::recv(int fd, Operation* op) {
 }
 
 void Loop::recvOnce(int fd, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->recv(fd, op, false);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_recv(s, fd, nullptr, 0, 0);
@@ -244,6 +297,7 @@ void Loop::recvOnce(int fd, Operation* op) {
 }
 
 void Loop::send(int fd, const iovec* iov, size_t iovCount, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->send(fd, iov, iovCount, op);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   // One piece: send(2) with MSG_NOSIGNAL. Several: writev (the iovec array is read at
@@ -258,7 +312,7 @@ void Loop::send(int fd, const iovec* iov, size_t iovCount, Operation* op) {
 
 void Loop::socket(int domain, int type, int protocol, Operation* op) {
   type |= SOCK_NONBLOCK | SOCK_CLOEXEC;
-  if (!ring_->hasSocketOp) {
+  if (epoll_ || !ring_->hasSocketOp) [[unlikely]] {
     int fd = ::socket(domain, type, protocol);
     immediate(op, fd >= 0 ? fd : -errno);
     return;
@@ -270,6 +324,7 @@ void Loop::socket(int domain, int type, int protocol, Operation* op) {
 }
 
 void Loop::connect(int fd, const sockaddr* addr, socklen_t len, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->connect(fd, addr, len, op);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_connect(s, fd, addr, len);
@@ -277,6 +332,7 @@ void Loop::connect(int fd, const sockaddr* addr, socklen_t len, Operation* op) {
 }
 
 void Loop::poll(int fd, uint32_t events, Operation* op) {
+  if (epoll_) [[unlikely]] return epoll_->poll(fd, events, op);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_poll_multishot(s, fd, events);
@@ -287,6 +343,7 @@ void Loop::immediate(Operation* op, int32_t result) {
   // Reported through the ring like any completion (a NOP carrying the result), never from
   // inside the call that asked.
   submitOp(op);
+  if (epoll_) [[unlikely]] return epoll_->queue(op, result);
   op->immediateResult_ = result;
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_nop(s);
@@ -296,18 +353,28 @@ void Loop::immediate(Operation* op, int32_t result) {
 
 void Loop::cancel(Operation* op) {
   if (!op->pending_) return;
+  if (epoll_) [[unlikely]] return epoll_->cancel(op);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_cancel(s, op, 0);
   io_uring_sqe_set_data(s, nullptr);
 }
 
 void Loop::close(int fd) {
+  if (epoll_) [[unlikely]] return epoll_->close(fd);
   io_uring_sqe* s = ring_->sqe();
   io_uring_prep_close(s, fd);
   io_uring_sqe_set_data(s, nullptr);
 }
 
 size_t Loop::addDrainHook(std::function<void()> hook) {
+  // A removed hook's slot is reused: owners that come and go (an app's isolate replaced on
+  // every reload) do not grow the list.
+  for (size_t i = 0; i < drainHooks_.size(); ++i) {
+    if (!drainHooks_[i]) {
+      drainHooks_[i] = std::move(hook);
+      return i;
+    }
+  }
   drainHooks_.push_back(std::move(hook));
   return drainHooks_.size() - 1;
 }
@@ -342,13 +409,17 @@ void Loop::armWakeup() {
 }
 
 void Loop::onWakeup(const Completion& c) {
+  runMailbox();
+  if (ring_) armWakeup();
+}
+
+void Loop::runMailbox() {
   std::vector<std::function<void()>> work;
   {
     std::lock_guard lock(mailboxMutex_);
     work.swap(mailbox_);
   }
   for (auto& fn : work) fn();
-  if (ring_) armWakeup();
 }
 
 void Loop::dispatch(uint64_t userData, int32_t res, uint32_t flags) {
@@ -377,7 +448,6 @@ void Loop::dispatch(uint64_t userData, int32_t res, uint32_t flags) {
 }
 
 void Loop::runOnce(int timeoutMs) {
-  io_uring* ring = &ring_->ring;
   // Wait no longer than the earliest timer.
   if (!timers_.empty()) {
     uint64_t due = timers_[0]->deadlineUs_;
@@ -386,6 +456,23 @@ void Loop::runOnce(int timeoutMs) {
     int untilTimer = due <= now ? 0 : int(std::min<uint64_t>((due - now + 999) / 1000, 1u << 30));
     if (timeoutMs < 0 || untilTimer < timeoutMs) timeoutMs = untilTimer;
   }
+  size_t dispatched = epoll_ ? epoll_->turn(timeoutMs) : turnRing(timeoutMs);
+  stats_.completions += dispatched;
+  bool expired = expireTimers();
+  if (dispatched || expired) {
+    ++stats_.drainsWithWork;
+    // By index, each called from a copy: a hook may add or remove hooks (an isolate made
+    // or freed during a drain), which may move the list.
+    for (size_t i = 0; i < drainHooks_.size(); ++i) {
+      if (!drainHooks_[i]) continue;
+      std::function<void()> hook = drainHooks_[i];
+      hook();
+    }
+  }
+}
+
+size_t Loop::turnRing(int timeoutMs) {
+  io_uring* ring = &ring_->ring;
   io_uring_cqe* cqe = nullptr;
   if (timeoutMs < 0) {
     io_uring_submit_and_wait(ring, 1);
@@ -418,14 +505,7 @@ void Loop::runOnce(int timeoutMs) {
     dispatched += seen;
   }
   ring_->publishBuffers();
-  stats_.completions += dispatched;
-  bool expired = expireTimers();
-  if (dispatched || expired) {
-    ++stats_.drainsWithWork;
-    for (auto& hook : drainHooks_) {
-      if (hook) hook();
-    }
-  }
+  return dispatched;
 }
 
 void Loop::run() {

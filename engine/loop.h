@@ -1,9 +1,10 @@
-// The event loop of one worker thread: one io_uring ring, completion-driven.
+// The event loop of one worker thread: one io_uring ring, completion-driven; or, where
+// io_uring is blocked (seccomp, kernel.io_uring_disabled, RLIMIT_MEMLOCK), an epoll set that
+// performs the same operations on readiness (engine/epoll.h) and reports them the same way.
 //
 // net/ and js/ see only the operations below (accept, recv, send, socket, connect, poll,
-// close, timers, wakeups, the per-drain hook); every io_uring detail stays in engine/, so
-// that a second backend (epoll, where io_uring is blocked) can be added without touching
-// them.
+// close, timers, wakeups, the per-drain hook); every io_uring and epoll detail stays in
+// engine/. The backend is chosen at create() (LoopOptions::backend, the TORUS_IO variable).
 //
 // Each turn: submit what the previous turn produced and wait; drain the whole completion
 // queue, dispatching each completion to its Operation; expire due timers; run the drain
@@ -58,6 +59,15 @@ class Operation {
   Fn fn_;
   bool pending_ = false;
   int32_t immediateResult_ = 0;  // a result known at submit (Loop::immediate)
+  // epoll backend only (engine/epoll.cc): the fd it is armed on (-1: not armed), its kind,
+  // the events it waits for, its place in the fd's list of armed operations, a send's iovecs.
+  uint8_t epKind_ = 0;
+  int epFd_ = -1;
+  uint32_t epEvents_ = 0;
+  uint32_t epIovCount_ = 0;
+  const iovec* epIov_ = nullptr;
+  Operation* epNext_ = nullptr;
+  Operation* epPrev_ = nullptr;
 };
 
 // An Operation that calls Owner::*method. Members of a connection use this: no allocation,
@@ -116,12 +126,18 @@ class MemberTimer : public Timer {
   Owner* owner_;
 };
 
+// Which kernel interface a Loop runs on. kAuto: the TORUS_IO environment variable decides
+// ("uring", "epoll" or "auto"); auto (or no variable) tries io_uring and falls back to epoll
+// when no ring can be made (Loop::fallbackReason says why).
+enum class Backend { kAuto, kUring, kEpoll };
+
 struct LoopOptions {
   unsigned ringEntries = 1024;       // SQ size; the CQ is 4x
   unsigned recvBufferCount = 512;    // provided buffers for multishot recv (power of two)
   // Bytes each. 32 KiB: a streamed upload echoed by JS moved 27% faster than with 16 KiB
   // (fewer, larger chunks); hello world unchanged (docs/benchmarks.md).
   unsigned recvBufferSize = 32768;
+  Backend backend = Backend::kAuto;
 };
 
 // Counters, for the per-worker stats line and the benchmarks.
@@ -133,8 +149,9 @@ struct LoopStats {
 
 class Loop {
  public:
-  // Creates the ring. On failure the message names the cause (ENOSYS, EPERM,
-  // kernel.io_uring_disabled, RLIMIT_MEMLOCK) and the fix.
+  // Creates the ring (or the epoll set, per options.backend and TORUS_IO). On failure the
+  // message names the cause (ENOSYS, EPERM, kernel.io_uring_disabled, RLIMIT_MEMLOCK) and
+  // the fix; a TORUS_IO other than uring/epoll/auto is an error naming the allowed values.
   static Result<std::unique_ptr<Loop>> create(const LoopOptions& options);
   ~Loop();
   Loop(const Loop&) = delete;
@@ -177,12 +194,15 @@ class Loop {
   void poll(int fd, uint32_t events, Operation* op);
   // Cancels a pending operation; its final completion still arrives (-ECANCELED or a result).
   void cancel(Operation* op);
-  // Closes fd on the ring; nothing is reported.
+  // Closes fd on the ring; nothing is reported. On epoll the fd leaves the epoll set and is
+  // closed at once; an operation still armed on it never touches it again and completes with
+  // -ECANCELED at the next turn (callers cancel and wait first, as on io_uring).
   void close(int fd);
 
   // Called once at the end of every turn that dispatched at least one completion or timer,
-  // in registration order. Returns an id for removeDrainHook (an owner that dies before the
-  // loop must remove its hook).
+  // in the order of their slots (registration order, except that a new hook takes the slot
+  // of a removed one). Returns an id for removeDrainHook (an owner that dies before the loop
+  // must remove its hook). A hook may add or remove hooks.
   size_t addDrainHook(std::function<void()> hook);
   void removeDrainHook(size_t id);
 
@@ -196,8 +216,14 @@ class Loop {
   int64_t wallSeconds() const { return wallSeconds_; }
 
   const LoopStats& stats() const { return stats_; }
-  // One line naming the ring features in use, for the startup log.
+  // One line naming the ring features in use (or the epoll backend and why), for the
+  // startup log.
   const std::string& features() const { return features_; }
+  // "io_uring" or "epoll".
+  const char* backend() const { return epoll_ ? "epoll" : "io_uring"; }
+  // Why io_uring was not used when kAuto fell back to epoll (the ring's error); empty when
+  // there was no fallback.
+  const std::string& fallbackReason() const { return fallbackReason_; }
   // Pending operations (accept, recv, send...) and armed timers: the loop is idle when both
   // are zero and no post() is waiting.
   size_t pendingOperations() const { return pendingOps_ - (wakeOp_.pending() ? 1 : 0); }
@@ -217,7 +243,11 @@ class Loop {
  private:
   friend class Timer;
   struct Ring;
+  struct Epoll;  // engine/epoll.h
   Loop();
+  static Result<std::unique_ptr<Loop>> createUring(const LoopOptions& options);
+  static Result<std::unique_ptr<Loop>> createEpoll(const LoopOptions& options,
+                                                   std::string fallbackReason);
 
   void armTimer(Timer* t, uint64_t deadlineUs);
   void disarmTimer(Timer* t);
@@ -227,15 +257,22 @@ class Loop {
   static bool before(const Timer* a, const Timer* b);
   bool expireTimers();
   void updateClock();
+  size_t turnRing(int timeoutMs);  // the ring's wait and dispatch; returns the completions
   void dispatch(uint64_t userData, int32_t res, uint32_t flags);
   void armWakeup();
   void wake();  // makes the eventfd readable: the next turn runs the mailbox and sees stop()
   void onWakeup(const Completion& c);
+  void runMailbox();
   void submitOp(Operation* op);
+  // Ends or advances op with c: a final completion (more == false) makes it not pending
+  // first, so the callback may re-arm it.
+  void complete(Operation* op, const Completion& c);
   // Completes op with `result` through the ring at the next turn (never inside the caller).
   void immediate(Operation* op, int32_t result);
 
-  std::unique_ptr<Ring> ring_;
+  std::unique_ptr<Ring> ring_;    // io_uring; null on epoll
+  std::unique_ptr<Epoll> epoll_;  // epoll; null on io_uring (every operation tests it)
+  std::string fallbackReason_;
   std::vector<std::function<void()>> drainHooks_;
   std::vector<Timer*> timers_;  // binary min-heap on (deadline, seq)
   uint64_t timerSeq_ = 0;

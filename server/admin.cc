@@ -96,7 +96,7 @@ class AdminServer::Handler final : public net::RequestHandler {
     std::sort(c.answers.begin(), c.answers.end(),
               [](const WorkerMetrics& a, const WorkerMetrics& b) { return a.worker < b.worker; });
     if (c.metrics) {
-      std::string text = prometheusText(c.answers, "io_uring");
+      std::string text = prometheusText(c.answers);
       char* body = static_cast<char*>(c.ex->heap().allocate(text.size(), 1));
       memcpy(body, text.data(), text.size());
       net::HttpHeader type{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"};

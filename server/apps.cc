@@ -227,12 +227,12 @@ Result<void> AppSet::apply(const ServeOptions& options) {
     if (s->options.name == options.defaultApp) default_ = s.get();
   }
   unknownHost_ = options.unknownHost;
-  buildRoutes(options);
+  buildRoutes();
   serving_ = true;
   return Result<void>();
 }
 
-void AppSet::buildRoutes(const ServeOptions& options) {
+void AppSet::buildRoutes() {
   routes_.clear();
   for (auto& s : slots_) {
     const AppOptions& a = s->options;

@@ -108,7 +108,7 @@ class AppSet : public net::RequestHandler {
     Slot* slot;
   };
   Result<std::unique_ptr<Instance>> load(const std::shared_ptr<Slot>& slot);
-  void buildRoutes(const ServeOptions& options);
+  void buildRoutes();
   // The slot for ex, or null after answering it (421/404).
   Slot* route(net::Exchange* ex);
   const Route* match(std::string_view host, std::string_view path, bool* hostKnown) const;

@@ -224,6 +224,17 @@ const Setting kSettings[] = {
      "names fetch() resolves before DNS, hosts(5) format, instead of /etc/hosts (read once at "
      "start)",
      SET(o.outbound.dns.hostsFile = v.string)},
+    {"--io", "engine.io", Type::kString, "BACKEND", 0, 0,
+     "the I/O backend: uring, epoll, or auto (io_uring, else epoll when no ring can be made: "
+     "seccomp, kernel.io_uring_disabled, memlock) (auto; the TORUS_IO variable sets auto's "
+     "choice)",
+     [](ServeOptions& o, const Value& v) -> std::string {
+       if (v.string == "uring") o.loop.backend = engine::Backend::kUring;
+       else if (v.string == "epoll") o.loop.backend = engine::Backend::kEpoll;
+       else if (v.string == "auto") o.loop.backend = engine::Backend::kAuto;
+       else return "unknown I/O backend '" + v.string + "' (uring, epoll, auto)";
+       return "";
+     }},
     {"--ring-entries", "engine.ring_entries", Type::kNumber, "N", 8, 32768,
      "io_uring submission queue size per worker (1024)",
      SET(o.loop.ringEntries = unsigned(v.number))},

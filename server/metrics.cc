@@ -87,10 +87,12 @@ std::string label(const std::string& v) {
 
 }  // namespace
 
-std::string prometheusText(const std::vector<WorkerMetrics>& workers, const char* ioBackend) {
+std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
   std::string out;
+  // Every worker chose the same way (one LoopOptions); the first one says.
+  const char* backend = workers.empty() ? "io_uring" : workers[0].ioBackend;
   out += "# HELP torus_io_backend The I/O backend in use.\n# TYPE torus_io_backend gauge\n";
-  out += "torus_io_backend{backend=\"" + std::string(ioBackend) + "\"} 1\n";
+  out += "torus_io_backend{backend=\"" + std::string(backend) + "\"} 1\n";
   out += "# HELP torus_workers Worker threads.\n# TYPE torus_workers gauge\n";
   out += "torus_workers " + std::to_string(workers.size()) + "\n";
   char number[32];

@@ -39,6 +39,7 @@ struct AppMetrics {
 
 struct WorkerMetrics {
   unsigned worker = 0;
+  const char* ioBackend = "io_uring";  // engine::Loop::backend()
   // HTTP servers (every listener of the worker).
   uint64_t accepted = 0, rejected = 0, requests = 0, responses = 0, protocolErrors = 0;
   uint64_t tlsHandshakes = 0, tlsResumed = 0, tlsFailures = 0, tlsHandshakeTimeouts = 0;
@@ -55,6 +56,6 @@ struct WorkerMetrics {
 
 // The Prometheus text exposition of the workers' metrics: server-wide families labelled by
 // worker, app families by configured app name and worker (so no request can add a series).
-std::string prometheusText(const std::vector<WorkerMetrics>& workers, const char* ioBackend);
+std::string prometheusText(const std::vector<WorkerMetrics>& workers);
 
 }  // namespace torus::server

@@ -109,7 +109,12 @@ void Worker::run(std::promise<Result<void>> ready) {
     return;
   }
   std::unique_ptr<engine::Loop> loop = std::move(created).value();
-  if (index_ == 0) LOG_INFO("io_uring: %s", loop->features().c_str());
+  if (index_ == 0) {
+    LOG_INFO("%s: %s", loop->backend(), loop->features().c_str());
+    if (!loop->fallbackReason().empty()) {
+      LOG_WARN("serving on epoll: io_uring is unavailable: %s", loop->fallbackReason().c_str());
+    }
+  }
   auto made = Outbound::create(*loop, options_.outbound);
   if (!made.ok()) {
     ready.set_value(makeError(made.error()));
@@ -147,6 +152,7 @@ void Worker::run(std::promise<Result<void>> ready) {
     // This worker's counters (loop thread): the stats line at exit, and collect().
     auto fill = [&](WorkerMetrics& m) {
       m.worker = index_;
+      m.ioBackend = loop->backend();
       for (auto& srv : servers) {
         const net::ServerStats& st = srv->stats();
         m.accepted += st.accepted;

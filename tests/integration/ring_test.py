@@ -1,7 +1,8 @@
-"""When no io_uring ring can be created, torus exits 1 with a message naming the cause and
-the fix. The cause is made real: a seccomp filter, installed in the child before exec,
-makes io_uring_setup fail with EPERM (as Docker's default profile does) or ENOSYS (a kernel
-without io_uring)."""
+"""When no io_uring ring can be created: with --io uring (or TORUS_IO=uring) torus exits 1
+with a message naming the cause and the fix; with auto (the default) it serves on epoll and
+says why in its log and in /metrics. The cause is made real: a seccomp filter, installed in
+the child before exec, makes io_uring_setup fail with EPERM (as Docker's default profile
+does) or ENOSYS (a kernel without io_uring)."""
 
 import ctypes
 import errno
@@ -10,8 +11,9 @@ import platform
 import struct
 import subprocess
 import unittest
+import urllib.request
 
-from harness import APPS, TORUS_BIN, require_binary, sanitizer_report
+from harness import APPS, TORUS_BIN, free_port, require_binary, sanitizer_report
 
 SYS_IO_URING_SETUP = 425  # the same number on every architecture since Linux 5.1
 PR_SET_NO_NEW_PRIVS = 38
@@ -49,8 +51,9 @@ class RingFailureTest(unittest.TestCase):
         require_binary()
 
     def run_denied(self, err, *args):
+        env = dict(os.environ, TORUS_IO="uring")
         p = subprocess.run([TORUS_BIN, *args], stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=60, preexec_fn=deny_io_uring(err))
+                           timeout=60, preexec_fn=deny_io_uring(err), env=env)
         out = p.stderr.decode("utf-8", "replace")
         self.assertEqual(p.returncode, 1, out)
         self.assertIsNone(sanitizer_report(out), out)
@@ -68,6 +71,34 @@ class RingFailureTest(unittest.TestCase):
         out = self.run_denied(errno.ENOSYS, "eval", "1")
         self.assertIn("cannot create an io_uring ring", out)
         self.assertIn("kernel has no io_uring", out)
+
+
+    def test_auto_falls_back_to_epoll_and_says_why(self):
+        port, admin = free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if k != "TORUS_IO"}
+        p = subprocess.Popen([TORUS_BIN, "serve", os.path.join(APPS, "echo"), "--workers", "1",
+                              "--listen", f"127.0.0.1:{port}", "--admin-listen",
+                              f"127.0.0.1:{admin}"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, preexec_fn=deny_io_uring(errno.EPERM), env=env)
+        try:
+            lines = []
+            for line in p.stderr:
+                lines.append(line.decode())
+                if "serving" in lines[-1]:
+                    break
+            text = "".join(lines)
+            self.assertIn("serving on epoll: io_uring is unavailable", text)
+            self.assertIn("Operation not permitted", text)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/info", timeout=10) as r:
+                self.assertEqual(r.status, 200)
+            with urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=10) as r:
+                self.assertIn('torus_io_backend{backend="epoll"} 1', r.read().decode())
+        finally:
+            p.terminate()
+            rest = p.communicate(timeout=30)[1].decode()
+        self.assertEqual(p.returncode, 0, rest)
+        self.assertIsNone(sanitizer_report(rest), rest)
 
 
 if __name__ == "__main__":
