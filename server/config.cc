@@ -913,7 +913,11 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
   for (const auto& [key, file] : {std::pair<const char*, const std::string&>{"fetch.ca_file", o.outbound.tls.caFile},
                                   {"fetch.extra_ca_file", o.outbound.tls.extraCaFile},
                                   {"dns.hosts_file", o.outbound.dns.hostsFile}}) {
-    if (!file.empty() && access(file.c_str(), R_OK) != 0) {
+    // The default hosts file may be missing (a minimal root, a container): then there is
+    // none, as the resolver says (net/dns.h). One that was named must be readable.
+    bool defaultHosts =
+        &file == &o.outbound.dns.hostsFile && file == net::ResolverOptions{}.hostsFile;
+    if (!file.empty() && !defaultHosts && access(file.c_str(), R_OK) != 0) {
       problem(key, std::string("cannot read ") + key + " '" + file + "': " + strerror(errno),
               true);
     }
