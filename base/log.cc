@@ -30,6 +30,7 @@ void setLogLevel(LogLevel level) { gLevel.store(level, std::memory_order_relaxed
 LogLevel logLevel() { return gLevel.load(std::memory_order_relaxed); }
 void setLogFormat(LogFormat format) { gFormat.store(format, std::memory_order_relaxed); }
 LogFormat logFormat() { return gFormat.load(std::memory_order_relaxed); }
+LogFormat autoLogFormat() { return isatty(STDERR_FILENO) ? LogFormat::kText : LogFormat::kJson; }
 
 void appendJsonEscaped(std::string& out, std::string_view s) {
   static const char kHex[] = "0123456789abcdef";

@@ -21,6 +21,9 @@ LogLevel logLevel();
 enum class LogFormat { kText, kJson };
 void setLogFormat(LogFormat format);
 LogFormat logFormat();
+// What `auto` means: text when stderr (where the log goes) is a terminal, JSON otherwise
+// (journald, a pipe, a file).
+LogFormat autoLogFormat();
 
 // s as the inside of a JSON string (quotes, backslashes and control characters escaped;
 // bytes that are not UTF-8 pass through as they are).

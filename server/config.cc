@@ -105,12 +105,13 @@ const Setting kSettings[] = {
      "debug, info, warn, error (info)",
      [](ServeOptions&, const Value& v) { return setLogLevelByName(v.string); }},
     {"--log-format", "log.format", Type::kString, "FORMAT", 0, 0,
-     "text (\"torus info: ...\") or json (one JSON object a line, for journald and log "
-     "shippers) (text)",
+     "text (\"torus info: ...\"), json (one JSON object a line, for journald and log "
+     "shippers) or auto (text when stderr is a terminal, json otherwise) (auto)",
      [](ServeOptions&, const Value& v) -> std::string {
        if (v.string == "text") setLogFormat(LogFormat::kText);
        else if (v.string == "json") setLogFormat(LogFormat::kJson);
-       else return "unknown log format '" + v.string + "' (text, json)";
+       else if (v.string == "auto") setLogFormat(autoLogFormat());
+       else return "unknown log format '" + v.string + "' (text, json, auto)";
        return "";
      }},
     {"--access-log-sample", "log.access_sample", Type::kNumber, "N", 0, 1'000'000,
@@ -403,6 +404,7 @@ std::vector<ConfigProblem> parseServeArgs(int argc, char** argv, ServeOptions& o
   std::vector<ConfigProblem> problems;
   auto problem = [&](std::string m) { problems.push_back({"", 0, 0, std::move(m)}); };
   if (const char* ca = getenv("SSL_CERT_FILE")) o.outbound.tls.caFile = ca;
+  setLogFormat(autoLogFormat());
   // --config first, wherever it is, so that flags override the file.
   for (int i = 2; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--config") {

@@ -102,8 +102,11 @@ class Server:
         for _ in range(8):
             self.port = free_port()
             entry = [self.entry] if self.entry else []  # None: the apps come from --config
+            # The text log (the tests read its lines) unless a test picks a format: a pipe
+            # would otherwise get JSON (auto).
+            fmt = [] if "--log-format" in self.flags else ["--log-format", "text"]
             args = [TORUS_BIN, "serve", *entry, "--listen", f"127.0.0.1:{self.port}",
-                    "--workers", str(self.workers), *self.flags]
+                    "--workers", str(self.workers), *fmt, *self.flags]
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE)
             self.stdout = _Pipe(self.proc.stdout)

@@ -1,14 +1,18 @@
 """Log lines: --log-format json makes every line one JSON object (journald, log shippers), and
 the access log (--access-log-sample N) writes one line per Nth response with its request id,
-method, path, status, bytes and duration."""
+method, path, status, bytes and duration. Without --log-format the log is text on a
+terminal and JSON anywhere else (a pipe, a file, journald)."""
 
 import json
 import os
+import pty
+import select
+import subprocess
 import time
 import unittest
 import urllib.request
 
-from harness import HERE, REPO, Server, require_binary
+from harness import HERE, REPO, TORUS_BIN, Server, free_port, require_binary
 
 HELLO = os.path.join(REPO, "examples", "hello")
 
@@ -103,6 +107,47 @@ class AccessLogTest(unittest.TestCase):
         finally:
             server.stop()
         self.assertNotIn("torus access:", server.stderr.text())
+
+
+def readable(fd):
+    return os.read(fd, 4096) if select.select([fd], [], [], 0.5)[0] else b""
+
+
+class AutoFormatTest(unittest.TestCase):
+    def first_line(self, stderr, read):
+        """The server's first log line, its stderr being STDERR; READ reads what it wrote."""
+        proc = subprocess.Popen([TORUS_BIN, "serve", HELLO, "--listen", f"127.0.0.1:{free_port()}",
+                                 "--workers", "1"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            text = b""
+            deadline = time.monotonic() + 60
+            while b"serving" not in text and time.monotonic() < deadline and proc.poll() is None:
+                text += read()
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        return text.decode().splitlines()[0]
+
+    def test_json_on_a_pipe(self):
+        require_binary()
+        r, w = os.pipe()
+        try:
+            line = self.first_line(w, lambda: readable(r))
+        finally:
+            os.close(r)
+            os.close(w)
+        self.assertEqual(json.loads(line)["level"], "info", line)
+
+    def test_text_on_a_terminal(self):
+        require_binary()
+        master, slave = pty.openpty()
+        try:
+            line = self.first_line(slave, lambda: readable(master))
+        finally:
+            os.close(master)
+            os.close(slave)
+        self.assertRegex(line, r"^torus info: ")
 
 
 if __name__ == "__main__":

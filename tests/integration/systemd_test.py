@@ -100,7 +100,8 @@ class Torus:
         environment = {k: v for k, v in os.environ.items()
                        if not k.startswith(("NOTIFY_", "WATCHDOG_", "LISTEN_"))}
         environment.update(env or {})
-        self.args = [*launcher, TORUS_BIN, "serve", *args]
+        fmt = [] if "--log-format" in args else ["--log-format", "text"]  # as harness.Server
+        self.args = [*launcher, TORUS_BIN, "serve", *args, *fmt]
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=environment)
         self.stdout = _Pipe(self.proc.stdout)
