@@ -1,5 +1,7 @@
 #include "server/metrics.h"
 
+#include <span>
+
 namespace torus::server {
 
 namespace {
@@ -97,7 +99,9 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
   out += "torus_workers " + std::to_string(workers.size()) + "\n";
   char number[32];
   auto sample = [&](const char* name, const std::string& labels, double v) {
-    snprintf(number, sizeof number, "%.17g", v);
+    // Counts exactly; fractions (seconds) to the microsecond and a little more.
+    bool whole = v >= 0 && v < 9007199254740992.0 && v == double(uint64_t(v));
+    snprintf(number, sizeof number, whole ? "%.0f" : "%.9g", v);
     out += std::string(name) + "{" + labels + "} " + number + "\n";
   };
   auto header = [&](const char* name, const char* help, const char* type) {
@@ -108,6 +112,29 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
     for (const WorkerMetrics& m : workers) {
       sample(f.name, "worker=\"" + std::to_string(m.worker) + "\"", f.value(m));
     }
+  }
+  // A histogram's buckets (not cumulative) as Prometheus's cumulative le series.
+  auto histogram = [&](const char* name, const std::string& labels, std::span<const uint64_t> counts,
+                       std::span<const uint64_t> bounds, double unit, double sum) {
+    uint64_t cumulative = 0;
+    const std::string bucket = std::string(name) + "_bucket";
+    for (size_t b = 0; b < counts.size(); ++b) {
+      cumulative += counts[b];
+      char le[32];
+      if (b < bounds.size()) snprintf(le, sizeof le, "%g", double(bounds[b]) * unit);
+      else snprintf(le, sizeof le, "+Inf");
+      sample(bucket.c_str(), labels + (labels.empty() ? "" : ",") + "le=\"" + le + "\"",
+             double(cumulative));
+    }
+    sample((std::string(name) + "_sum").c_str(), labels, sum);
+    sample((std::string(name) + "_count").c_str(), labels, double(cumulative));
+  };
+  header("torus_drain_duration_seconds",
+         "A completion drain's time: completions, timers, JS settlements, the checkpoint, the "
+         "flush.", "histogram");
+  for (const WorkerMetrics& m : workers) {
+    histogram("torus_drain_duration_seconds", "worker=\"" + std::to_string(m.worker) + "\"",
+              m.drainBuckets, engine::kDrainBucketsUs, 1e-6, double(m.drainUs) / 1e6);
   }
   // Labels are the configured app names only: no request can add a series.
   auto appLabels = [&](const WorkerMetrics& m, const AppMetrics& a) {
@@ -141,21 +168,8 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
          "Request head to last response byte out, per app.", "histogram");
   for (const WorkerMetrics& m : workers) {
     for (const AppMetrics& a : m.apps) {
-      uint64_t cumulative = 0;
-      for (size_t b = 0; b < kLatencyBuckets; ++b) {
-        cumulative += a.counters.latency[b];
-        char le[32];
-        if (b < std::size(kLatencyBucketsMs)) {
-          snprintf(le, sizeof le, "%g", double(kLatencyBucketsMs[b]) / 1000);
-        } else {
-          snprintf(le, sizeof le, "+Inf");
-        }
-        sample("torus_app_request_duration_seconds_bucket",
-               appLabels(m, a) + ",le=\"" + le + "\"", double(cumulative));
-      }
-      sample("torus_app_request_duration_seconds_sum", appLabels(m, a),
-             double(a.counters.latencySumMs) / 1000);
-      sample("torus_app_request_duration_seconds_count", appLabels(m, a), double(cumulative));
+      histogram("torus_app_request_duration_seconds", appLabels(m, a), a.counters.latency,
+                kLatencyBucketsMs, 1e-3, double(a.counters.latencySumMs) / 1000);
     }
   }
   header("torus_app_limit_kills_total",

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/loop.h"
+
 namespace torus::server {
 
 enum AppKill { kKillCpu, kKillHeap, kKillWall, kKillConcurrency, kKillBody, kKillCount };
@@ -45,6 +47,7 @@ struct WorkerMetrics {
   uint64_t tlsHandshakes = 0, tlsResumed = 0, tlsFailures = 0, tlsHandshakeTimeouts = 0;
   size_t liveConnections = 0, poolBlocks = 0, sendPieces = 0;
   // The apps and their runtimes (summed over apps, then per app).
+  uint64_t drainUs = 0, drainBuckets[engine::kDrainBuckets] = {};  // engine::LoopStats
   uint64_t drains = 0, checkpoints = 0, asyncSettled = 0, failed = 0, outlived = 0,
            refused = 0, settlements = 0;
   size_t liveContexts = 0;

@@ -168,7 +168,10 @@ void Worker::run(std::promise<Result<void>> ready) {
         m.sendPieces += srv->piecesOutstanding();
         m.liveConnections += srv->connections();
       }
-      m.drains = loop->stats().drainsWithWork;
+      const engine::LoopStats& ls = loop->stats();
+      m.drains = ls.drainsWithWork;
+      m.drainUs = ls.drainUs;
+      std::copy(std::begin(ls.drainBuckets), std::end(ls.drainBuckets), m.drainBuckets);
       apps.fill(m);
       const net::ClientStats& fetch = outbound->client->stats();
       m.fetches = fetch.requests;

@@ -42,8 +42,11 @@ class AdminTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
-    def metric(self, text, name):
-        return sum(float(l.split()[-1]) for l in series(text) if l.startswith(name + "{"))
+    def metric(self, text, name, **labels):
+        """The sum of NAME's samples that carry LABELS."""
+        want = [f'{k}="{v}"' for k, v in labels.items()]
+        return sum(float(l.split()[-1]) for l in series(text) if l.startswith(name + "{")
+                   and all(w in l[:l.index("}")].split("{", 1)[1].split(",") for w in want))
 
     def test_metrics_count_requests_with_fixed_series(self):
         status, before, headers = fetch(self.admin + "/metrics")
@@ -61,6 +64,14 @@ class AdminTest(unittest.TestCase):
                          self.metric(before, "torus_requests_total"), 20)
         self.assertEqual(len(series(after)), len(series(before)), "no new series")
         self.assertGreater(self.metric(after, "torus_isolate_heap_used_bytes"), 0)
+        # Drain time: one observation per drain that did work, for each worker.
+        for w in ("0", "1"):
+            drains = self.metric(after, "torus_drains_total", worker=w)
+            self.assertGreater(drains, 0)
+            self.assertEqual(self.metric(after, "torus_drain_duration_seconds_count", worker=w), drains)
+            self.assertEqual(self.metric(after, "torus_drain_duration_seconds_bucket", worker=w,
+                                         le="+Inf"), drains)
+            self.assertGreater(self.metric(after, "torus_drain_duration_seconds_sum", worker=w), 0)
         workers = set(re.findall(r'worker="(\d+)"', after))
         self.assertEqual(workers, {"0", "1"})
 
