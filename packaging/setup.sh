@@ -22,7 +22,7 @@ apt_packages=(
   libc-ares-dev libtomlplusplus-dev libsystemd-dev
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g
   curl wrk python3 patch
-  mmdebstrap help2man umoci
+  mmdebstrap help2man umoci runc golang-github-containers-common
   autoconf automake libtool
   ca-certificates openssl
 )

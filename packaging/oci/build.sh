@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # An OCI image of torus for edge nodes, built without a container engine (umoci):
 #   packaging/oci/build.sh TORUS_BINARY OUT_DIR     -> OUT_DIR/layout (OCI layout, tag torus)
+#                                                      OUT_DIR/seccomp.json (io_uring allowed)
 # The rootfs is minimal: the binary, exactly the shared libraries ldd names (libnode
 # included) and the loader, CA certificates, /etc/passwd and /etc/group with the non-root
 # user torus (uid 10001), a config serving the example app on 0.0.0.0:8080, and the app. No
-# shell, no package manager. Run it with podman/docker and packaging/oci/seccomp.json.
+# shell, no package manager. Run it with podman/docker --security-opt seccomp=OUT_DIR/seccomp.json:
+# the engines' default profile with io_uring's three calls allowed (packaging/oci/seccomp.py).
 set -euo pipefail
 bin=$1
 out=$2
@@ -42,4 +44,5 @@ umoci config --image "$out/layout:torus" --config.user 10001:10001 \
   --config.cmd /etc/torus/torus.toml --config.exposedports 8080/tcp \
   --config.env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 rm -rf "$out/bundle"
-echo "image: $out/layout (tag torus)"
+python3 "$root/packaging/oci/seccomp.py" "$out/seccomp.json"
+echo "image: $out/layout (tag torus), seccomp profile: $out/seccomp.json"
