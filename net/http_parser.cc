@@ -302,7 +302,7 @@ struct HttpParser::Impl {
   static int onChunkHeader(llhttp_t* p) {
     Impl& s = from(p);
     // Refuse an oversized chunk when its size arrives, not after reading it.
-    if (p->content_length > s.limits.maxBodyBytes - s.bodyBytes) {
+    if (p->content_length > s.bodyLimit - s.bodyBytes) {
       return s.fail(413, "request body too large");
     }
     return 0;
@@ -310,7 +310,7 @@ struct HttpParser::Impl {
 
   static int onBody(llhttp_t* p, const char* at, size_t n) {
     Impl& s = from(p);
-    if (n > s.limits.maxBodyBytes - s.bodyBytes) return s.fail(413, "request body too large");
+    if (n > s.bodyLimit - s.bodyBytes) return s.fail(413, "request body too large");
     s.bodyBytes += n;
     if (s.bodyFn) {
       s.bodyFn(s.bodyArg, at, n);
@@ -469,6 +469,7 @@ struct HttpParser::Impl {
     failed = false;
     headBytes = 0;
     bodyBytes = 0;
+    bodyLimit = limits.maxBodyBytes;
     bodyFn = nullptr;
     bodyArg = nullptr;
     head = h.make<alloc::HeapBuffer>(h);
@@ -518,6 +519,7 @@ struct HttpParser::Impl {
   Kind kind = Kind::kOther;
   size_t headBytes = 0;
   uint64_t bodyBytes = 0;
+  uint64_t bodyLimit = 0;  // limits.maxBodyBytes, or lower (limitBody)
   HttpParser::BodyFn bodyFn = nullptr;  // streamBody(): where body bytes go instead
   void* bodyArg = nullptr;
   uint32_t targetOff = 0;
@@ -652,6 +654,11 @@ void HttpParser::streamBody(BodyFn fn, void* arg) {
 }
 
 uint64_t HttpParser::bodyBytes() const { return impl_->bodyBytes; }
+
+bool HttpParser::limitBody(uint64_t maxBytes) {
+  impl_->bodyLimit = std::min(impl_->bodyLimit, maxBytes);
+  return impl_->bodyBytes <= impl_->bodyLimit;
+}
 
 bool HttpParser::inMessage() const {
   return impl_->phase == Phase::kHead || impl_->phase == Phase::kBody;

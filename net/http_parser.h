@@ -96,6 +96,10 @@ class HttpParser {
   void streamBody(BodyFn fn, void* arg);
   // Body bytes seen so far in the current message (de-framed).
   uint64_t bodyBytes() const;
+  // Lowers the current message's body limit (until the next reset()); more body bytes than
+  // that fail the message with 413 as HttpLimits::maxBodyBytes does. False if bodyBytes()
+  // is already past it.
+  bool limitBody(uint64_t maxBytes);
 
   const HttpRequest& request() const { return *request_; }
   const HttpError& error() const { return error_; }

@@ -618,6 +618,11 @@ void Exchange::consumeBody(size_t n) {
   if (conn_) conn_->bodyRead(this);
 }
 
+bool Exchange::limitBody(uint64_t maxBytes) {
+  if (!bodyStreaming_ || bodyEnded_ || !conn_ || conn_->parsing_ != this) return true;
+  return conn_->parser_.limitBody(maxBytes);
+}
+
 size_t Exchange::readBody(std::span<char> out) {
   size_t done = 0;
   for (BodyBlock* b = bodyFirst_; b && done < out.size(); b = b->next) {

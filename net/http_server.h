@@ -178,6 +178,11 @@ class Exchange {
   // server's own error response unless the handler had responded). A client that stalls
   // past bodyTimeoutMs or disconnects mid-body ends the exchange with onAbort instead.
   int bodyError() const { return bodyError_; }
+  // Lowers this request's body limit below ServerOptions' maxBodyBytes (a router's per-app
+  // limit): a streamed body that grows past it fails as the server's own limit does (413,
+  // bodyError(), the connection closed). False if the body is already past it (then the
+  // caller answers). Nothing to do on the fast path: the whole body is here.
+  bool limitBody(uint64_t maxBytes);
   // Bytes buffered and not yet read; at most about bodyHighWaterMark.
   size_t bodyBuffered() const { return size_t(bodyBuffered_); }
   // Copies up to out.size() buffered bytes into out and drops them; reading makes room, so

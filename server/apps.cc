@@ -365,7 +365,8 @@ void AppSet::onRequest(net::Exchange* ex) {
   if (limits.maxBodyBytes) {
     const net::HttpRequest& req = ex->request();
     int64_t size = ex->bodyComplete() ? int64_t(req.body->size()) : req.contentLength;
-    if (size > int64_t(limits.maxBodyBytes)) {
+    // A streamed body of unknown length (chunked) is held to the limit as it arrives.
+    if (size > int64_t(limits.maxBodyBytes) || !ex->limitBody(limits.maxBodyBytes)) {
       ++slot->counters.kills[kKillBody];
       ex->respondText(413, "Content Too Large: over the app's max_body_bytes");
       return;
@@ -396,14 +397,23 @@ void AppSet::onDone(net::Exchange* ex) {
   ++counters.latency[bucket];
   counters.latencySumMs += ms;
   counters.bytesOut += ex->bytesSent();
+  countBodyKill(instance, ex);
   --instance->routed;
   if (!instance->wall.empty()) instance->wall.erase(ex);
   instance->app->onDone(ex);
 }
 
+// A streamed body cut off at the app's max_body_bytes (Exchange::limitBody).
+void AppSet::countBodyKill(Instance* instance, net::Exchange* ex) {
+  if (ex->bodyError() == 413 && instance->slot->options.limits.maxBodyBytes) {
+    ++instance->slot->counters.kills[kKillBody];
+  }
+}
+
 void AppSet::onAbort(net::Exchange* ex) {
   auto* instance = static_cast<Instance*>(ex->routeData);
   if (!instance) return;
+  countBodyKill(instance, ex);
   --instance->routed;
   if (!instance->wall.empty()) instance->wall.erase(ex);
   instance->app->onAbort(ex);

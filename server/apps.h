@@ -112,6 +112,7 @@ class AppSet : public net::RequestHandler {
   // The slot for ex, or null after answering it (421/404).
   Slot* route(net::Exchange* ex);
   const Route* match(std::string_view host, std::string_view path, bool* hostKnown) const;
+  static void countBodyKill(Instance* instance, net::Exchange* ex);
   void retire(std::unique_ptr<Instance> instance, bool terminated);
   void onTerminated(Instance* instance, js::Runtime::Termination why);
   void sweep();

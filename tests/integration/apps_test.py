@@ -36,6 +36,13 @@ def get(port, path="/", host="localhost", timeout=10):
         conn.close()
 
 
+def read_response(sock):
+    """(status, body) of the response on a socket the request was written to."""
+    r = http.client.HTTPResponse(sock)
+    r.begin()
+    return r.status, r.read()
+
+
 def get_json(port, path="/", host="localhost"):
     status, body = get(port, path, host)
     if status != 200:
@@ -304,6 +311,26 @@ max_body_bytes = 1000
         self.assertEqual(conn.getresponse().status, 200)  # the shop has no such limit
         conn.close()
         self.assertEqual(self.kills("body"), 1)
+
+    def test_body_limit_holds_a_streamed_chunked_body(self):
+        def upload(chunks):
+            with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+                s.sendall(b"POST /api/size HTTP/1.1\r\nHost: shop.test\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\n")
+                try:
+                    for n in chunks:  # apart, so that the body streams into the app
+                        time.sleep(0.2)
+                        s.sendall(b"%x\r\n%s\r\n" % (n, b"x" * n))
+                    s.sendall(b"0\r\n\r\n")
+                except OSError:
+                    pass  # the server may close as soon as it has answered 413
+                return read_response(s)
+        status, body = upload([600, 300])
+        self.assertEqual((status, json.loads(body)), (200, {"size": 900}))
+        status, body = upload([600, 600, 600])
+        self.assertEqual(status, 413, body)
+        self.assertEqual(self.kills("body"), 1)
+        self.assertEqual(get_json(self.port, "/api", "shop.test")["app"], "api")
 
 
 def memory_cgroup():

@@ -12,6 +12,7 @@ export default {
       const hoard = [];
       for (;;) hoard.push(new Array(100000).fill(1.5));
     }
+    if (path.endsWith("/size")) return Response.json({ size: (await request.arrayBuffer()).byteLength });
     if (path.endsWith("/slow")) {
       await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get("ms") ?? 2000)));
     }
