@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end HTTP benchmark: torus serving examples/hello next to peers (Node, Bun, Deno)
-running the same app, measured in the same run under the same conditions.
+running the same app, and the ceiling (bench/ceiling: an io_uring hello-world server in C++
+with no JS, the practical limit of this machine), measured in the same run under the same
+conditions.
 
 Each server is pinned to one CPU and wrk to another (taskset); every server gets a warm-up,
 then `wrk -t1 -c64 -dDs` runs N rounds, the server order rotating each round so background
@@ -10,11 +12,12 @@ server CPU seconds (utime+stime of the server's whole process tree, all threads,
 checkpoints per request, from its stats line at SIGTERM. It reports medians and min-max spread
 per server and ratios against Node, as Markdown on stdout and in bench/results/wrk-DATE.md.
 
-Builds nothing: TORUS_BIN (default build/bench/server/torus) must exist. Bun and Deno come
+Builds nothing: TORUS_BIN (default build/bench/server/torus) must exist; the ceiling is
+CEILING_BIN, default bench/ceiling/ceiling in TORUS_BIN's build tree. Bun and Deno come
 from npm (`npm install --prefix bench/wrk/.peers bun deno`) when missing; if that fails the
 report says so and the run goes on without them.
 
-Usage: bench/wrk/run.sh [--runs 5] [--duration 10] [--servers torus,node,bun,deno] ...
+Usage: bench/wrk/run.sh [--runs 5] [--duration 10] [--servers ceiling,torus,node,bun,deno] ...
 """
 
 import argparse
@@ -345,6 +348,12 @@ def report(args, servers, results, skipped, started, machine):
                      f"{vs_cells(runs, node)} |")
     lines.append("")
     base, cur = results.get("torus-base"), results.get("torus")
+    ceiling = results.get("ceiling")
+    if ceiling and cur:
+        lines.append(f"- **torus vs the ceiling** (bench/ceiling, same run): "
+                     f"{med(cur, 'req_per_cpu_s') / med(ceiling, 'req_per_cpu_s'):.1%} of its "
+                     f"requests per server-CPU-second, {med(cur, 'rps') / med(ceiling, 'rps'):.1%} "
+                     f"of its req/s; p99 {med(cur, 'p99_ms'):.2f} vs {med(ceiling, 'p99_ms'):.2f} ms.")
     if base and cur:
         lines.append(f"- **torus vs torus-base** (the build before the change, same run): "
                      f"{med(cur, 'rps') / med(base, 'rps'):.3f}× req/s, "
@@ -406,7 +415,8 @@ def main():
     ap.add_argument("--duration", type=int, default=int(os.environ.get("DURATION", 10)))
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--connections", type=int, default=64)
-    ap.add_argument("--servers", default=os.environ.get("SERVERS", "torus,node,bun,deno"))
+    ap.add_argument("--servers",
+                    default=os.environ.get("SERVERS", "ceiling,torus,node,bun,deno"))
     ap.add_argument("--server-cpu", type=int, default=1)
     ap.add_argument("--wrk-cpu", type=int, default=0)
     ap.add_argument("--no-install", action="store_true", help="don't npm install bun/deno")
@@ -443,6 +453,14 @@ def main():
             argv = [binary, "serve", os.path.join(REPO, "examples", "hello"), "--listen",
                     "127.0.0.1:{port}", "--workers", "1"]
             version = tool_version([binary, "--version"])
+        elif name == "ceiling":
+            binary = os.environ.get("CEILING_BIN") or os.path.join(
+                os.path.dirname(os.path.dirname(torus_bin)), "bench", "ceiling", "ceiling")
+            if not os.access(binary, os.X_OK):
+                skipped[name] = f"no ceiling binary at {binary} (the bench preset builds it)"
+                continue
+            argv = [binary, "{port}"]
+            version = "bench/ceiling (C++, io_uring, no JS)"
         elif name == "node":
             node = shutil.which("node")
             if not node:
