@@ -35,9 +35,9 @@ void copyView(v8::Local<v8::Value> v, std::string* out) {
 
 }  // namespace
 
-JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType,
-                             const char* what) {
-  contentType->clear();
+JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init,
+                             std::string_view* contentType, const char* what) {
+  *contentType = {};
   if (init->IsNullOrUndefined()) return {};
   if (init->IsArrayBufferView()) {
     auto view = init.As<v8::ArrayBufferView>();
@@ -81,7 +81,10 @@ JsResult<void> Body::extract(Realm& realm, v8::Local<v8::Value> init, std::strin
         return JsError::pending();
       }
       copyView(bytes, &bytes_);
-      if (type->IsString()) *contentType = utf8(iso, type);
+      if (type->IsString()) {
+        extractedType_ = utf8(iso, type);
+        *contentType = extractedType_;
+      }
       kind_ = Kind::kBytes;
       return {};
     }

@@ -37,8 +37,10 @@ class Body {
   // https://fetch.spec.whatwg.org/#concept-bodyinit-extract: null/undefined (no body),
   // ArrayBuffer, view, Blob/File, FormData, URLSearchParams, ReadableStream (a TypeError if
   // it is locked or disturbed); any other value is converted to a USVString. *contentType
-  // gets the type the spec implies ("" if none). `what` prefixes messages.
-  JsResult<void> extract(Realm& realm, v8::Local<v8::Value> init, std::string* contentType,
+  // gets the type the spec implies ("" if none), valid while this body lives (a literal, or
+  // a Blob's or FormData's type kept here: no allocation for the common string body).
+  // `what` prefixes messages.
+  JsResult<void> extract(Realm& realm, v8::Local<v8::Value> init, std::string_view* contentType,
                          const char* what);
 
   bool hasBody() const { return kind_ != Kind::kNone; }
@@ -118,6 +120,7 @@ class Body {
   enum class Kind : uint8_t { kNone, kBytes, kSource, kStream };
   Kind kind_ = Kind::kNone;
   std::string bytes_;
+  std::string extractedType_;  // extract()'s content type when it is not a literal
   bool used_ = false;
   v8::Global<v8::Value> streamRef_;  // the stream until attachBody(), or for good
 };

@@ -263,7 +263,7 @@ JsResult<Request*> Request::construct(Realm& realm, std::variant<Request*, std::
     return constructError("Request with GET/HEAD method cannot have body.");
   }
   if (initHasBody) {
-    std::string contentType;
+    std::string_view contentType;
     JsResult<void> ok = r->extract(realm, *init.body, &contentType, kConstruct);
     if (!ok.ok()) return ok.error();
     if (r->isStream() && r->keepalive_) {

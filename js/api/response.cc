@@ -95,7 +95,7 @@ JsResult<void> Response::initialize(Realm& realm, Optional<v8::Local<v8::Value>>
 JsResult<Response*> Response::construct(Realm& realm, Optional<v8::Local<v8::Value>> body,
                                         Optional<v8::Local<v8::Value>> init) {
   std::unique_ptr<Response> r(create());
-  std::string contentType;
+  std::string_view contentType;
   if (body) {
     JsResult<void> ok = r->extract(realm, *body, &contentType, "Failed to construct 'Response': ");
     if (!ok.ok()) return ok.error();
@@ -118,7 +118,7 @@ JsResult<v8::Local<v8::Value>> Response::json(Realm& realm, v8::Local<v8::Value>
                          "JSON-serializable.");
   }
   std::unique_ptr<Response> r(create());
-  std::string contentType;
+  std::string_view contentType;
   JsResult<void> ok = r->extract(realm, text, &contentType, "Failed to execute 'json' on 'Response': ");
   if (ok.ok()) {
     ok = r->initialize(realm, init, "application/json", "json",
