@@ -782,6 +782,7 @@ void Connection::fail(const HttpError& err) {
   if (!ex->inQueue_) enqueue(ex);
   ex->closeAfter_ = true;
   ex->state_ = Exchange::State::kDispatched;
+  server_.sampleForAccessLog(ex);  // the server's own answers are logged as the apps' are
   ++server_.stats_.errors;
   LOG_DEBUG("connection %d: %d %s", fd_, err.status, err.reason);
   endInput();
@@ -1220,6 +1221,7 @@ void Connection::close() {
   loop_.cancel(&sendOp_);
   // Exchanges the handler holds are aborted now: it must let go of them at once.
   for (Exchange* ex = head_; ex; ex = ex->next_) {
+    if (ex->logged_) server_.logAccess(ex, /*aborted=*/true);
     if (ex->state_ != Exchange::State::kParsing) server_.handler_.onAbort(ex);
   }
   maybeFree();
@@ -1393,7 +1395,7 @@ void HttpServer::sampleForAccessLog(Exchange* ex) {
   ex->logStartNs_ = monotonicNs();
 }
 
-void HttpServer::logAccess(Exchange* ex) {
+void HttpServer::logAccess(Exchange* ex, bool aborted) {
   const HttpRequest& req = ex->request_;
   uint64_t us = (monotonicNs() - ex->logStartNs_) / 1000;
   char id[32];
@@ -1409,21 +1411,22 @@ void HttpServer::logAccess(Exchange* ex) {
     appendJsonEscaped(line, req.target);
     line += "\",\"status\":" + std::to_string(ex->logStatus_) +
             ",\"bytes\":" + std::to_string(ex->bytesAcked_) + ",\"duration_us\":" +
-            std::to_string(us) + "}";
+            std::to_string(us) + (aborted ? ",\"aborted\":true}" : "}");
   } else {
     // Control bytes of the target are escaped as in JSON, so a line stays one line.
     line = "torus access: ";
     line += id;
     line += ' ';
-    appendJsonEscaped(line, req.method);
+    appendJsonEscaped(line, req.method.empty() ? "-" : req.method);  // "-": a head not parsed
     line += ' ';
-    appendJsonEscaped(line, req.target);
+    appendJsonEscaped(line, req.target.empty() ? "-" : req.target);
     line += " " + std::to_string(ex->logStatus_) + " " + std::to_string(ex->bytesAcked_) +
             "B " + std::to_string(us) + "us";
     if (!ex->routeName.empty()) {
       line += " app=";
       line += ex->routeName;
     }
+    if (aborted) line += " aborted";
   }
   logRaw(line);
 }

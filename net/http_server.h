@@ -340,7 +340,7 @@ class HttpServer {
   // (ServerOptions::accessLogSample); logAccess writes a line.
   void sampleForAccessLog(Exchange* ex);
   void armAccept();
-  void logAccess(Exchange* ex);
+  void logAccess(Exchange* ex, bool aborted = false);  // aborted: the connection closed first
   void connectionClosed(Connection* conn);
   SendPiece* takePiece();
   void givePiece(SendPiece* piece);

@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import socket
 import subprocess
 import time
 import unittest
@@ -98,6 +99,23 @@ class AccessLogTest(unittest.TestCase):
         access = [l for l in server.stderr.text().splitlines() if l.startswith("torus access: ")]
         self.assertEqual(len(access), 3, access)
         self.assertRegex(access[0], r"^torus access: 0-3 GET /r2 200 \d+B \d+us app=app$")
+
+    def test_server_answers_and_cut_off_responses_are_logged(self):
+        require_binary()
+        server = Server(os.path.join(HERE, "apps", "streaming"), "--access-log-sample", "1").start()
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                s.sendall(b"GET /x HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n")
+                self.assertTrue(s.recv(1000).startswith(b"HTTP/1.1 400 "))
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                s.sendall(b"GET /sse HTTP/1.1\r\nHost: a\r\n\r\n")
+                self.assertTrue(s.recv(1000).startswith(b"HTTP/1.1 200 "))
+            access = wait_lines(server, lambda l: l.startswith("torus access: "), 2)
+        finally:
+            server.stop()
+        # The head never parsed: no method or target to show.
+        self.assertRegex(access[0], r"^torus access: 0-1 - - 400 \d+B \d+us$")
+        self.assertRegex(access[1], r"^torus access: 0-2 GET /sse 200 \d+B \d+us app=app aborted$")
 
     def test_off_by_default(self):
         require_binary()
