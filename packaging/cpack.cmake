@@ -5,7 +5,13 @@
 #   cmake --build BUILD --target torus torus_manpage   (both part of a full build)
 #   cpack --config BUILD/CPackConfig.cmake -B BUILD/pkg     -> BUILD/pkg/torus_VERSION_amd64.deb
 # Depends are computed by dpkg-shlibdeps over every ELF file in the package.
-set_target_properties(torus PROPERTIES INSTALL_RPATH "/usr/lib/torus")
+# One RUNPATH for the build tree and the package, both relative to the binary: the package's
+# /usr/bin/torus finds /usr/lib/torus; build/PRESET/server/torus finds third_party/ (a path
+# under / once installed, which only root could create). The same string in both places means
+# CMake never edits it at install, and so never pads it with the empty entry (the current
+# directory, to the loader) that its in-place editor adds.
+set_target_properties(torus PROPERTIES BUILD_WITH_INSTALL_RPATH ON
+  INSTALL_RPATH "\$ORIGIN/../lib/torus:\$ORIGIN/../../../third_party/prefix/usr/lib/x86_64-linux-gnu")
 install(TARGETS torus RUNTIME DESTINATION bin)
 install(FILES "${TORUS_PREFIX}/lib/x86_64-linux-gnu/libnode.so.108" DESTINATION lib/torus)
 install(FILES "${CMAKE_SOURCE_DIR}/systemd/torus.service" "${CMAKE_SOURCE_DIR}/systemd/torus.socket"

@@ -20,10 +20,15 @@ rootfs="$out/bundle/rootfs"
 mkdir -p "$rootfs/usr/bin" "$rootfs/etc/torus" "$rootfs/etc/ssl/certs" "$rootfs/usr/share/torus/examples" "$rootfs/tmp"
 chmod 1777 "$rootfs/tmp"
 install -m 0755 "$bin" "$rootfs/usr/bin/torus"
-# Every library the binary needs, at the path the loader finds it (RUNPATH included).
+# Every library the binary needs, at the path the loader finds it; those its RUNPATH finds in
+# a build tree's third_party/ (libnode) go where the installed binary's RUNPATH looks,
+# /usr/lib/torus (packaging/cpack.cmake).
 ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | while read -r lib; do
   real=$(readlink -f "$lib")
-  dest="$rootfs$lib"
+  case "$lib" in
+    */third_party/*) dest="$rootfs/usr/lib/torus/$(basename "$lib")" ;;
+    *) dest="$rootfs$lib" ;;
+  esac
   mkdir -p "$(dirname "$dest")"
   cp "$real" "$dest"
 done
