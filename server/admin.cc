@@ -162,10 +162,16 @@ void AdminServer::run(int fd, std::promise<Result<void>>* ready) {
     http.maxConnections = 64;
     net::HttpServer server(*loop, http, handler);
     server.start(fd);
-    loop_.store(loop.get());
+    {
+      std::lock_guard<std::mutex> hold(loopMutex_);
+      loop_ = loop.get();
+    }
     ready->set_value(Result<void>());
     loop->run();
-    loop_.store(nullptr);
+    {
+      std::lock_guard<std::mutex> hold(loopMutex_);
+      loop_ = nullptr;
+    }
     server.closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
   }
@@ -173,7 +179,10 @@ void AdminServer::run(int fd, std::promise<Result<void>>* ready) {
 }
 
 void AdminServer::stop() {
-  if (engine::Loop* loop = loop_.load()) loop->stop();
+  {
+    std::lock_guard<std::mutex> hold(loopMutex_);
+    if (loop_) loop_->stop();
+  }
   if (thread_.joinable()) thread_.join();
 }
 

@@ -21,13 +21,16 @@ std::future<Result<void>> Worker::start() {
 
 void Worker::requestStop() {
   stopRequested_.store(true);
-  if (engine::Loop* loop = loop_.load()) loop->stop();
+  withLoop([](engine::Loop& loop) { loop.stop(); });
 }
 
 void Worker::reload(const ServeOptions& next, bool tls, std::function<void(Result<void>)> done) {
-  engine::Loop* loop = loop_.load();
-  if (!loop) return done(makeError("worker " + std::to_string(index_) + " is not serving"));
-  loop->post([this, &next, tls, done = std::move(done)] {
+  std::unique_lock<std::mutex> hold(loopMutex_);
+  if (!loop_) {
+    hold.unlock();
+    return done(makeError("worker " + std::to_string(index_) + " is not serving"));
+  }
+  loop_->post([this, &next, tls, done = std::move(done)] {
     if (!servers_ || !apps_) return done(makeError("worker stopping"));
     std::shared_ptr<net::TlsServerContext> context;
     if (tls) {
@@ -47,19 +50,19 @@ void Worker::reload(const ServeOptions& next, bool tls, std::function<void(Resul
 }
 
 void Worker::probe(uint64_t seq) {
-  if (engine::Loop* loop = loop_.load()) {
-    loop->post([this, seq] { answered_.store(seq, std::memory_order_release); });
-  }
+  withLoop([&](engine::Loop& loop) {
+    loop.post([this, seq] { answered_.store(seq, std::memory_order_release); });
+  });
 }
 
 void Worker::collect(engine::Loop& replyTo, std::function<void(const WorkerMetrics&)> done) {
-  engine::Loop* loop = loop_.load();
-  if (!loop) return;
-  loop->post([this, &replyTo, done = std::move(done)] {
-    WorkerMetrics m;
-    if (!fill_) return;  // stopping
-    fill_(m);
-    replyTo.post([done, m] { done(m); });
+  withLoop([&](engine::Loop& loop) {
+    loop.post([this, &replyTo, done = std::move(done)] {
+      WorkerMetrics m;
+      if (!fill_) return;  // stopping
+      fill_(m);
+      replyTo.post([done, m] { done(m); });
+    });
   });
 }
 
@@ -183,7 +186,10 @@ void Worker::run(std::promise<Result<void>> ready) {
     fill_ = fill;
     Shutdown shutdown{*loop, servers, apps};
     size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
-    loop_.store(loop.get());
+    {
+      std::lock_guard<std::mutex> hold(loopMutex_);
+      loop_ = loop.get();
+    }
     ready.set_value(Result<void>());
 
     // stop() from the main thread ends the first run(); a graceful stop follows, and the
@@ -191,7 +197,10 @@ void Worker::run(std::promise<Result<void>> ready) {
     if (!stopRequested_.load()) loop->run();
     shutdown.begin(options_.shutdownTimeoutMs);
     loop->run();
-    loop_.store(nullptr);
+    {
+      std::lock_guard<std::mutex> hold(loopMutex_);
+      loop_ = nullptr;
+    }
     servers_ = nullptr;
     apps_ = nullptr;
     fill_ = nullptr;

@@ -193,7 +193,7 @@ TEST_P(LoopTest, MultishotAcceptRecvAndOrderedSend) {
   // Three clients; each sends 1 MiB (256x the buffer ring's total) and reads it back.
   constexpr size_t kBytes = 1 << 20;
   std::vector<std::thread> clients;
-  std::vector<bool> ok(3, false);
+  bool ok[3] = {};  // one byte each: the client threads write their own (not vector<bool>)
   for (int i = 0; i < 3; ++i) {
     clients.emplace_back([&, i] {
       int fd = connectLoopback(port);
