@@ -26,7 +26,8 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
 # What ASan/UBSan/LSan print when they find something. A report is a test failure, always.
-SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer")
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehaviorSanitizer",
+                     "ThreadSanitizer")
 
 
 def require_binary():

@@ -348,7 +348,7 @@ class SocketActivationTest(unittest.TestCase):
         # It passes only the variables named with -E (and LISTEN_*) to the child.
         for k, v in (env or {}).items():
             launcher += ["-E", f"{k}={v}"]
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PATH", "HOME", "TORUS_IO"):
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "PATH", "HOME", "TORUS_IO"):
             if k in os.environ:
                 launcher += ["-E", f"{k}={os.environ[k]}"]
         return Torus(self, args, launcher=launcher)
