@@ -9,7 +9,8 @@
 // accept and multishot recv into a ring of provided buffers, one send per recv that carries
 // the response of every request head ("\r\n\r\n") it completes. The response is byte for byte
 // torus's for examples/hello, Date included (refreshed once a second). It trusts its client
-// (wrk): no limits, no bodies, no timeouts.
+// (wrk): no limits, no bodies, no timeouts; "Connection: close" (the benchmark's start-up
+// probe) ends the connection after its response.
 #include <liburing.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +41,7 @@ struct Conn {
   std::string sending;
   bool inFlight = false;
   bool closing = false;  // closed by the peer while a send was in flight
+  bool closeAfter = false;  // the client said Connection: close (run.py's start-up probe)
   int matched = 0;   // how much of "\r\n\r\n" the previous bytes ended with
 };
 
@@ -114,6 +116,7 @@ void onRecv(int fd, const char* data, size_t n) {
     }
   }
   if (!heads) return;
+  if (memmem(data, n, "Connection: close", 17)) c.closeAfter = true;
   refreshResponse();
   for (int i = 0; i < heads; ++i) c.out += response;
   if (!c.inFlight) startSend(fd, c);
@@ -218,6 +221,10 @@ int main(int argc, char** argv) {
             c.out.insert(0, c.sending);
           }
           c.sending.clear();
+          if (c.closeAfter && c.out.empty()) {
+            shutdown(fd, SHUT_WR);
+            break;
+          }
           if (!c.out.empty()) startSend(fd, c);
           break;
         }
