@@ -102,8 +102,26 @@ class Connection {
 
  private:
   friend class HttpServer;
-  void onRecv(const engine::Completion& c);
-  void onSend(const engine::Completion& c);
+  void onRecv(const engine::Completion& c) {
+    Busy busy(this);
+    handleRecv(c);
+  }
+  void onSend(const engine::Completion& c) {
+    Busy busy(this);
+    handleSend(c);
+  }
+  // While a completion's callback runs, a close frees nothing: the callback still reads the
+  // connection after what closed it (onCiphertext -> peerEnded -> close with no operation
+  // pending, found by tests/fuzz/http_server_fuzz.cc). The last one out frees it.
+  struct Busy {
+    explicit Busy(Connection* c) : conn(c) { ++conn->busy_; }
+    ~Busy() {
+      if (--conn->busy_ == 0 && conn->closing_) conn->maybeFree();
+    }
+    Connection* conn;
+  };
+  void handleRecv(const engine::Completion& c);
+  void handleSend(const engine::Completion& c);
   void onTimeout() {
     if (deadlineMs_ == 0) return;  // cancelled since it was armed
     if (loop_.nowMs() < deadlineMs_) {
@@ -315,6 +333,7 @@ class Connection {
   uint64_t handshakeDeadlineMs_ = 0;
   bool handshaking_ = false;
   bool tlsClosed_ = false;  // close_notify sent (or no longer possible)
+  int busy_ = 0;  // completion callbacks running (Busy)
   engine::MemberOperation<Connection, &Connection::onRecv> recvOp_{this};
   engine::MemberOperation<Connection, &Connection::onSend> sendOp_{this};
   engine::MemberTimer<Connection, &Connection::onTimeout> timer_{loop_, this};
@@ -789,7 +808,7 @@ void Connection::fail(const HttpError& err) {
   ex->respondText(err.status, err.reason);  // a short reason, never internals
 }
 
-void Connection::onRecv(const engine::Completion& c) {
+void Connection::handleRecv(const engine::Completion& c) {
   if (closing_) {
     maybeFree();
     return;
@@ -1150,7 +1169,7 @@ bool Connection::retire() {
   return true;
 }
 
-void Connection::onSend(const engine::Completion& c) {
+void Connection::handleSend(const engine::Completion& c) {
   if (closing_) {
     maybeFree();
     return;
@@ -1228,7 +1247,7 @@ void Connection::close() {
 }
 
 void Connection::maybeFree() {
-  if (recvOp_.pending() || sendOp_.pending()) return;  // the kernel may still use our memory
+  if (busy_ || recvOp_.pending() || sendOp_.pending()) return;  // the kernel may still use our memory
   recycleExchanges();
   loop_.close(fd_);
   server_.connectionClosed(this);

@@ -132,7 +132,8 @@ class Exchange {
   void startStream(int status, std::span<const HttpHeader> headers,
                    std::string_view reason = {}, int64_t contentLength = -1);
   // Queues a chunk (an empty one is skipped). Returns false when it was refused: the stream
-  // is aborted (streamAborted()), already ended, or broke its Content-Length. Memory:
+  // is aborted (streamAborted()) or broke its Content-Length. After endStream() it must
+  // not be called (a TORUS_CHECK), nor endStream() again. Memory:
   //  - writeChunk(data): borrowed; must stay valid until onDone/onAbort (heap, static).
   //  - writeChunk(data, owner): released through owner once sent (see PieceOwner); also
   //    when refused or not sent (HEAD).
@@ -280,9 +281,11 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   virtual void onRequest(Exchange* ex) = 0;
   // The response was sent (or the request was answered by the server): release per-request
-  // state. Not called for exchanges that never reached onRequest.
+  // state. Also called for the server's own answers to requests that never reached
+  // onRequest (a 400, a 431): their userData and routeData are null.
   virtual void onDone(Exchange* ex) = 0;
-  // The connection died before the response was sent: release per-request state.
+  // The connection died before the response was sent: release per-request state. As
+  // onDone, it may come for a server's own answer that never reached onRequest.
   virtual void onAbort(Exchange* ex) = 0;
   // Asked once, when the server is made: true to get requests at the end of their head when
   // the body is not all here yet (Exchange::readBody and onBodyData).
