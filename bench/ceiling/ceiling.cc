@@ -7,8 +7,9 @@
 //
 // Same ring setup as torus's engine (single issuer, deferred task work, a 4x CQ), multishot
 // accept and multishot recv into a ring of provided buffers, one send per recv that carries
-// the response of every request head ("\r\n\r\n") it completes. The response is byte for byte
-// torus's for examples/hello, Date included (refreshed once a second). It trusts its client
+// the response of every request head ("\r\n\r\n") it completes. The responses are byte for
+// byte torus's for examples/hello (GET /json: its JSON; any other: hello world), Date
+// included (refreshed once a second). It trusts its client
 // (wrk): no limits, no bodies, no timeouts; "Connection: close" (the benchmark's start-up
 // probe) ends the connection after its response.
 #include <liburing.h>
@@ -43,16 +44,19 @@ struct Conn {
   bool closing = false;  // closed by the peer while a send was in flight
   bool closeAfter = false;  // the client said Connection: close (run.py's start-up probe)
   int matched = 0;   // how much of "\r\n\r\n" the previous bytes ended with
+  bool atHead = true;  // the next byte starts a request head
+  bool json = false;   // the head being read asks for /json
 };
 
 io_uring ring;
 io_uring_buf_ring* bufRing;
 char* buffers;
 std::vector<Conn> conns;
-std::string response;
+std::string response;      // GET / (any path but /json)
+std::string jsonResponse;  // GET /json: examples/hello's Response.json
 time_t responseSecond = 0;
 
-void refreshResponse() {
+void refreshResponses() {
   time_t now = time(nullptr);
   if (now == responseSecond) return;
   responseSecond = now;
@@ -62,6 +66,8 @@ void refreshResponse() {
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &t);
   response = std::string("HTTP/1.1 200 OK\r\ncontent-type: text/plain;charset=UTF-8\r\nDate: ") +
              date + "\r\nContent-Length: 18\r\n\r\nHello from torus!\n";
+  jsonResponse = std::string("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nDate: ") +
+                 date + "\r\nContent-Length: 32\r\n\r\n{\"hello\":\"world\",\"method\":\"GET\"}";
 }
 
 io_uring_sqe* sqe() {
@@ -104,21 +110,26 @@ void closeConn(int fd) {
 void onRecv(int fd, const char* data, size_t n) {
   Conn& c = conns[fd];
   static const char kEnd[] = "\r\n\r\n";
-  int heads = 0;
+  bool answered = false;
+  refreshResponses();
   for (size_t i = 0; i < n; ++i) {
+    if (c.atHead) {  // a request line split right here is taken for GET /
+      c.json = n - i >= 10 && memcmp(data + i, "GET /json ", 10) == 0;
+      c.atHead = false;
+    }
     if (data[i] == kEnd[c.matched]) {
       if (++c.matched == 4) {
-        ++heads;
+        c.out += c.json ? jsonResponse : response;
+        answered = true;
         c.matched = 0;
+        c.atHead = true;
       }
     } else {
       c.matched = data[i] == '\r' ? 1 : 0;
     }
   }
-  if (!heads) return;
+  if (!answered) return;
   if (memmem(data, n, "Connection: close", 17)) c.closeAfter = true;
-  refreshResponse();
-  for (int i = 0; i < heads; ++i) c.out += response;
   if (!c.inFlight) startSend(fd, c);
 }
 

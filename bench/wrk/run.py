@@ -17,7 +17,8 @@ CEILING_BIN, default bench/ceiling/ceiling in TORUS_BIN's build tree. Bun and De
 from npm (`npm install --prefix bench/wrk/.peers bun deno`) when missing; if that fails the
 report says so and the run goes on without them.
 
-Usage: bench/wrk/run.sh [--runs 5] [--duration 10] [--servers ceiling,torus,node,bun,deno] ...
+Usage: bench/wrk/run.sh [--runs 5] [--duration 10] [--servers ceiling,torus,node,bun,deno]
+                        [--path /json] ...
 """
 
 import argparse
@@ -123,6 +124,7 @@ class Server:
     # What start() asks and expects before it counts the server as up (bench/proxy overrides
     # both: its proxies need the X-Upstream header and answer with the upstream's body).
     probe_headers = None
+    probe_path = "/"
     expect_body = b"Hello from torus!\n"
 
     def __init__(self, name, argv, version, cpu, logdir):
@@ -151,7 +153,7 @@ class Server:
             reply = None
             while time.monotonic() < deadline and self.proc.poll() is None:
                 try:
-                    reply = http_get(self.port, headers=self.probe_headers)
+                    reply = http_get(self.port, self.probe_path, headers=self.probe_headers)
                     break
                 except OSError:
                     time.sleep(0.1)
@@ -252,9 +254,9 @@ def ensure_npm_peers(names, allow_install):
 WRK_LINE = re.compile(r"TORUS_WRK (.*)")
 
 
-def run_wrk(port, duration, connections, cpu, headers=None):
+def run_wrk(port, duration, connections, cpu, headers=None, path="/"):
     argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
-            "-s", os.path.join(HERE, "report.lua"), f"http://127.0.0.1:{port}/"]
+            "-s", os.path.join(HERE, "report.lua"), f"http://127.0.0.1:{port}{path}"]
     for k, v in (headers or {}).items():
         argv[-1:-1] = ["-H", f"{k}: {v}"]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
@@ -267,7 +269,7 @@ def run_wrk(port, duration, connections, cpu, headers=None):
 def measure(server, args):
     pid = server.proc.pid
     cpu0 = cpu_seconds(pid)
-    w = run_wrk(server.port, args.duration, args.connections, args.wrk_cpu)
+    w = run_wrk(server.port, args.duration, args.connections, args.wrk_cpu, path=args.path)
     cpu = cpu_seconds(pid) - cpu0
     rss = rss_bytes(pid)
     rps = w["requests"] / (w["duration_us"] / 1e6)
@@ -326,8 +328,10 @@ def report(args, servers, results, skipped, started, machine):
                  f"load average before the run {machine['load']}.")
     lines.append(f"- Servers pinned to CPU {args.server_cpu}, wrk to CPU {args.wrk_cpu} (taskset); "
                  f"one server process each (torus `--workers 1`).")
-    lines.append(f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s` GET / "
-                 f"(18-byte text body), {args.warmup} s warm-up per server, {args.runs} runs per "
+    body = ("18-byte text body" if args.path == "/" else
+            "a 32-byte JSON body from Response.json" if args.path == "/json" else "")
+    lines.append(f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s` GET {args.path} "
+                 f"({body}), {args.warmup} s warm-up per server, {args.runs} runs per "
                  f"server, the server order rotating each round.")
     lines.append("- Versions: " + "; ".join(f"{s.name}: {s.version}" for s in servers) +
                  f"; wrk: {machine['wrk']}.")
@@ -423,8 +427,13 @@ def main():
     ap.add_argument("--torus-base", default=os.environ.get("TORUS_BASE_BIN"),
                     help="a second torus binary (e.g. the build before a change), measured "
                          "in the same run as 'torus-base'; added to --servers")
+    ap.add_argument("--path", default="/", choices=["/", "/json"],
+                    help="what every server is asked: hello world, or /json (Response.json)")
     ap.add_argument("--output", help="report path (default bench/results/wrk-DATE.md)")
     args = ap.parse_args()
+    if args.path == "/json":
+        Server.probe_path = "/json"
+        Server.expect_body = b'{"hello":"world","method":"GET"}'
 
     started = datetime.datetime.now()
     torus_bin = os.environ.get("TORUS_BIN") or os.path.join(REPO, "build", "bench", "server", "torus")
@@ -498,7 +507,7 @@ def main():
                 servers.remove(s)
         for s in servers:
             log(f"warming up {s.name} ({args.warmup} s)")
-            run_wrk(s.port, args.warmup, args.connections, args.wrk_cpu)
+            run_wrk(s.port, args.warmup, args.connections, args.wrk_cpu, path=args.path)
         for rnd in range(args.runs):
             k = rnd % len(servers)
             order = servers[k:] + servers[:k]
