@@ -9,8 +9,9 @@ const length = Buffer.byteLength(body);
 http
   .createServer((req, res) => {
     if (req.url === "/json") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ hello: "world", method: req.method }));
+      const json = JSON.stringify({ hello: "world", method: req.method });
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+      res.end(json);
       return;
     }
     if (req.method === "POST") {
