@@ -468,11 +468,7 @@ void Loop::runOnce(int timeoutMs) {
       std::function<void()> hook = drainHooks_[i];
       hook();
     }
-    uint64_t took = monotonicUs() - nowUs_;  // nowUs_: read when the wait returned
-    stats_.drainUs += took;
-    size_t b = 0;
-    while (b < std::size(kDrainBucketsUs) && took > kDrainBucketsUs[b]) ++b;
-    ++stats_.drainBuckets[b];
+    stats_.drain.record(monotonicUs() - nowUs_);  // nowUs_: read when the wait returned
   }
 }
 

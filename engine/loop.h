@@ -21,13 +21,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "base/histogram.h"
 #include "base/result.h"
 
 namespace torus::engine {
@@ -141,19 +141,17 @@ struct LoopOptions {
   Backend backend = Backend::kAuto;
 };
 
-// Upper bounds (µs) of the drain-time histogram's buckets; one more counts the rest.
-constexpr uint64_t kDrainBucketsUs[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000};
-constexpr size_t kDrainBuckets = std::size(kDrainBucketsUs) + 1;
+// Upper bounds (µs) of the drain-time histogram's buckets.
+inline constexpr uint64_t kDrainBucketsUs[] = {50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000};
 
 // Counters, for the per-worker stats line, /metrics and the benchmarks.
 struct LoopStats {
   uint64_t turns = 0;        // submit-and-wait rounds
   uint64_t completions = 0;  // CQEs dispatched
   uint64_t drainsWithWork = 0;
-  // A drain's time: from the wait's return through the completions' callbacks, fired
+  // Drains by time (µs): from the wait's return through the completions' callbacks, fired
   // timers and the drain hooks (JS: settlements, the checkpoint, the flush).
-  uint64_t drainUs = 0;
-  uint64_t drainBuckets[kDrainBuckets] = {};  // drains by time (not cumulative)
+  Histogram<kDrainBucketsUs> drain;
 };
 
 class Loop {
@@ -301,5 +299,6 @@ class Loop {
   std::vector<std::function<void()>> mailbox_;
   std::atomic<bool> stopRequested_{false};
 };
+
 
 }  // namespace torus::engine

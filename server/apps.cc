@@ -392,10 +392,7 @@ void AppSet::onDone(net::Exchange* ex) {
   int status = ex->status();
   if (status >= 100 && status < 600) ++counters.byClass[status / 100];
   uint64_t ms = loop_.nowMs() - ex->routeStartMs;
-  size_t bucket = 0;
-  while (bucket < std::size(kLatencyBucketsMs) && ms > kLatencyBucketsMs[bucket]) ++bucket;
-  ++counters.latency[bucket];
-  counters.latencySumMs += ms;
+  counters.latency.record(ms);
   counters.bytesOut += ex->bytesSent();
   countBodyKill(instance, ex);
   --instance->routed;

@@ -1,6 +1,6 @@
 #include "server/metrics.h"
 
-#include <span>
+#include <iterator>
 
 namespace torus::server {
 
@@ -113,20 +113,20 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
       sample(f.name, "worker=\"" + std::to_string(m.worker) + "\"", f.value(m));
     }
   }
-  // A histogram's buckets (not cumulative) as Prometheus's cumulative le series.
-  auto histogram = [&](const char* name, const std::string& labels, std::span<const uint64_t> counts,
-                       std::span<const uint64_t> bounds, double unit, double sum) {
+  // A Histogram (base/histogram.h) as Prometheus's cumulative le series; unit: seconds per
+  // recorded unit.
+  auto histogram = [&](const char* name, const std::string& labels, const auto& h, double unit) {
     uint64_t cumulative = 0;
     const std::string bucket = std::string(name) + "_bucket";
-    for (size_t b = 0; b < counts.size(); ++b) {
-      cumulative += counts[b];
+    for (size_t b = 0; b < std::size(h.counts); ++b) {
+      cumulative += h.counts[b];
       char le[32];
-      if (b < bounds.size()) snprintf(le, sizeof le, "%g", double(bounds[b]) * unit);
+      if (b < h.kBounds.size()) snprintf(le, sizeof le, "%g", double(h.kBounds[b]) * unit);
       else snprintf(le, sizeof le, "+Inf");
       sample(bucket.c_str(), labels + (labels.empty() ? "" : ",") + "le=\"" + le + "\"",
              double(cumulative));
     }
-    sample((std::string(name) + "_sum").c_str(), labels, sum);
+    sample((std::string(name) + "_sum").c_str(), labels, double(h.sum) * unit);
     sample((std::string(name) + "_count").c_str(), labels, double(cumulative));
   };
   header("torus_drain_duration_seconds",
@@ -134,7 +134,7 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
          "flush.", "histogram");
   for (const WorkerMetrics& m : workers) {
     histogram("torus_drain_duration_seconds", "worker=\"" + std::to_string(m.worker) + "\"",
-              m.drainBuckets, engine::kDrainBucketsUs, 1e-6, double(m.drainUs) / 1e6);
+              m.drain, 1e-6);
   }
   // Labels are the configured app names only: no request can add a series.
   auto appLabels = [&](const WorkerMetrics& m, const AppMetrics& a) {
@@ -168,8 +168,7 @@ std::string prometheusText(const std::vector<WorkerMetrics>& workers) {
          "Request head to last response byte out, per app.", "histogram");
   for (const WorkerMetrics& m : workers) {
     for (const AppMetrics& a : m.apps) {
-      histogram("torus_app_request_duration_seconds", appLabels(m, a), a.counters.latency,
-                kLatencyBucketsMs, 1e-3, double(a.counters.latencySumMs) / 1000);
+      histogram("torus_app_request_duration_seconds", appLabels(m, a), a.counters.latency, 1e-3);
     }
   }
   header("torus_app_limit_kills_total",

@@ -4,10 +4,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <string>
 #include <vector>
 
+#include "base/histogram.h"
 #include "engine/loop.h"
 
 namespace torus::server {
@@ -16,8 +16,7 @@ enum AppKill { kKillCpu, kKillHeap, kKillWall, kKillConcurrency, kKillBody, kKil
 
 // Upper bounds (ms) of the latency histogram's buckets (request head -> last byte out); one
 // more bucket counts the rest (+Inf).
-constexpr uint64_t kLatencyBucketsMs[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
-constexpr size_t kLatencyBuckets = std::size(kLatencyBucketsMs) + 1;
+inline constexpr uint64_t kLatencyBucketsMs[] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
 
 // Per app and worker (server/apps.h).
 struct AppCounters {
@@ -26,8 +25,7 @@ struct AppCounters {
   uint64_t kills[kKillCount] = {};  // requests refused or cut off at a limit, by AppKill
   uint64_t reloads = 0;           // instances replaced by a reload
   uint64_t recycles = 0;          // instances replaced after a termination (CPU, heap)
-  uint64_t latency[kLatencyBuckets] = {};  // responses by duration (not cumulative)
-  uint64_t latencySumMs = 0;
+  Histogram<kLatencyBucketsMs> latency;  // responses by duration (ms)
   uint64_t bytesOut = 0;          // response bytes sent (heads included)
 };
 
@@ -47,7 +45,7 @@ struct WorkerMetrics {
   uint64_t tlsHandshakes = 0, tlsResumed = 0, tlsFailures = 0, tlsHandshakeTimeouts = 0;
   size_t liveConnections = 0, poolBlocks = 0, sendPieces = 0;
   // The apps and their runtimes (summed over apps, then per app).
-  uint64_t drainUs = 0, drainBuckets[engine::kDrainBuckets] = {};  // engine::LoopStats
+  Histogram<engine::kDrainBucketsUs> drain;  // engine::LoopStats
   uint64_t drains = 0, checkpoints = 0, asyncSettled = 0, failed = 0, outlived = 0,
            refused = 0, settlements = 0;
   size_t liveContexts = 0;

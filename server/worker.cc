@@ -173,8 +173,7 @@ void Worker::run(std::promise<Result<void>> ready) {
       }
       const engine::LoopStats& ls = loop->stats();
       m.drains = ls.drainsWithWork;
-      m.drainUs = ls.drainUs;
-      std::copy(std::begin(ls.drainBuckets), std::end(ls.drainBuckets), m.drainBuckets);
+      m.drain = ls.drain;
       apps.fill(m);
       const net::ClientStats& fetch = outbound->client->stats();
       m.fetches = fetch.requests;
