@@ -300,5 +300,27 @@ class Loop {
   std::atomic<bool> stopRequested_{false};
 };
 
+// How other threads reach a loop that its own thread makes and destroys (a worker's, the
+// admin listener's): Loop::post and Loop::stop are thread-safe, the loop's lifetime is not.
+// The loop's thread set()s it once it serves and set(nullptr)s it before the loop goes,
+// which waits for a with() in progress; with() runs f only while the loop is there.
+class LoopRef {
+ public:
+  void set(Loop* loop) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    loop_ = loop;
+  }
+  template <typename F>
+  bool with(F&& f) {
+    std::lock_guard<std::mutex> hold(mutex_);
+    if (!loop_) return false;
+    f(*loop_);
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  Loop* loop_ = nullptr;
+};
 
 }  // namespace torus::engine

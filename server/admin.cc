@@ -162,16 +162,10 @@ void AdminServer::run(int fd, std::promise<Result<void>>* ready) {
     http.maxConnections = 64;
     net::HttpServer server(*loop, http, handler);
     server.start(fd);
-    {
-      std::lock_guard<std::mutex> hold(loopMutex_);
-      loop_ = loop.get();
-    }
+    loop_.set(loop.get());
     ready->set_value(Result<void>());
     loop->run();
-    {
-      std::lock_guard<std::mutex> hold(loopMutex_);
-      loop_ = nullptr;
-    }
+    loop_.set(nullptr);
     server.closeAll();
     for (int i = 0; i < 100 && loop->pendingOperations() > 0; ++i) loop->runOnce(10);
   }
@@ -179,10 +173,7 @@ void AdminServer::run(int fd, std::promise<Result<void>>* ready) {
 }
 
 void AdminServer::stop() {
-  {
-    std::lock_guard<std::mutex> hold(loopMutex_);
-    if (loop_) loop_->stop();
-  }
+  loop_.with([](engine::Loop& loop) { loop.stop(); });
   if (thread_.joinable()) thread_.join();
 }
 

@@ -53,10 +53,7 @@ class AdminServer {
   const ServeOptions* options_ = nullptr;
   std::vector<Worker*> workers_;
   std::atomic<bool> stopping_{false};
-  // The admin loop while it runs; stop() uses it under loopMutex_, which the admin thread
-  // takes to clear it before the loop goes.
-  std::mutex loopMutex_;
-  engine::Loop* loop_ = nullptr;
+  engine::LoopRef loop_;  // for stop(), from another thread
   std::thread thread_;
   std::mutex statusMutex_;
   std::string status_;

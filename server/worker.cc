@@ -21,42 +21,40 @@ std::future<Result<void>> Worker::start() {
 
 void Worker::requestStop() {
   stopRequested_.store(true);
-  withLoop([](engine::Loop& loop) { loop.stop(); });
+  loop_.with([](engine::Loop& loop) { loop.stop(); });
 }
 
 void Worker::reload(const ServeOptions& next, bool tls, std::function<void(Result<void>)> done) {
-  std::unique_lock<std::mutex> hold(loopMutex_);
-  if (!loop_) {
-    hold.unlock();
-    return done(makeError("worker " + std::to_string(index_) + " is not serving"));
-  }
-  loop_->post([this, &next, tls, done = std::move(done)] {
-    if (!servers_ || !apps_) return done(makeError("worker stopping"));
-    std::shared_ptr<net::TlsServerContext> context;
-    if (tls) {
-      auto made = net::TlsServerContext::create(next.tls);
-      if (!made.ok()) return done(makeError("TLS: " + made.error()));
-      context = std::move(made).value();
-    }
-    Result<void> applied = apps_->apply(next);
-    if (!applied.ok()) return done(applied);
-    if (context) {
-      for (auto& s : *servers_) {
-        if (s->secure()) s->setTls(context);
+  bool posted = loop_.with([&](engine::Loop& loop) {
+    loop.post([this, &next, tls, done = std::move(done)] {
+      if (!servers_ || !apps_) return done(makeError("worker stopping"));
+      std::shared_ptr<net::TlsServerContext> context;
+      if (tls) {
+        auto made = net::TlsServerContext::create(next.tls);
+        if (!made.ok()) return done(makeError("TLS: " + made.error()));
+        context = std::move(made).value();
       }
-    }
-    done(Result<void>());
+      Result<void> applied = apps_->apply(next);
+      if (!applied.ok()) return done(applied);
+      if (context) {
+        for (auto& s : *servers_) {
+          if (s->secure()) s->setTls(context);
+        }
+      }
+      done(Result<void>());
+    });
   });
+  if (!posted) done(makeError("worker " + std::to_string(index_) + " is not serving"));
 }
 
 void Worker::probe(uint64_t seq) {
-  withLoop([&](engine::Loop& loop) {
+  loop_.with([&](engine::Loop& loop) {
     loop.post([this, seq] { answered_.store(seq, std::memory_order_release); });
   });
 }
 
 void Worker::collect(engine::Loop& replyTo, std::function<void(const WorkerMetrics&)> done) {
-  withLoop([&](engine::Loop& loop) {
+  loop_.with([&](engine::Loop& loop) {
     loop.post([this, &replyTo, done = std::move(done)] {
       WorkerMetrics m;
       if (!fill_) return;  // stopping
@@ -185,10 +183,7 @@ void Worker::run(std::promise<Result<void>> ready) {
     fill_ = fill;
     Shutdown shutdown{*loop, servers, apps};
     size_t shutdownHook = loop->addDrainHook([&] { shutdown.check(); });
-    {
-      std::lock_guard<std::mutex> hold(loopMutex_);
-      loop_ = loop.get();
-    }
+    loop_.set(loop.get());
     ready.set_value(Result<void>());
 
     // stop() from the main thread ends the first run(); a graceful stop follows, and the
@@ -196,10 +191,7 @@ void Worker::run(std::promise<Result<void>> ready) {
     if (!stopRequested_.load()) loop->run();
     shutdown.begin(options_.shutdownTimeoutMs);
     loop->run();
-    {
-      std::lock_guard<std::mutex> hold(loopMutex_);
-      loop_ = nullptr;
-    }
+    loop_.set(nullptr);
     servers_ = nullptr;
     apps_ = nullptr;
     fill_ = nullptr;

@@ -8,7 +8,6 @@
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,18 +52,7 @@ class Worker {
   const ServeOptions& options_;
   std::vector<int> listenFds_;
   std::thread thread_;
-  // The loop while it runs, for the other threads (stop, reload, probes, metrics); they use
-  // it only under loopMutex_, which the worker takes to clear it before the loop goes, so
-  // none can touch a loop being destroyed.
-  std::mutex loopMutex_;
-  engine::Loop* loop_ = nullptr;
-  template <typename F>
-  bool withLoop(F&& f) {
-    std::lock_guard<std::mutex> hold(loopMutex_);
-    if (!loop_) return false;
-    f(*loop_);
-    return true;
-  }
+  engine::LoopRef loop_;  // for the other threads: stop, reload, probes, metrics
   std::atomic<bool> stopRequested_{false};
   std::function<void(WorkerMetrics&)> fill_;  // loop thread only; set while it serves
   std::atomic<uint64_t> answered_{0};
