@@ -809,10 +809,7 @@ void Connection::fail(const HttpError& err) {
 }
 
 void Connection::handleRecv(const engine::Completion& c) {
-  if (closing_) {
-    maybeFree();
-    return;
-  }
+  if (closing_) return;  // Busy frees the connection once nothing is pending
   if (lingering_) {
     if (c.result > 0 || c.result == -ENOBUFS || c.result == -ECANCELED) {
       if (!c.more) loop_.recv(fd_, &recvOp_);  // discard, keep draining
@@ -1170,10 +1167,7 @@ bool Connection::retire() {
 }
 
 void Connection::handleSend(const engine::Completion& c) {
-  if (closing_) {
-    maybeFree();
-    return;
-  }
+  if (closing_) return;  // Busy frees the connection once nothing is pending
   if (c.result <= 0) {
     close();
     return;
