@@ -20,7 +20,7 @@ import unittest
 import urllib.request
 
 from https_test import make_cert
-from harness import APPS, Server, free_port, require_binary, sanitizer_report
+from harness import APPS, Server, free_port, require_binary, rss_kib, sanitizer_report
 
 MULTI = os.path.join(APPS, "multi", "app.js")
 
@@ -550,11 +550,6 @@ class ReloadTest(AppsCase):
         # made and freed grow it by under 10% (measured: 1.8% of ~135 MiB, ASan build; each
         # isolate's heap alone is ~2 MiB, so 40 kept would be 60%).
         self.assertLess(max(rss[2:]), rss[1] * 1.10, rss)
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
 
 
 class DrainTest(AppsCase):

@@ -46,6 +46,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def rss_kib(pid):
+    """A process's resident set (VmRSS), KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+
 class _Pipe:
     """Collects a child's output stream line by line on a thread; waiters poll for patterns."""
 

@@ -24,7 +24,6 @@ import random
 import re
 import signal
 import socket
-import ssl
 import statistics
 import subprocess
 import sys
@@ -34,18 +33,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from harness import free_port, rss_kib, sanitizer_report  # noqa: E402
 WRK_LINE = re.compile(r"SOAK_WRK (.*)")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
 
 
 def fd_count(pid):
@@ -267,8 +257,7 @@ def main():
           f"garbage: {counts.get('garbage: 400', 0)} of {garbage} answered 400 (the rest "
           f"closed: bytes that end no request line)")
     check(code == 0, f"exit code at SIGTERM: {code}")
-    check("ERROR: AddressSanitizer" not in text and "runtime error:" not in text,
-          "no sanitizer report")
+    check(sanitizer_report(text) is None, "no sanitizer report")
 
     lines = [f"# Soak: {args.duration} s, {args.workers} workers ({time.strftime('%Y-%m-%d %H:%M')})",
              "", f"- torus: `{torus}`; load average at the end "
