@@ -143,58 +143,66 @@ class PlainBuffer {
   size_t end_ = 0;
 };
 
+// Sessions by key, most recently used first, at most `capacity`; owns its sessions.
+class SessionLru {
+ public:
+  SessionLru() = default;
+  SessionLru(const SessionLru&) = delete;
+  SessionLru& operator=(const SessionLru&) = delete;
+  ~SessionLru() {
+    for (auto& e : lru_) wolfSSL_SESSION_free(e.session);
+  }
+
+  // Takes session (a copy); replaces the key's entry.
+  void store(const std::string& key, WOLFSSL_SESSION* session, size_t capacity) {
+    if (capacity == 0 || key.empty()) {
+      wolfSSL_SESSION_free(session);
+      return;
+    }
+    forget(key);
+    lru_.push_front({key, session});
+    byKey_.emplace(key, lru_.begin());
+    while (lru_.size() > capacity) {
+      byKey_.erase(lru_.back().key);
+      wolfSSL_SESSION_free(lru_.back().session);
+      lru_.pop_back();
+    }
+  }
+
+  // The session for key (still owned here), or null.
+  WOLFSSL_SESSION* find(const std::string& key) {
+    auto it = byKey_.find(key);
+    if (it == byKey_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->session;
+  }
+
+  void forget(const std::string& key) {
+    auto it = byKey_.find(key);
+    if (it == byKey_.end()) return;
+    wolfSSL_SESSION_free(it->second->session);
+    lru_.erase(it->second);
+    byKey_.erase(it);
+  }
+
+ private:
+  struct Entry {
+    std::string key;
+    WOLFSSL_SESSION* session;
+  };
+  std::list<Entry> lru_;
+  std::unordered_map<std::string, std::list<Entry>::iterator> byKey_;
+};
+
 // What a context and its sessions share. Sessions hold it by shared_ptr, so a session that
 // outlives its TlsClientContext still has a WOLFSSL_CTX and a cache to put its ticket in.
 struct TlsContextState {
   WOLFSSL_CTX* ctx = nullptr;
   TlsClientOptions options;
-  // Resumable sessions, most recently stored first; one per resumption key.
-  struct Entry {
-    std::string key;
-    WOLFSSL_SESSION* session;
-  };
-  std::list<Entry> lru;
-  std::unordered_map<std::string, std::list<Entry>::iterator> byKey;
+  SessionLru sessions;  // resumable sessions, one per resumption key
 
   ~TlsContextState() {
-    for (auto& e : lru) wolfSSL_SESSION_free(e.session);
     if (ctx) wolfSSL_CTX_free(ctx);
-  }
-
-  // Takes session (a copy owned by the cache).
-  void store(const std::string& key, WOLFSSL_SESSION* session) {
-    if (options.sessionCacheEntries == 0 || key.empty()) {
-      wolfSSL_SESSION_free(session);
-      return;
-    }
-    if (auto it = byKey.find(key); it != byKey.end()) {
-      wolfSSL_SESSION_free(it->second->session);
-      lru.erase(it->second);
-      byKey.erase(it);
-    }
-    lru.push_front({key, session});
-    byKey.emplace(key, lru.begin());
-    while (lru.size() > options.sessionCacheEntries) {
-      byKey.erase(lru.back().key);
-      wolfSSL_SESSION_free(lru.back().session);
-      lru.pop_back();
-    }
-  }
-
-  // The cached session for key (still owned by the cache), or null.
-  WOLFSSL_SESSION* find(const std::string& key) {
-    auto it = byKey.find(key);
-    if (it == byKey.end()) return nullptr;
-    lru.splice(lru.begin(), lru, it->second);
-    return it->second->session;
-  }
-
-  void forget(const std::string& key) {
-    auto it = byKey.find(key);
-    if (it == byKey.end()) return;
-    wolfSSL_SESSION_free(it->second->session);
-    lru.erase(it->second);
-    byKey.erase(it);
   }
 };
 
@@ -348,7 +356,7 @@ int newSessionCallback(WOLFSSL* ssl, WOLFSSL_SESSION* session) {
   if (!resumable) return 0;
   // A copy: wolfSSL keeps changing its own object while the connection lives.
   if (WOLFSSL_SESSION* copy = wolfSSL_SESSION_dup(session)) {
-    s->context->store(s->resumptionKey, copy);
+    s->context->sessions.store(s->resumptionKey, copy, s->context->options.sessionCacheEntries);
   }
   return 0;  // wolfSSL drops the reference it gave us
 }
@@ -427,12 +435,66 @@ void TlsSession::Impl::fail(int ret) {
     error = errorString(err);
   }
   // A session that failed to resume is not offered again.
-  if (offeredSession && context) context->forget(resumptionKey);
+  if (offeredSession && context) context->sessions.forget(resumptionKey);
 }
 
 namespace {
 
 // ---- Server: SNI and session tickets ----
+
+// TLS 1.2 session ids. wolfSSL's own server cache matches the id alone, so a session would
+// resume under any SNI name, which RFC 6066 section 3 forbids. This one is keyed by the name
+// (empty: none) and the id: an id offered under another name is not found, and the handshake
+// is a full one. One cache for the process, as wolfSSL's was: a reconnecting client lands on
+// any worker (SO_REUSEPORT). Never destroyed, since workers may still use it at exit.
+struct ServerSessionCache {
+  std::mutex mutex;
+  SessionLru sessions;
+  size_t capacity = 0;
+};
+ServerSessionCache& serverSessions() {
+  static auto* cache = new ServerSessionCache;
+  return *cache;
+}
+
+std::string serverSessionKey(std::string_view name, const unsigned char* id, size_t length) {
+  std::string key(name);
+  key.push_back('\0');  // not in a host name
+  key.append(reinterpret_cast<const char*>(id), length);
+  return key;
+}
+
+int serverNewSession(WOLFSSL* ssl, WOLFSSL_SESSION* session) {
+  auto* s = static_cast<TlsSession::Impl*>(wolfSSL_GetIOReadCtx(ssl));
+  if (!s || wolfSSL_version(ssl) == TLS1_3_VERSION) return 0;  // 1.3 resumes by ticket only
+  unsigned int length = 0;
+  const unsigned char* id = wolfSSL_SESSION_get_id(session, &length);
+  if (!id || length == 0) return 0;
+  // A copy: wolfSSL keeps changing its own object while the connection lives.
+  WOLFSSL_SESSION* copy = wolfSSL_SESSION_dup(session);
+  if (!copy) return 0;
+  ServerSessionCache& cache = serverSessions();
+  std::lock_guard lock(cache.mutex);
+  cache.sessions.store(serverSessionKey(s->sni, id, length), copy, cache.capacity);
+  return 0;  // wolfSSL drops the reference it gave us
+}
+
+// Runs after sniCallback: the ClientHello's extensions come before the session lookup.
+WOLFSSL_SESSION* serverFindSession(WOLFSSL* ssl, const unsigned char* id, int length, int* copy) {
+  *copy = 0;  // wolfSSL copies what it gets into the connection, then frees it
+  auto* s = static_cast<TlsSession::Impl*>(wolfSSL_GetIOReadCtx(ssl));
+  if (!s || length <= 0) return nullptr;
+  std::string key = serverSessionKey(s->sni, id, size_t(length));
+  ServerSessionCache& cache = serverSessions();
+  std::lock_guard lock(cache.mutex);
+  WOLFSSL_SESSION* found = cache.sessions.find(key);
+  if (!found) return nullptr;
+  if (wolfSSL_SESSION_get_time(found) + wolfSSL_SESSION_get_timeout(found) <= time(nullptr)) {
+    cache.sessions.forget(key);
+    return nullptr;
+  }
+  return wolfSSL_SESSION_dup(found);
+}
 
 // Picks the certificate for the client's SNI (wolfSSL keeps the name: ALWAYS_KEEP_SNI);
 // an unknown or absent name gets the default certificate.
@@ -705,7 +767,7 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   }
   // TLS 1.2 tickets (TLS 1.3 ones need no opt-in).
   wolfSSL_UseSessionTicket(ssl);
-  if (WOLFSSL_SESSION* cached = impl_->state->find(si->resumptionKey)) {
+  if (WOLFSSL_SESSION* cached = impl_->state->sessions.find(si->resumptionKey)) {
     si->offeredSession = wolfSSL_set_session(ssl, cached) == WOLFSSL_SUCCESS;
   }
   si->advance();  // the ClientHello, into the output
@@ -727,6 +789,11 @@ Result<std::unique_ptr<TlsServerContext>> TlsServerContext::create(
   if (options.certificates.empty()) return makeError("tls: no certificate given");
   auto state = std::make_shared<TlsServerState>();
   state->rotationSeconds = std::max<uint32_t>(options.ticketRotationSeconds, 1);
+  {
+    ServerSessionCache& cache = serverSessions();
+    std::lock_guard lock(cache.mutex);
+    cache.capacity = options.sessionCacheEntries;  // the newest configuration (a reload)
+  }
   for (const TlsCertificate& c : options.certificates) {
     TlsServerState::Cert cert;
     cert.ctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
@@ -758,6 +825,10 @@ Result<std::unique_ptr<TlsServerContext>> TlsServerContext::create(
     wolfSSL_CTX_set_TicketEncCb(ctx, ticketCallback);
     wolfSSL_CTX_set_TicketEncCtx(ctx, state.get());
     wolfSSL_CTX_set_TicketHint(ctx, int(state->rotationSeconds));
+    wolfSSL_CTX_set_session_cache_mode(ctx,
+                                       WOLFSSL_SESS_CACHE_SERVER | WOLFSSL_SESS_CACHE_NO_INTERNAL);
+    wolfSSL_CTX_sess_set_new_cb(ctx, serverNewSession);
+    wolfSSL_CTX_sess_set_get_cb(ctx, serverFindSession);
     std::vector<std::string> names;
     for (const std::string& n : c.names) names.push_back(lower(n));
     if (names.empty()) names = certificateNames(c.certFile);

@@ -17,8 +17,9 @@
 // gets no ALPN reply and may go on with HTTP/1.1 or close); session tickets sealed with
 // ChaCha20-Poly1305 under keys derived from a per-process secret and the rotation epoch
 // (current + previous key accepted, so every worker agrees without sharing state); TLS 1.2
-// session ids from wolfSSL's cache; renegotiation refused (this wolfSSL has no
-// renegotiation, only the renegotiation_info extension); no OCSP stapling.
+// session ids from one bounded cache for the process, each resuming only under the SNI name
+// it was made for; renegotiation refused (this wolfSSL has no renegotiation, only the
+// renegotiation_info extension); no OCSP stapling.
 //
 // Driving a session: after connect() and after every receive(), send what takeOutput()
 // holds (connect() already queued the ClientHello), then read() what became readable. The
@@ -67,6 +68,8 @@ struct TlsServerOptions {
   std::vector<TlsCertificate> certificates;  // the first is the default (no or unknown SNI)
   // Ticket keys rotate every this many seconds; a ticket stays valid up to twice as long.
   uint32_t ticketRotationSeconds = 3'600;
+  // TLS 1.2 sessions kept for session-id resumption, for the whole process (0: none).
+  uint32_t sessionCacheEntries = 10'000;
 };
 
 class TlsServerContext {

@@ -138,6 +138,10 @@ const Setting kSettings[] = {
     {"--tls-ticket-rotation", "tls.ticket_rotation_s", Type::kNumber, "S", 1, 30 * 86'400,
      "session ticket key rotation interval in seconds (3600)",
      SET(o.tls.ticketRotationSeconds = uint32_t(v.number))},
+    {"--tls-session-cache", "tls.session_cache_entries", Type::kNumber, "N", 0, 10'000'000,
+     "TLS 1.2 sessions kept for session-id resumption, for all workers together (10000; 0: "
+     "none)",
+     SET(o.tls.sessionCacheEntries = uint32_t(v.number))},
     {"--max-connections", "http.max_connections", Type::kNumber, "N", 0, 1'000'000,
      "open connections per worker (10000)", SET(o.http.maxConnections = uint32_t(v.number))},
     {"--max-head-bytes", "http.max_head_bytes", Type::kNumber, "N", 0, 1 << 24,
@@ -1057,7 +1061,7 @@ std::string configReference() {
     std::string type = typeName(s.type);
     if (s.type == Type::kNumber) type += ", " + std::to_string(s.min) + "-" + std::to_string(s.max);
     row(s.key, s.flag ? s.flag : "", type, s.help);
-    if (std::string(s.key) == "tls.ticket_rotation_s") {
+    if (std::string(s.key) == "tls.session_cache_entries") {
       row("tls.certificate", "--tls-cert, --tls-key, --tls-names",
           "array of tables {cert, key, names}",
           "certificates: `cert` a PEM chain (leaf first), `key` its PEM private key, `names` "

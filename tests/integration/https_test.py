@@ -198,21 +198,26 @@ class HttpsTest(ServerTestCase):
             self.assertIn("Reused, TLSv1.3", again)
             self.assertIn('"tlsVersion":"TLSv1.3"', again)
 
-    def test_tickets_resume_only_under_their_sni_name(self):
-        # RFC 6066 section 3: a session resumes under the name it was made for only.
-        for version in ("-tls1_2", "-tls1_3"):
-            sess = os.path.join(self.tmp, "sni" + version)
-            first = s_client_request(self.tls_port, version, "-servername", "a.test",
+    def test_sessions_resume_only_under_their_sni_name(self):
+        # RFC 6066 section 3: a session resumes under the name it was made for only: TLS 1.3
+        # and 1.2 tickets, and 1.2 session ids (-no_ticket: wolfSSL's process-wide cache).
+        for args in (["-tls1_2"], ["-tls1_2", "-no_ticket"], ["-tls1_3"]):
+            sess = os.path.join(self.tmp, "sni" + "".join(args))
+            first = s_client_request(self.tls_port, *args, "-servername", "a.test",
                                      "-sess_out", sess)
-            self.assertIn("New, TLSv1.", first, version)
-            same = s_client_request(self.tls_port, version, "-servername", "a.test",
+            self.assertIn("New, TLSv1.", first, args)
+            same = s_client_request(self.tls_port, *args, "-servername", "a.test",
                                     "-sess_in", sess)
-            self.assertIn("Reused, TLSv1.", same, version)
-            other = s_client_request(self.tls_port, version, "-servername", "b.test",
+            self.assertIn("Reused, TLSv1.", same, args)
+            other = s_client_request(self.tls_port, *args, "-servername", "b.test",
                                      "-sess_in", sess)
-            self.assertNotIn("Reused, TLSv1.", other, version)
-            self.assertIn("New, TLSv1.", other, version)
-            self.assertIn("CN = b.test", other, version)
+            self.assertNotIn("Reused, TLSv1.", other, args)
+            self.assertIn("New, TLSv1.", other, args)
+            self.assertIn("CN = b.test", other, args)
+            # No name is not a.test either, though a.test's certificate is the default.
+            unnamed = s_client_request(self.tls_port, *args, "-noservername", "-sess_in", sess)
+            self.assertNotIn("Reused, TLSv1.", unnamed, args)
+            self.assertIn("CN = a.test", unnamed, args)
 
     def node_get(self, name, version):
         if not shutil.which("node"):
