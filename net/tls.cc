@@ -26,9 +26,11 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <list>
 #include <unistd.h>
 #include <mutex>
+#include <sstream>
 #include <unordered_map>
 
 namespace torus::net {
@@ -212,6 +214,7 @@ struct TlsServerState {
   struct Cert {
     WOLFSSL_CTX* ctx = nullptr;
     std::vector<std::string> names;
+    std::string ocspResponse;  // DER, stapled for a client that asks (empty: none)
   };
   std::vector<Cert> certs;  // certs[0]: the default
   std::unordered_map<std::string, size_t> exact;
@@ -284,6 +287,9 @@ struct TlsSession::Impl {
   void fail(int ret);
   // wolfSSL_new on ctx with this session as the IO context; false (and kFailed) if not.
   bool setUp(WOLFSSL_CTX* ctx);
+  // A server session's setUp, once the input holds the ClientHello's first record: false
+  // while it does not yet (or if setUp failed).
+  bool setUpServer();
 };
 
 bool TlsSession::Impl::setUp(WOLFSSL_CTX* ctx) {
@@ -307,6 +313,33 @@ bool TlsSession::Impl::setUp(WOLFSSL_CTX* ctx) {
     return false;
   }
   return true;
+}
+
+// On the context of the certificate the ClientHello's SNI name picks: wolfSSL derives some
+// things from the certificate while it parses the hello, before sniCallback could switch the
+// context (a TLS 1.3 OCSP staple is built then), and they must be for the certificate sent.
+// A hello wolfSSL reads no name from gets the default context, and sniCallback's switch.
+bool TlsSession::Impl::setUpServer() {
+  constexpr size_t kRecordHeader = 5;
+  constexpr size_t kMaxRecord = (1 << 14) + 2048;  // a record's most (RFC 5246 6.2.3)
+  std::string_view pending = std::string_view(in).substr(inPos);
+  WOLFSSL_CTX* ctx = serverContext->certs[0].ctx;
+  if (!pending.empty() && pending[0] == 22) {  // a handshake record
+    if (pending.size() < kRecordHeader) return false;
+    size_t length = size_t(uint8_t(pending[3])) << 8 | uint8_t(pending[4]);
+    if (length <= kMaxRecord) {
+      if (pending.size() < kRecordHeader + length) return false;
+      unsigned char name[256];
+      unsigned int size = sizeof name;
+      if (wolfSSL_SNI_GetFromBuffer(reinterpret_cast<const unsigned char*>(pending.data()),
+                                    unsigned(kRecordHeader + length), WOLFSSL_SNI_HOST_NAME,
+                                    name, &size) == WOLFSSL_SUCCESS) {
+        std::string sniName = lower(std::string_view(reinterpret_cast<char*>(name), size));
+        if (const TlsServerState::Cert* cert = serverContext->lookup(sniName)) ctx = cert->ctx;
+      }
+    }
+  }
+  return setUp(ctx);
 }
 
 namespace {
@@ -642,6 +675,96 @@ std::vector<std::string> certificateNames(const std::string& file) {
   return names;
 }
 
+// ---- Server: OCSP stapling ----
+
+constexpr size_t kMaxOcspResponse = 1 << 16;  // a response is a few KiB
+
+// The PEM certificates of a chain file, leaf first.
+std::vector<std::string> pemCertificates(const std::string& file) {
+  std::vector<std::string> out;
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string all = text.str();
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  for (size_t at = all.find(kBegin); at != std::string::npos; at = all.find(kBegin, at)) {
+    size_t end = all.find(kEnd, at);
+    if (end == std::string::npos) break;
+    end += kEnd.size();
+    out.push_back(all.substr(at, end - at) + "\n");
+    at = end;
+  }
+  return out;
+}
+
+// The response file's bytes, handed to wolfSSL's OCSP lookup as if a responder sent them.
+int ocspFromFile(void* ctx, const char*, int, unsigned char*, int, unsigned char** response) {
+  auto* bytes = static_cast<std::string*>(ctx);
+  *response = reinterpret_cast<unsigned char*>(bytes->data());
+  return int(bytes->size());
+}
+
+// Reads c.ocspFile into response and checks it as a client would, with wolfSSL's own OCSP
+// check of the leaf; loads the issuers into ctx, which builds the staple's request from them.
+std::string loadOcspResponse(WOLFSSL_CTX* ctx, const TlsCertificate& c, std::string& response) {
+  std::ifstream in(c.ocspFile, std::ios::binary);
+  if (!in) return "cannot read OCSP response file '" + c.ocspFile + "': " + std::strerror(errno);
+  response.resize(kMaxOcspResponse + 1);
+  in.read(response.data(), std::streamsize(response.size()));
+  response.resize(size_t(in.gcount()));
+  if (response.empty() || response.size() > kMaxOcspResponse) {
+    return "'" + c.ocspFile + "' is not an OCSP response (empty or over 64 KiB)";
+  }
+  std::vector<std::string> chain = pemCertificates(c.certFile);
+  if (chain.size() < 2) {
+    return "OCSP stapling needs the leaf's issuer: put its certificate after the leaf in '" +
+           c.certFile + "'";
+  }
+  WOLFSSL_CERT_MANAGER* cm = wolfSSL_CertManagerNew();
+  if (!cm) return "wolfSSL_CertManagerNew failed";
+  for (size_t i = 1; i < chain.size(); ++i) {
+    const auto* pem = reinterpret_cast<const unsigned char*>(chain[i].data());
+    wolfSSL_CertManagerLoadCABuffer(cm, pem, long(chain[i].size()), WOLFSSL_FILETYPE_PEM);
+    wolfSSL_CTX_load_verify_buffer(ctx, pem, long(chain[i].size()), WOLFSSL_FILETYPE_PEM);
+  }
+  int rc = WOLFSSL_FATAL_ERROR;
+  if (wolfSSL_CertManagerEnableOCSP(cm, WOLFSSL_OCSP_URL_OVERRIDE) == WOLFSSL_SUCCESS &&
+      wolfSSL_CertManagerSetOCSPOverrideURL(cm, "file") == WOLFSSL_SUCCESS &&
+      wolfSSL_CertManagerSetOCSP_Cb(cm, ocspFromFile, nullptr, &response) == WOLFSSL_SUCCESS) {
+    int size = 0;
+    WOLFSSL_X509* leaf = wolfSSL_CTX_get0_certificate(ctx);
+    const unsigned char* der = leaf ? wolfSSL_X509_get_der(leaf, &size) : nullptr;
+    if (der) rc = wolfSSL_CertManagerCheckOCSP(cm, const_cast<unsigned char*>(der), size);
+  }
+  wolfSSL_CertManagerFree(cm);
+  if (rc == WOLFSSL_SUCCESS) return "";
+  std::string why = rc == OCSP_CERT_REVOKED   ? "the certificate is revoked"
+                    : rc == OCSP_CERT_UNKNOWN ? "the responder does not know the certificate"
+                    : rc == ASN_NO_SIGNER_E
+                        ? "no certificate after the leaf in '" + c.certFile + "' issued it"
+                        : std::string("it is not a current response about this certificate, "
+                                      "signed by its issuer or the issuer's responder");
+  return "OCSP response '" + c.ocspFile + "' for '" + c.certFile + "': " + why;
+}
+
+// wolfSSL asks when a client wants a staple and it has no current one cached (it keeps a
+// response until its nextUpdate); it checks the response again before sending it.
+int ocspStatusCallback(WOLFSSL* ssl, void*) {
+  auto* s = static_cast<TlsSession::Impl*>(wolfSSL_GetIOReadCtx(ssl));
+  if (!s || !s->serverContext) return 1;
+  for (const TlsServerState::Cert& cert : s->serverContext->certs) {
+    if (cert.ctx != wolfSSL_get_SSL_CTX(ssl) || cert.ocspResponse.empty()) continue;
+    // wolfSSL frees it with XFREE.
+    auto* copy = static_cast<unsigned char*>(wolfSSL_Malloc(cert.ocspResponse.size()));
+    if (!copy) return 1;
+    std::memcpy(copy, cert.ocspResponse.data(), cert.ocspResponse.size());
+    wolfSSL_set_tlsext_status_ocsp_resp(ssl, copy, int(cert.ocspResponse.size()));
+    return 0;
+  }
+  return 1;  // no staple
+}
+
 }  // namespace
 
 void TlsSession::Impl::onHandshakeDone() {
@@ -820,6 +943,14 @@ Result<std::unique_ptr<TlsServerContext>> TlsServerContext::create(
                        c.certFile + "'");
     }
     wolfSSL_CTX_set_verify(ctx, WOLFSSL_VERIFY_NONE, nullptr);  // no client certificates
+    if (!c.ocspFile.empty()) {
+      std::string problem = loadOcspResponse(ctx, c, state->certs.back().ocspResponse);
+      if (!problem.empty()) return makeError("tls: " + problem);
+      if (wolfSSL_CTX_EnableOCSPStapling(ctx) != WOLFSSL_SUCCESS ||
+          wolfSSL_CTX_set_tlsext_status_cb(ctx, ocspStatusCallback) != WOLFSSL_SUCCESS) {
+        return makeError("tls: cannot enable OCSP stapling");
+      }
+    }
     wolfSSL_CTX_set_servername_callback(ctx, sniCallback);
     wolfSSL_CTX_set_servername_arg(ctx, state.get());
     wolfSSL_CTX_set_TicketEncCb(ctx, ticketCallback);
@@ -855,9 +986,8 @@ std::unique_ptr<TlsSession> TlsServerContext::accept() {
   auto s = std::make_unique<TlsSession::Impl>();
   s->serverContext = impl_->state;
   s->verifyPeer = false;
-  std::unique_ptr<TlsSession> session(new TlsSession(std::move(s)));
-  session->impl_->setUp(impl_->state->certs[0].ctx);
-  return session;
+  // The WOLFSSL comes with the ClientHello (setUpServer).
+  return std::unique_ptr<TlsSession>(new TlsSession(std::move(s)));
 }
 
 std::string TlsServerContext::describe() const {
@@ -889,6 +1019,7 @@ void TlsSession::receive(std::span<const char> wire) {
     s.inputLooksLikeTls = type >= 20 && type <= 24 && (wire.size() < 2 || wire[1] == 3);
   }
   s.in.append(wire.data(), wire.size());
+  if (!s.ssl && s.serverContext && !s.setUpServer()) return;
   s.advance();
 }
 

@@ -19,7 +19,7 @@
 // (current + previous key accepted, so every worker agrees without sharing state); TLS 1.2
 // session ids from one bounded cache for the process, each resuming only under the SNI name
 // it was made for; renegotiation refused (this wolfSSL has no renegotiation, only the
-// renegotiation_info extension); no OCSP stapling.
+// renegotiation_info extension); OCSP stapling from a response file per certificate.
 //
 // Driving a session: after connect() and after every receive(), send what takeOutput()
 // holds (connect() already queued the ClientHello), then read() what became readable. The
@@ -62,6 +62,10 @@ struct TlsCertificate {
   // SNI names it answers (exact, or "*.example.com" for one label); empty: the DNS SANs of
   // the leaf (its subject CN when it has none).
   std::vector<std::string> names;
+  // An OCSP response for the leaf (DER, as `openssl ocsp -respout` or the CA's responder
+  // gives it), stapled for clients that ask; checked on load (signed by the leaf's issuer,
+  // which must follow the leaf in certFile, about the leaf, status good). Empty: no stapling.
+  std::string ocspFile;
 };
 
 struct TlsServerOptions {

@@ -138,8 +138,10 @@ fi
 # mistaken for Debian's (--enable-distro builds one anyway; it is removed after install).
 # WOLFSSL_ALWAYS_KEEP_SNI (SNI readable after the handshake) and WOLFSSL_MIN_AUTH_TAG_SZ=4
 # (WebCrypto's AES-GCM allows 32-bit tags; wolfSSL's default minimum is 12 bytes) land in
-# wolfssl/options.h, which every user includes first. The
-# stamp holds the version and the flags: a change to either rebuilds.
+# wolfssl/options.h, which every user includes first. Our fixes to 5.5.4
+# (packaging/patches/wolfssl-*.patch: a TLS 1.3 server leaked its OCSP staple and a decoded
+# certificate per handshake) are applied after Debian's. The stamp holds the version, the
+# flags and the patches: a change to any rebuilds.
 wolfssl_dir="$root/third_party/wolfssl"
 wolfssl_flags=(
   --enable-distro --enable-pkcs11 --disable-examples --disable-silent-rules
@@ -154,7 +156,8 @@ wolfssl_cflags="-O2 -DWOLFSSL_ALWAYS_KEEP_SNI -DWOLFSSL_MIN_AUTH_TAG_SZ=4"
 wolfssl_ver=$(apt-cache policy libwolfssl-dev | awk '/Candidate:/{print $2}')
 [ -n "$wolfssl_ver" ] && [ "$wolfssl_ver" != "(none)" ] \
   || { echo "setup: apt knows no libwolfssl-dev (is the main component enabled?)" >&2; exit 1; }
-wolfssl_want="$wolfssl_ver ${wolfssl_flags[*]} CFLAGS=$wolfssl_cflags"
+wolfssl_patches=("$root"/packaging/patches/wolfssl-*.patch)
+wolfssl_want="$wolfssl_ver ${wolfssl_flags[*]} CFLAGS=$wolfssl_cflags $(cat "${wolfssl_patches[@]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$wolfssl_dir/.stamp" ] || [ "$(cat "$wolfssl_dir/.stamp")" != "$wolfssl_want" ]; then
   deb_src_init
   tmp=$(mktemp -d)
@@ -177,6 +180,10 @@ if [ ! -f "$wolfssl_dir/.stamp" ] || [ "$(cat "$wolfssl_dir/.stamp")" != "$wolfs
   mkdir -p "$wolfssl_dir"
   mv "$tmp/src" "$wolfssl_dir/src"
   rm -rf "$tmp"
+  for p in "${wolfssl_patches[@]}"; do
+    echo "setup: applying $(basename "$p") to wolfssl"
+    patch -s -p1 -d "$wolfssl_dir/src" <"$p"
+  done
   echo "setup: building wolfssl $wolfssl_ver into $wolfssl_dir/prefix (log: $wolfssl_dir/build.log)"
   if ! (cd "$wolfssl_dir/src" \
         && autoreconf -fi \

@@ -294,8 +294,8 @@ const Limit* limitByFlag(const std::string& flag) {
 // What an app table ([app], [[app]]) holds besides limits and env.
 constexpr const char* kAppKeys[] = {"name", "entry", "hosts", "paths", "env", "limits"};
 
-// Certificates are a list of tables in the file ([[tls.certificate]] cert, key, names) and
-// --tls-cert/--tls-key/--tls-names groups on the command line.
+// Certificates are a list of tables in the file ([[tls.certificate]] cert, key, names, ocsp)
+// and --tls-cert/--tls-key/--tls-names/--tls-ocsp groups on the command line.
 constexpr const char* kCertificateKey = "tls.certificate";
 
 const Setting* byFlag(const std::string& flag) {
@@ -337,7 +337,9 @@ std::string didYouMean(const std::string& what, bool flags) {
     if (!flags) known.push_back(s.key);
   }
   if (flags) {
-    for (const char* f : {"--config", "--tls-cert", "--tls-key", "--tls-names"}) known.push_back(f);
+    for (const char* f : {"--config", "--tls-cert", "--tls-key", "--tls-names", "--tls-ocsp"}) {
+      known.push_back(f);
+    }
     for (const Limit& l : kLimits) known.push_back(l.flag);
   } else {
     known.push_back("tls.certificate");
@@ -423,7 +425,8 @@ std::vector<ConfigProblem> parseServeArgs(int argc, char** argv, ServeOptions& o
     const Setting* s = byFlag(a);
     const Limit* limit = limitByFlag(a);
     bool takesValue = a == "--config" || a == "--tls-cert" || a == "--tls-key" ||
-                      a == "--tls-names" || limit || (s && s->type != Type::kSwitch);
+                      a == "--tls-names" || a == "--tls-ocsp" || limit ||
+                      (s && s->type != Type::kSwitch);
     std::string value;
     if (takesValue) {
       if (i + 1 >= argc) {
@@ -434,12 +437,18 @@ std::vector<ConfigProblem> parseServeArgs(int argc, char** argv, ServeOptions& o
     }
     if (a == "--config") continue;
     if (a == "--tls-cert") {
-      o.tls.certificates.push_back({value, "", {}});
+      o.tls.certificates.push_back({value, "", {}, ""});
     } else if (a == "--tls-key") {
       if (o.tls.certificates.empty() || !o.tls.certificates.back().keyFile.empty()) {
         problem("--tls-key must follow its --tls-cert");
       } else {
         o.tls.certificates.back().keyFile = value;
+      }
+    } else if (a == "--tls-ocsp") {
+      if (o.tls.certificates.empty() || !o.tls.certificates.back().ocspFile.empty()) {
+        problem("--tls-ocsp must follow its --tls-cert");
+      } else {
+        o.tls.certificates.back().ocspFile = value;
       }
     } else if (a == "--tls-names") {
       if (o.tls.certificates.empty()) {
@@ -561,18 +570,19 @@ struct FileReader {
       net::TlsCertificate c;
       for (auto&& [k, v] : t) {
         std::string key(k.str());
-        if ((key == "cert" || key == "key") && v.is_string()) {
-          (key == "cert" ? c.certFile : c.keyFile) = relative(*v.value<std::string>());
+        if ((key == "cert" || key == "key" || key == "ocsp") && v.is_string()) {
+          (key == "cert" ? c.certFile : key == "key" ? c.keyFile : c.ocspFile) =
+              relative(*v.value<std::string>());
         } else if (key == "names" && v.is_array()) {
           for (const toml::node& n : *v.as_array()) {
             if (n.is_string()) c.names.push_back(*n.value<std::string>());
             else problem(n, "tls.certificate.names: expected strings");
           }
-        } else if (key == "cert" || key == "key" || key == "names") {
+        } else if (key == "cert" || key == "key" || key == "names" || key == "ocsp") {
           problem(v, "tls.certificate." + key + ": expected " +
                          (key == "names" ? "an array of strings" : "a string (a file path)"));
         } else {
-          problem(v, "unknown key 'tls.certificate." + key + "' (cert, key, names)");
+          problem(v, "unknown key 'tls.certificate." + key + "' (cert, key, names, ocsp)");
         }
       }
       if (c.certFile.empty() || c.keyFile.empty()) {
@@ -937,8 +947,8 @@ std::vector<ConfigProblem> finishServeOptions(ServeOptions& o) {
       certificatesReadable = false;
       continue;
     }
-    for (const std::string& file : {c.certFile, c.keyFile}) {
-      if (access(file.c_str(), R_OK) != 0) {
+    for (const std::string& file : {c.certFile, c.keyFile, c.ocspFile}) {
+      if (!file.empty() && access(file.c_str(), R_OK) != 0) {
         problem(key, "cannot read '" + file + "': " + strerror(errno), true);
         certificatesReadable = false;
       }
@@ -1040,6 +1050,8 @@ std::string serveOptionsHelp() {
       line("--tls-key FILE", "PEM private key (RSA or ECDSA) of the preceding --tls-cert");
       line("--tls-names NAME,...", "SNI names of the preceding --tls-cert instead of its SANs "
                                    "(exact, or *.example.com)");
+      line("--tls-ocsp FILE", "OCSP response (DER) for the preceding --tls-cert, stapled for "
+                              "clients that ask; refresh the file and reload");
       continue;
     }
     line(std::string(s.flag) + (s.type == Type::kSwitch ? "" : std::string(" ") + s.arg), s.help);
@@ -1062,11 +1074,12 @@ std::string configReference() {
     if (s.type == Type::kNumber) type += ", " + std::to_string(s.min) + "-" + std::to_string(s.max);
     row(s.key, s.flag ? s.flag : "", type, s.help);
     if (std::string(s.key) == "tls.session_cache_entries") {
-      row("tls.certificate", "--tls-cert, --tls-key, --tls-names",
-          "array of tables {cert, key, names}",
+      row("tls.certificate", "--tls-cert, --tls-key, --tls-names, --tls-ocsp",
+          "array of tables {cert, key, names, ocsp}",
           "certificates: `cert` a PEM chain (leaf first), `key` its PEM private key, `names` "
-          "the SNI names it serves instead of its DNS SANs (exact, or *.example.com); the "
-          "first is the default");
+          "the SNI names it serves instead of its DNS SANs (exact, or *.example.com), `ocsp` "
+          "an OCSP response file (DER) to staple, checked on load and reload (the issuer must "
+          "follow the leaf in `cert`); the first is the default");
     }
   }
   for (const Limit& l : kLimits) {

@@ -19,7 +19,7 @@ namespace torus::fuzz {
 inline std::shared_ptr<net::TlsServerContext> tlsServerContext() {
   static std::shared_ptr<net::TlsServerContext> ctx = [] {
     net::TlsServerOptions o;
-    o.certificates.push_back({TORUS_FUZZ_TLS_DIR "/cert.pem", TORUS_FUZZ_TLS_DIR "/key.pem", {}});
+    o.certificates.push_back({TORUS_FUZZ_TLS_DIR "/cert.pem", TORUS_FUZZ_TLS_DIR "/key.pem", {}, ""});
     auto r = net::TlsServerContext::create(o);
     if (!r.ok()) {
       fprintf(stderr, "fuzz: TLS server context: %s\n", r.error().c_str());
