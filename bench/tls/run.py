@@ -21,7 +21,9 @@ wrk CPU s close to the duration means wrk was saturated). Medians and min-max sp
 Markdown on stdout and in bench/results/tls-DATE.md.
 
 Reuses bench/wrk/run.py (process accounting, server start/stop, npm peers, the wrk Lua
-report). Builds nothing: TORUS_BIN (default build/bench/server/torus) must exist.
+report). Builds nothing: TORUS_BIN (default build/bench/server/torus) must exist. The server
+`torus-base` is TORUS_BASE_BIN, another torus build (a change's parent), for a before/after
+in the same run: `--servers torus-base,torus`.
 
 Usage: python3 bench/tls/run.py [--runs 5] [--duration 10] [--servers torus,node,bun,deno]
                                 [--loads keepalive,handshake] [--no-install]
@@ -247,17 +249,17 @@ def report(args, servers, results, skipped, started, machine, loads, checks):
                      "the close: a server whose close wrk reads as an error gets about one per "
                      "request; the response was read and counted before it.")
     for s in servers:
-        if s.name == "torus":
+        if s.name.startswith("torus"):
             m = TLS_STATS.findall(s.stderr_text())
             if m:
                 hs, resumed, failures = (sum(int(x[i]) for x in m) for i in range(3))
-                lines.append(f"- torus tls stats at SIGTERM (all loads, warm-ups and probes "
+                lines.append(f"- {s.name} tls stats at SIGTERM (all loads, warm-ups and probes "
                              f"included): handshakes={hs} resumed={resumed} "
                              f"failures={failures}.")
             else:
-                lines.append(f"- torus printed no tls stats line (exit code {s.exit_code}).")
+                lines.append(f"- {s.name} printed no tls stats line (exit code {s.exit_code}).")
             if s.exit_code != 0:
-                lines.append(f"- torus exited with code {s.exit_code} at SIGTERM (expected 0).")
+                lines.append(f"- {s.name} exited with code {s.exit_code} at SIGTERM (expected 0).")
         for note in s.notes:
             lines.append(f"- {s.name}: {note}")
     for name, why in skipped.items():
@@ -322,14 +324,16 @@ def main():
             loads.remove("full")
     servers = []
     for name in wanted:
-        if name == "torus":
-            if not os.access(torus_bin, os.X_OK):
-                sys.exit(f"run.py: no torus binary at {torus_bin} "
-                         "(cmake --preset bench && cmake --build --preset bench --target torus)")
-            argv = [torus_bin, "serve", os.path.join(REPO, "examples", "hello"),
+        if name in ("torus", "torus-base"):
+            binary = torus_bin if name == "torus" else os.path.abspath(
+                os.environ.get("TORUS_BASE_BIN", ""))
+            if not os.access(binary, os.X_OK):
+                sys.exit(f"run.py: no {name} binary at {binary} (TORUS_BIN, TORUS_BASE_BIN; "
+                         "cmake --preset bench && cmake --build --preset bench --target torus)")
+            argv = [binary, "serve", os.path.join(REPO, "examples", "hello"),
                     "--https-listen", "127.0.0.1:{port}", "--tls-cert", cert, "--tls-key", key,
                     "--workers", "1"]
-            version = wrk.tool_version([torus_bin, "--version"])
+            version = wrk.tool_version([binary, "--version"])
         elif name == "node":
             node = shutil.which("node")
             if not node:
