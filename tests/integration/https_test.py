@@ -200,7 +200,7 @@ class HttpsTest(ServerTestCase):
 
     def test_sessions_resume_only_under_their_sni_name(self):
         # RFC 6066 section 3: a session resumes under the name it was made for only: TLS 1.3
-        # and 1.2 tickets, and 1.2 session ids (-no_ticket: wolfSSL's process-wide cache).
+        # and 1.2 tickets, and 1.2 session ids (-no_ticket: torus's process-wide session cache).
         for args in (["-tls1_2"], ["-tls1_2", "-no_ticket"], ["-tls1_3"]):
             sess = os.path.join(self.tmp, "sni" + "".join(args))
             first = s_client_request(self.tls_port, *args, "-servername", "a.test",

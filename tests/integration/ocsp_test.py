@@ -37,19 +37,19 @@ class Pki:
                 cwd=directory)
         self.index = os.path.join(directory, "index.txt")
         open(self.index, "w").close()
-        self.serial = 0x1000
+        self.serials = {}  # leaf name -> its serial number
 
     def path(self, name):
         return os.path.join(self.dir, name)
 
     def leaf(self, name, key_args):
-        self.serial += 1
+        serial = self.serials[name] = 0x1001 + len(self.serials)
         openssl("req", "-newkey", *key_args, "-nodes", "-subj", f"/CN={name}",
                 "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=self.dir)
         with open(self.path(f"{name}.ext"), "w") as f:
             f.write(f"subjectAltName=DNS:{name}\n")
         openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-set_serial", str(self.serial), "-days", "2", "-extfile", f"{name}.ext",
+                "-set_serial", str(serial), "-days", "2", "-extfile", f"{name}.ext",
                 "-out", f"{name}.leaf.pem", cwd=self.dir)
         with open(self.path(f"{name}.pem"), "w") as chain:
             for part in (f"{name}.leaf.pem", "ca.pem"):
@@ -113,9 +113,6 @@ class OcspStaplingTest(ServerTestCase):
         return s_client_request(self.tls_port, version, "-servername", name, "-status",
                                 "-CAfile", self.pki.path("ca.pem"))
 
-    def serial_of(self, name):
-        return "%X" % {"a.test": 0x1001, "b.test": 0x1002, "c.test": 0x1003}[name]
-
     def test_each_certificate_gets_its_own_staple(self):
         for version in ("-tls1_2", "-tls1_3"):
             for name in ("a.test", "b.test"):
@@ -125,7 +122,7 @@ class OcspStaplingTest(ServerTestCase):
                 self.assertIn("OCSP Response Status: successful", out, (name, version))
                 self.assertIn("Cert Status: good", out, (name, version))
                 # The response is about the certificate sent, not the default one.
-                self.assertRegex(out, rf"Serial Number: 0*{self.serial_of(name)}\b",
+                self.assertRegex(out, rf"Serial Number: 0*{self.pki.serials[name]:X}\b",
                                  (name, version))
                 self.assertIn("HTTP/1.1 200 OK", out, (name, version))
 
