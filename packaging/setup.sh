@@ -140,7 +140,8 @@ fi
 # (WebCrypto's AES-GCM allows 32-bit tags; wolfSSL's default minimum is 12 bytes) land in
 # wolfssl/options.h, which every user includes first. Our fixes to 5.5.4
 # (packaging/patches/wolfssl-*.patch: a TLS 1.3 server leaked its OCSP staple and a decoded
-# certificate per handshake) are applied after Debian's. The stamp holds the version, the
+# certificate per handshake; an X25519 public key, one per TLS key share, is computed on
+# Ed25519's fixed-base comb instead of the generic ladder) are applied after Debian's. The stamp holds the version, the
 # flags and the patches: a change to any rebuilds.
 wolfssl_dir="$root/third_party/wolfssl"
 wolfssl_flags=(

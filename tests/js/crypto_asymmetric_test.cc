@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <random>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 namespace torus::js::webcrypto {
 namespace {
@@ -338,6 +340,29 @@ TEST(CryptoAsymmetric, X25519Rfc7748) {
   // The private key bytes stay as imported (unclamped).
   ImportedKey key = imported(KeyKind::kX25519, "pkcs8", okpPkcs8(KeyKind::kX25519, alice));
   EXPECT_EQ(key.der, okpPkcs8(KeyKind::kX25519, alice));
+}
+
+// A public key comes from wolfCrypt's make_pub, which torus's wolfSSL patch
+// (packaging/patches/wolfssl-x25519-fixed-base.patch) computes on Ed25519's fixed-base comb;
+// derive() runs the Montgomery ladder from u = 9. They agree for every scalar, the extremes
+// of clamping included.
+TEST(CryptoAsymmetric, X25519PublicKeyIsTheLadderFromNine) {
+  Bytes nine(32, 0);
+  nine[0] = 9;
+  std::vector<Bytes> scalars = {Bytes(32, 0x00), Bytes(32, 0xff), Bytes(32, 0x55)};
+  std::mt19937_64 rng(7748);
+  for (int i = 0; i < 500; i++) {
+    Bytes s(32);
+    for (uint8_t& b : s) b = uint8_t(rng());
+    scalars.push_back(std::move(s));
+  }
+  for (const Bytes& s : scalars) {
+    Bytes pub;
+    KeyError error;
+    ASSERT_TRUE(exportRaw(KeyKind::kX25519, okpPkcs8(KeyKind::kX25519, s), pub, error))
+        << error.message;
+    ASSERT_EQ(hex(pub), hex(x25519(s, nine))) << "scalar " << hex(s);
+  }
 }
 
 TEST(CryptoAsymmetric, X25519SmallOrderIsOperationError) {
