@@ -21,6 +21,7 @@ Runtime::Runtime(engine::Loop& loop, const RuntimeOptions& options)
   iso->SetHostInitializeImportMetaObjectCallback(&Runtime::initImportMeta);
   iso->SetHostImportModuleDynamicallyCallback(&Runtime::dynamicImport);
   iso->SetPromiseRejectCallback(&Runtime::onPromiseReject);
+  reportedMark_.Set(iso, v8::Private::New(iso));
   iso->SetData(1, this);
 
   installGlobals(*realm_);
@@ -58,6 +59,7 @@ Runtime::~Runtime() {
   if (cryptoJobs_) detachCryptoJobs(*cryptoJobs_);
   timers_.reset();
   rejections_.clear();
+  handledLater_.clear();
   modulesByHash_.clear();
   modulesByKey_.clear();
   realm_.reset();
@@ -108,7 +110,7 @@ void Runtime::drain() {
   for (int round = 0; round < 4 && afterCheckpoint(); ++round) realm_->checkpoint();
   // Listeners of 'unhandledrejection' are a task: their microtasks run before the drain
   // ends (and may reject more promises; bounded, the rest waits for the next drain).
-  for (int round = 0; round < 8 && !rejections_.empty(); ++round) {
+  for (int round = 0; round < 8 && hasRejections(); ++round) {
     if (!reportRejections()) break;
     realm_->checkpoint();
     if (afterCheckpoint()) realm_->checkpoint();
@@ -195,8 +197,16 @@ void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
       for (auto it = list.begin(); it != list.end(); ++it) {
         if (it->promise == promise) {
           list.erase(it);
-          break;
+          return;
         }
+      }
+      // Reported as unhandled in an earlier drain: 'rejectionhandled' follows (once: V8 calls
+      // this only for the first handler).
+      v8::Local<v8::Context> ctx = iso->GetCurrentContext();
+      v8::Local<v8::Private> mark = self->reportedMark_.Get(iso);
+      if (promise->HasPrivate(ctx, mark).FromMaybe(false)) {
+        promise->DeletePrivate(ctx, mark).Check();
+        self->handledLater_.emplace_back(iso, promise);
       }
       break;
     }
@@ -206,13 +216,27 @@ void Runtime::onPromiseReject(v8::PromiseRejectMessage message) {
 }
 
 bool Runtime::reportRejections() {
-  auto list = std::move(rejections_);
-  rejections_.clear();
   v8::Isolate* iso = realm_->isolate();
   v8::Local<v8::Context> ctx = realm_->context();
-  // Not loaded (js/builtins/11_event.js is lazy): no listener can exist, log directly.
-  v8::Local<v8::Function> dispatch = realm_->helper("unhandledRejection", false);
   bool ranJs = false;
+  // Not loaded (js/builtins/11_event.js is lazy): no listener can exist.
+  auto handled = std::move(handledLater_);
+  handledLater_.clear();
+  v8::Local<v8::Function> handledEvent = realm_->helper("rejectionHandled", false);
+  for (size_t i = 0; i < handled.size() && !handledEvent.IsEmpty(); ++i) {
+    v8::HandleScope scope(iso);
+    v8::TryCatch tc(iso);
+    v8::Local<v8::Promise> promise = handled[i].Get(iso);
+    v8::Local<v8::Value> args[] = {promise, promise->Result()};
+    ranJs = true;
+    if (handledEvent->Call(ctx, v8::Undefined(iso), 2, args).IsEmpty() && tc.HasTerminated()) {
+      return ranJs;
+    }
+  }
+  auto list = std::move(rejections_);
+  rejections_.clear();
+  v8::Local<v8::Function> dispatch = realm_->helper("unhandledRejection", false);
+  v8::Local<v8::Private> mark = reportedMark_.Get(iso);
   for (Rejection& r : list) {
     v8::HandleScope scope(iso);
     v8::Local<v8::Promise> promise = r.promise.Get(iso);
@@ -220,17 +244,22 @@ bool Runtime::reportRejections() {
     // already answered 500 and was logged), or by user code, so not unhandled.
     if (promise->HasHandler()) continue;
     v8::Local<v8::Value> reason = r.reason.Get(iso);
+    bool canceled = false;
     if (!dispatch.IsEmpty()) {
       ranJs = true;
       v8::TryCatch tc(iso);
       v8::Local<v8::Value> args[] = {promise, reason};
       v8::Local<v8::Value> notCanceled;
       if (dispatch->Call(ctx, v8::Undefined(iso), 2, args).ToLocal(&notCanceled)) {
-        if (!notCanceled->BooleanValue(iso)) continue;  // preventDefault(): handled
+        canceled = !notCanceled->BooleanValue(iso);  // preventDefault()
       } else if (tc.HasTerminated()) {
         return ranJs;
       }
     }
+    // Still unhandled after the listeners (canceled or not): a handler added later is
+    // announced by 'rejectionhandled'.
+    if (!promise->HasHandler()) promise->SetPrivate(ctx, mark, v8::True(iso)).Check();
+    if (canceled) continue;
     std::string what = "Unhandled promise rejection";
     std::string request = requestOf(r.during.Get(iso));
     if (!request.empty()) what += " (in " + request + ")";
@@ -521,7 +550,7 @@ Result<v8::Global<v8::Module>> Runtime::loadModule(const std::string& file, bool
     std::string text = realm_->describe(exception);
     return makeError("error while evaluating " + std::string(resolved) + ": " + text);
   }
-  if (!rejections_.empty() && reportRejections()) realm_->checkpoint();
+  if (hasRejections() && reportRejections()) realm_->checkpoint();
   return v8::Global<v8::Module>(iso, module);
 }
 
@@ -540,7 +569,7 @@ Result<std::string> Runtime::evalScript(const std::string& code, const std::stri
     return makeError(formatException(tc));
   }
   realm_->checkpoint();
-  if (!rejections_.empty() && reportRejections()) realm_->checkpoint();
+  if (hasRejections() && reportRejections()) realm_->checkpoint();
   return realm_->describe(result);
 }
 

@@ -151,9 +151,11 @@ class Runtime {
                                                    v8::Local<v8::String> specifier,
                                                    v8::Local<v8::FixedArray> assertions);
   static void onPromiseReject(v8::PromiseRejectMessage message);
-  // Dispatches 'unhandledrejection' for each rejection still unhandled and logs those no
-  // listener canceled. Returns whether any JS ran.
+  // Dispatches 'rejectionhandled' for each reported rejection handled since, then
+  // 'unhandledrejection' for each rejection still unhandled, and logs those no listener
+  // canceled. Returns whether any JS ran.
   bool reportRejections();
+  bool hasRejections() const { return !rejections_.empty() || !handledLater_.empty(); }
   std::string requestOf(v8::Local<v8::Value> during);
   const ModuleRecord* recordFor(v8::Local<v8::Module> module);
   std::string formatException(v8::TryCatch& tc);
@@ -176,6 +178,10 @@ class Runtime {
     v8::Global<v8::Value> during;
   };
   std::vector<Rejection> rejections_;
+  // HTML's "outstanding rejected promises weak set" is a private mark on each promise reported
+  // unhandled; one handled since waits here for its 'rejectionhandled'.
+  v8::Eternal<v8::Private> reportedMark_;
+  std::vector<v8::Global<v8::Promise>> handledLater_;
   Settlement* settlementHead_ = nullptr;  // FIFO
   Settlement* settlementTail_ = nullptr;
   uint64_t settlementsRun_ = 0;

@@ -20,8 +20,8 @@
 // (Realm::helper(name, false)).
 // @lazy Event CustomEvent ErrorEvent PromiseRejectionEvent MessageEvent EventTarget
 // @lazy reportError addEventListener removeEventListener dispatchEvent
-// @lazy-replaceable onerror onunhandledrejection
-// @helpers reportException unhandledRejection
+// @lazy-replaceable onerror onunhandledrejection onrejectionhandled
+// @helpers reportException unhandledRejection rejectionHandled
 // @requires 01_dom_exception.js
 'use strict';
 
@@ -817,6 +817,7 @@ function defineEventHandler(object, name, eventType) {
 
 defineEventHandler(globalThis, 'onerror', 'error');
 defineEventHandler(globalThis, 'onunhandledrejection', 'unhandledrejection');
+defineEventHandler(globalThis, 'onrejectionhandled', 'rejectionhandled');
 
 // ---- reporting exceptions (https://html.spec.whatwg.org/#report-an-exception) ----
 
@@ -859,6 +860,11 @@ natives.setHelper('unhandledRejection', function unhandledRejection(promise, rea
     cancelable: true, promise, reason,
   });
   return dispatch(globalThis, event, true);
+});
+// A rejection reported unhandled and handled since: a PromiseRejectionEvent
+// 'rejectionhandled' at the global, not cancelable.
+natives.setHelper('rejectionHandled', function rejectionHandled(promise, reason) {
+  dispatch(globalThis, new PromiseRejectionEvent('rejectionhandled', { promise, reason }), true);
 });
 // ---- for the other built-ins ----
 

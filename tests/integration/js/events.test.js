@@ -227,4 +227,32 @@ await test("a listener's microtasks run before the drain ends", async () => {
   equal(ran, true);
 });
 
+await test("a reported rejection handled later dispatches 'rejectionhandled', once", async () => {
+  equal(onrejectionhandled, null);
+  const unhandled = [];
+  const handled = [];
+  onunhandledrejection = (e) => { unhandled.push(e.promise); e.preventDefault(); };
+  onrejectionhandled = (e) => { handled.push(e); };
+  const late = Promise.reject(new Error("late"));
+  const inListener = Promise.reject(2);
+  const listener = (e) => { if (e.promise === inListener) e.promise.catch(() => {}); };
+  addEventListener("unhandledrejection", listener);
+  Promise.reject(3).catch(() => {});  // handled in the same turn: neither event
+  await sleep(10);
+  removeEventListener("unhandledrejection", listener);
+  deepEqual(unhandled, [late, inListener]);
+  equal(handled.length, 0);
+  late.catch(() => {});
+  late.then(null, () => {});  // a second handler: no second event
+  inListener.catch(() => {});  // handled while it was reported: never outstanding
+  await sleep(10);
+  onunhandledrejection = null;
+  onrejectionhandled = null;
+  equal(handled.length, 1);
+  const [e] = handled;
+  assert(e instanceof PromiseRejectionEvent);
+  deepEqual([e.type, e.cancelable, e.isTrusted, e.promise, e.reason.message],
+            ["rejectionhandled", false, true, late, "late"]);
+});
+
 done();
