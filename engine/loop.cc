@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "base/check.h"
+#include "base/fault.h"
 #include "base/log.h"
 #include "engine/epoll.h"
 
@@ -297,6 +298,13 @@ void Loop::recvOnce(int fd, Operation* op) {
 }
 
 void Loop::send(int fd, const iovec* iov, size_t iovCount, Operation* op) {
+  if (fault::Action f = fault::at(fault::Point::kSend); f.kind != fault::Kind::kNone) [[unlikely]] {
+    if (f.kind == fault::Kind::kError) return immediate(op, -f.error);
+    // Short: half of the first piece, through a copy the operation keeps until it completes.
+    op->faultIov_ = {iov[0].iov_base, iov[0].iov_len > 1 ? iov[0].iov_len / 2 : iov[0].iov_len};
+    iov = &op->faultIov_;
+    iovCount = 1;
+  }
   if (epoll_) [[unlikely]] return epoll_->send(fd, iov, iovCount, op);
   submitOp(op);
   io_uring_sqe* s = ring_->sqe();

@@ -69,6 +69,7 @@ class Operation {
   const iovec* epIov_ = nullptr;
   Operation* epNext_ = nullptr;
   Operation* epPrev_ = nullptr;
+  iovec faultIov_{};  // a send shortened by fault injection (base/fault.h)
 };
 
 // An Operation that calls Owner::*method. Members of a connection use this: no allocation,

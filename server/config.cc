@@ -184,6 +184,10 @@ const Setting kSettings[] = {
      "crypto jobs waiting for a helper thread, in the process; beyond it a job runs on its "
      "worker; 0: every job runs on its worker (1024)",
      SET(o.cryptoPool.queueLimit = v.number)},
+    {"--crypto-job-timeout", "runtime.crypto_job_timeout_ms", Type::kNumber, "MS", 0, kDay,
+     "a crypto helper job not done this long after it started rejects with an OperationError "
+     "and its thread is replaced (0: none) (60000)",
+     SET(o.cryptoPool.jobTimeoutMs = uint64_t(v.number))},
     {"--fetch-timeout", "fetch.timeout_ms", Type::kNumber, "MS", 0, kDay,
      "total time of one fetch(), redirects and body included (0: none)",
      SET(o.runtime.fetchTimeoutMs = uint32_t(v.number))},

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/fault.h"
 #include "base/log.h"
 #include "js/api/url.h"
 #include "js/http_app.h"
@@ -432,6 +433,13 @@ int runOrEval(RunMode mode, const std::vector<std::string>& args, const std::str
 int main(int argc, char** argv) {
   using namespace torus::server;
   signal(SIGPIPE, SIG_IGN);
+  if (const char* faults = getenv("TORUS_FAULTS"); faults && *faults) {
+    if (auto r = torus::fault::configure(faults); !r) {
+      fprintf(stderr, "torus: %s\n", r.error().c_str());
+      return 2;
+    }
+    LOG_WARN("fault injection is on (TORUS_FAULTS=%s): for tests only", faults);
+  }
   if (argc < 2) {
     printUsage(stderr);
     return 2;

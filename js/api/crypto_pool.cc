@@ -1,12 +1,17 @@
 #include "js/api/crypto_pool.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "base/fault.h"
+#include "base/log.h"
+#include "engine/loop.h"
 #include "js/api/crypto_bytes.h"
 #include "js/binding.h"
 #include "js/runtime.h"
@@ -16,8 +21,16 @@ namespace torus::js {
 namespace {
 
 // The process's helper threads: started on first use, never stopped (they sleep on the
-// condition variable; the process exits around them).
+// condition variable; the process exits around them). A job's state says whether its owner
+// still waits for it: a job that timed out while queued is skipped, and the thread of one
+// that timed out while running has been replaced (replace()) and ends when the job returns.
 CryptoPoolOptions gPoolOptions;
+
+enum JobState : int { kQueued, kRunning, kDone, kAbandoned };
+using JobStatePtr = std::shared_ptr<std::atomic<int>>;
+
+// Threads started beyond the configured count to stand in for ones stuck in a job.
+constexpr unsigned kMaxReplacements = 16;
 
 class Pool {
  public:
@@ -26,39 +39,70 @@ class Pool {
     return *pool;
   }
   // False when queueLimit tasks already wait.
-  bool submit(std::function<void()> task) {
+  bool submit(JobStatePtr state, std::function<void()> task) {
     {
       std::lock_guard lock(mu_);
       if (tasks_.size() >= queueLimit_) return false;
-      tasks_.push_back(std::move(task));
+      tasks_.push_back({std::move(state), std::move(task)});
     }
     cv_.notify_one();
     return true;
   }
+  // A running job was given up on: another thread takes its thread's place, unless
+  // kMaxReplacements are already standing in. False when none could be started.
+  bool replace() {
+    std::lock_guard lock(mu_);
+    if (threads_ >= target_ + kMaxReplacements) return false;
+    start();
+    return true;
+  }
 
  private:
+  struct Task {
+    JobStatePtr state;
+    std::function<void()> run;
+  };
   explicit Pool(const CryptoPoolOptions& options) : queueLimit_(options.queueLimit) {
     // By default half the cores (the workers have the others), at least one, at most four.
-    unsigned n = options.threads ? options.threads
-                                 : std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u);
-    for (unsigned i = 0; i < n; ++i) std::thread([this] { serve(); }).detach();
+    target_ = options.threads ? options.threads
+                              : std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u);
+    std::lock_guard lock(mu_);
+    for (unsigned i = 0; i < target_; ++i) start();
+  }
+  void start() {  // under mu_
+    ++threads_;
+    std::thread([this] { serve(); }).detach();
   }
   void serve() {
     for (;;) {
-      std::function<void()> task;
+      Task task;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [this] { return !tasks_.empty(); });
         task = std::move(tasks_.front());
         tasks_.pop_front();
       }
-      task();
+      int queued = kQueued;
+      if (!task.state->compare_exchange_strong(queued, kRunning)) continue;  // timed out
+      if (fault::at(fault::Point::kCryptoJob).kind == fault::Kind::kHang) {
+        for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+      }
+      task.run();
+      int running = kRunning;
+      if (!task.state->compare_exchange_strong(running, kDone)) {
+        // Abandoned while it ran: a replacement serves in this thread's place.
+        std::lock_guard lock(mu_);
+        --threads_;
+        return;
+      }
     }
   }
   size_t queueLimit_;
+  unsigned target_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
+  std::deque<Task> tasks_;
+  unsigned threads_ = 0;
 };
 
 void settleOne(v8::Isolate* iso, v8::Local<v8::Context> ctx,
@@ -91,11 +135,19 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
     v8::Local<v8::Context> ctx = iso->GetCurrentContext();
     v8::Local<v8::Promise::Resolver> resolver = v8::Promise::Resolver::New(ctx).ToLocalChecked();
     uint64_t id = nextId_++;
-    pending_.emplace(id, v8::Global<v8::Promise::Resolver>(iso, resolver));
+    auto state = std::make_shared<std::atomic<int>>(kQueued);
+    uint64_t timeoutMs = gPoolOptions.jobTimeoutMs;
+    pending_.emplace(id, Job{v8::Global<v8::Promise::Resolver>(iso, resolver), state,
+                             timeoutMs ? loop_->nowMs() + timeoutMs : 0, false});
     loop_->addExternal(1);
     std::shared_ptr<CryptoJobs> self = shared_from_this();
     auto task = [self, id, work = std::move(work)]() mutable { self->report(id, work()); };
-    if (!Pool::get().submit(task)) task();
+    if (Pool::get().submit(state, task)) {
+      if (timeoutMs && !timer_.armed()) timer_.arm(timeoutMs);
+    } else {
+      *state = kDone;
+      task();
+    }
     return resolver->GetPromise();
   }
 
@@ -104,6 +156,7 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
       std::lock_guard lock(mu_);
       loop_ = nullptr;
     }
+    timer_.cancel();
     runtime_ = nullptr;
     pending_.clear();
     results_.clear();
@@ -119,13 +172,21 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
     for (auto& [id, out] : results) {
       auto it = pending_.find(id);
       if (it == pending_.end()) continue;
-      v8::Local<v8::Promise::Resolver> resolver = it->second.Get(iso);
+      v8::Local<v8::Promise::Resolver> resolver = it->second.resolver.Get(iso);
       pending_.erase(it);
       settleOne(iso, ctx, resolver, std::move(out));
     }
+    if (pending_.empty()) timer_.cancel();
   }
 
  private:
+  struct Job {
+    v8::Global<v8::Promise::Resolver> resolver;
+    JobStatePtr state;
+    uint64_t deadlineMs;  // 0: none
+    bool finished;        // its outcome is in results_
+  };
+
   // Any thread: hands the outcome to the loop.
   void report(uint64_t id, CryptoOutcome&& out) {
     std::lock_guard lock(mu_);
@@ -137,20 +198,59 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
   // Loop thread.
   void finished(uint64_t id, CryptoOutcome&& out) {
     if (!runtime_) return;
+    auto it = pending_.find(id);
+    if (it == pending_.end() || it->second.finished) return;  // timed out before
+    it->second.finished = true;
     loop_->addExternal(-1);
     results_.emplace_back(id, std::move(out));
+    queueSettle();
+  }
+  void queueSettle() {
     if (!queued_) {
       queued_ = true;
       runtime_->queue(this);
     }
   }
+  // Loop thread: jobs past their deadline are given up on (a helper thread that never
+  // returns must not hold its request forever): rejected with an OperationError, and a
+  // running one's thread replaced.
+  void onTimeout() {
+    uint64_t now = loop_->nowMs();
+    uint64_t next = 0;
+    for (auto& [id, job] : pending_) {
+      if (job.finished || job.deadlineMs == 0) continue;
+      if (job.deadlineMs > now) {
+        next = next ? std::min(next, job.deadlineMs) : job.deadlineMs;
+        continue;
+      }
+      int state = kQueued;
+      bool wasQueued = job.state->compare_exchange_strong(state, kAbandoned);
+      if (!wasQueued && (state != kRunning || !job.state->compare_exchange_strong(state, kAbandoned))) {
+        continue;  // it just finished: its outcome is on the way
+      }
+      if (!wasQueued && !Pool::get().replace()) {
+        LOG_WARN("crypto: a job ran past %llu ms and its helper thread could not be replaced",
+                 (unsigned long long)gPoolOptions.jobTimeoutMs);
+      }
+      job.finished = true;
+      loop_->addExternal(-1);
+      CryptoOutcome out;
+      out.errorName = "OperationError";
+      out.message = "the operation did not finish within runtime.crypto_job_timeout_ms (" +
+                    std::to_string(gPoolOptions.jobTimeoutMs) + " ms)";
+      results_.emplace_back(id, std::move(out));
+      queueSettle();
+    }
+    if (next) timer_.arm(next > now ? next - now : 0);
+  }
 
   Runtime* runtime_;
   std::mutex mu_;
   engine::Loop* loop_;
+  engine::MemberTimer<CryptoJobs, &CryptoJobs::onTimeout> timer_{*loop_, this};
   uint64_t nextId_ = 1;
   bool queued_ = false;
-  std::unordered_map<uint64_t, v8::Global<v8::Promise::Resolver>> pending_;
+  std::unordered_map<uint64_t, Job> pending_;
   std::vector<std::pair<uint64_t, CryptoOutcome>> results_;
 };
 

@@ -9,9 +9,12 @@
 //
 // The work must not touch V8 or the isolate: it gets copies of its inputs and returns
 // bytes. At most CryptoPoolOptions::queueLimit jobs wait in the process; past that a job runs
-// at once on the caller's thread (the promise is the same, only the thread differs), so nothing grows
-// without a bound and nothing is refused. A job still running when its worker's runtime
-// goes away finishes, and its result is dropped.
+// at once on the caller's thread (the promise is the same, only the thread differs), so
+// nothing grows without a bound and nothing is refused. A job still running when its
+// worker's runtime goes away finishes, and its result is dropped. A job not finished
+// jobTimeoutMs after it started (queued or running) rejects with an OperationError; a helper
+// thread stuck in it is replaced by a new one (at most 16 stand in at a time) and ends if
+// the job ever returns.
 //
 // Thread: startCryptoJob on an isolate's thread (one with a Runtime); the work on a helper.
 #pragma once
@@ -37,12 +40,14 @@ struct CryptoOutcome {
 };
 using CryptoWork = std::function<CryptoOutcome()>;
 
-// The process's pool: its threads (0: half the cores, 1 to 4) and how many jobs may wait
-// (beyond: they run at once on their worker). Set before the first job (torus serve's
-// --crypto-threads and --crypto-queue-limit); later calls change nothing.
+// The process's pool: its threads (0: half the cores, 1 to 4), how many jobs may wait
+// (beyond: they run at once on their worker) and how long a job may take from its start
+// (0: no limit). Set before the first job (torus serve's --crypto-threads,
+// --crypto-queue-limit and --crypto-job-timeout); later calls change nothing.
 struct CryptoPoolOptions {
   unsigned threads = 0;
   size_t queueLimit = 1024;
+  uint64_t jobTimeoutMs = 60'000;
 };
 void configureCryptoPool(const CryptoPoolOptions& options);
 

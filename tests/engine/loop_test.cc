@@ -24,6 +24,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/fault.h"
+
 namespace torus::engine {
 namespace {
 
@@ -503,6 +505,35 @@ TEST_P(LoopTest, SendWaitsForAFullSocket) {
   }
   reader.join();
   EXPECT_EQ(in, out);
+  close(sv[0]);
+  close(sv[1]);
+}
+
+// TORUS_FAULTS (base/fault.h) reaches the kernel: a short send really sends half of its
+// first piece (the peer reads exactly those bytes), an injected error completes the send
+// with -errno and sends nothing, and the sends after the plan's range are whole again.
+TEST_P(LoopTest, InjectedSendFaults) {
+  auto loop = makeLoop();
+  REQUIRE_LOOP(loop);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+  ASSERT_TRUE(fault::configure("send=short@1+2,send=ECONNRESET@3").ok());
+  std::string a(100, 'a'), b(50, 'b'), c = "seven!!";
+  iovec two[2] = {{a.data(), a.size()}, {b.data(), b.size()}};
+  iovec one{c.data(), c.size()};
+  Recorder s;
+  std::vector<int32_t> want = {50, 3, -ECONNRESET, 7};
+  loop->send(sv[0], two, 2, &s.op);
+  runUntilIdle(*loop, s.op);
+  for (int i = 0; i < 3; ++i) {
+    loop->send(sv[0], &one, 1, &s.op);
+    runUntilIdle(*loop, s.op);
+  }
+  ASSERT_TRUE(fault::configure("").ok());
+  EXPECT_EQ(s.results, want);
+  char buf[256];
+  ssize_t n = read(sv[1], buf, sizeof buf);
+  EXPECT_EQ(std::string(buf, size_t(n > 0 ? n : 0)), std::string(50, 'a') + "sev" + "seven!!");
   close(sv[0]);
   close(sv[1]);
 }

@@ -95,10 +95,11 @@ class _Pipe:
 class Server:
     """`torus serve ENTRY --listen 127.0.0.1:PORT ...`, started and waited for."""
 
-    def __init__(self, entry, *flags, workers=1):
+    def __init__(self, entry, *flags, workers=1, env=None):
         self.entry = entry
         self.flags = list(flags)
         self.workers = workers
+        self.env = {**os.environ, **env} if env else None  # added to the test's environment
         self.proc = None
         self.port = None
         self.stdout = None
@@ -115,7 +116,7 @@ class Server:
             args = [TORUS_BIN, "serve", *entry, "--listen", f"127.0.0.1:{self.port}",
                     "--workers", str(self.workers), *fmt, *self.flags]
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE)
+                                         stderr=subprocess.PIPE, env=self.env)
             self.stdout = _Pipe(self.proc.stdout)
             self.stderr = _Pipe(self.proc.stderr)
             if self.stderr.wait_for(r"torus info: serving |\"msg\":\"serving ", START_TIMEOUT):
@@ -340,12 +341,13 @@ class ServerTestCase(unittest.TestCase):
     ENTRY = os.path.join(APPS, "echo")
     FLAGS = ()
     WORKERS = 1
+    ENV = None
     server = None
 
     @classmethod
     def setUpClass(cls):
         require_binary()
-        cls.server = Server(cls.ENTRY, *cls.FLAGS, workers=cls.WORKERS).start()
+        cls.server = Server(cls.ENTRY, *cls.FLAGS, workers=cls.WORKERS, env=cls.ENV).start()
 
     @classmethod
     def tearDownClass(cls):
