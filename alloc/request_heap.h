@@ -151,6 +151,12 @@ class RequestHeap {
   // Bytes the heap holds right now: its blocks plus the usable size of its large allocations.
   size_t bytesReserved() const { return reserved_; }
 
+  // A bound on bytesReserved() (0: none) that the owner checks at its own points with
+  // exceeded(): allocations past it still succeed, so no caller needs a failure path, and the
+  // owner refuses the request (the HTTP server answers 503). Kept across release().
+  void setLimit(size_t bytes) { limit_ = bytes; }
+  bool exceeded() const { return limit_ != 0 && reserved_ > limit_; }
+
  private:
   friend class HeapBuffer;
 
@@ -206,6 +212,7 @@ class RequestHeap {
   Cleanup* cleanups_ = nullptr;
   size_t bytes_ = 0;
   size_t reserved_ = 0;
+  size_t limit_ = 0;
 };
 
 // A growable byte buffer whose memory comes from a RequestHeap and dies with its release().

@@ -42,6 +42,8 @@ namespace {
 
 constexpr size_t kBodyBlockBytes = alloc::BlockPool::kDefaultBlockSize - sizeof(BodyBlock);
 constexpr size_t kMaxFreePieces = 4096;
+// A request past ServerOptions::maxRequestMemory.
+constexpr HttpError kMemoryLimit{503, "Request memory limit exceeded"};
 
 void releaseOwner(PieceOwner owner) {
   if (owner.release) owner.release(owner.arg);
@@ -998,6 +1000,11 @@ size_t Connection::feed(const char* data, size_t len) {
         break;
       case HttpParser::Status::kHeadersComplete: {
         Exchange* ex = parsing_;
+        if (ex->heap_.exceeded()) {
+          fail(kMemoryLimit);
+          needMore = true;
+          break;
+        }
         ex->request_ = parser_.request();
         if (tls_) stampTls(ex->request_);
         ex->wantsContinue_ = ex->request_.expectContinue && ex->request_.versionMinor >= 1;
@@ -1016,6 +1023,11 @@ size_t Connection::feed(const char* data, size_t len) {
       }
       case HttpParser::Status::kMessageComplete: {
         Exchange* ex = parsing_;
+        if (ex->heap_.exceeded() && !ex->bodyStreaming_) {
+          fail(kMemoryLimit);
+          needMore = true;
+          break;
+        }
         parsing_ = nullptr;
         ex->request_ = parser_.request();
         if (tls_) stampTls(ex->request_);
@@ -1450,6 +1462,10 @@ void HttpServer::armAccept() {
   } else {
     loop_.accept(listenFd_, &acceptOp_);
   }
+}
+
+Exchange::Exchange(HttpServer& server, alloc::BlockPool& pool) : server_(server), heap_(pool) {
+  heap_.setLimit(size_t(server.options_.maxRequestMemory));
 }
 
 Exchange* HttpServer::newExchange(Connection* conn) {

@@ -45,6 +45,10 @@ struct ServerOptions {
   uint32_t maxConnections = 10'000;      // per worker; beyond it new connections are closed
   uint32_t tlsHandshakeTimeoutMs = 10'000;  // accept -> TLS handshake done (TLS servers)
   uint32_t maxPipelined = 16;            // requests parsed ahead of their responses
+  // Native memory one request may hold (its request heap: head, a body that arrived whole,
+  // framing), counted in the heap's blocks; past it the request gets 503 and the connection
+  // closes. 0: bounded by the head and body limits only.
+  uint64_t maxRequestMemory = 0;
   // A streamed response's producer is asked for more (wantsMore(), onWritable) while less
   // than this many of its bytes are queued and unacknowledged on its connection.
   uint32_t sendHighWaterMark = 64 * 1024;
@@ -215,7 +219,7 @@ class Exchange {
   friend class Connection;
   friend class HttpServer;
   enum class State { kParsing, kDispatched, kStreaming, kComplete };
-  Exchange(HttpServer& server, alloc::BlockPool& pool) : server_(server), heap_(pool) {}
+  Exchange(HttpServer& server, alloc::BlockPool& pool);
   void reset();
   // Response pieces: the queue is a list of pooled SendPieces; acknowledged ones go back.
   SendPiece* newPiece();

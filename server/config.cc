@@ -152,6 +152,10 @@ const Setting kSettings[] = {
      "request-target length (8192) -> 414", SET(o.http.limits.maxTargetBytes = v.number)},
     {"--max-body-bytes", "http.max_body_bytes", Type::kNumber, "N", 0, 1ull << 40,
      "request body (104857600) -> 413", SET(o.http.limits.maxBodyBytes = v.number)},
+    {"--max-request-memory", "http.max_request_memory_bytes", Type::kNumber, "N", 0, 1ull << 40,
+     "native memory one request holds (head, a body that arrived whole), in 16 KiB blocks; "
+     "past it 503 (0: the head and body limits only)",
+     SET(o.http.maxRequestMemory = v.number)},
     {"--header-timeout", "http.header_timeout_ms", Type::kNumber, "MS", 0, kHour,
      "time to receive a request head (10000)", SET(o.http.headerTimeoutMs = uint32_t(v.number))},
     {"--body-timeout", "http.body_timeout_ms", Type::kNumber, "MS", 0, kHour,

@@ -228,6 +228,27 @@ TEST(RequestHeapTest, HeapIsReusableAfterRelease) {
   EXPECT_LT(pool.cached(), 20u);
 }
 
+// The limit is soft: allocations past it succeed (nobody needs a failure path) and
+// exceeded() says so until release(); the limit itself stays for the next request.
+TEST(RequestHeapTest, LimitIsReportedNotEnforced) {
+  BlockPool pool(1024);
+  RequestHeap heap(pool);
+  heap.setLimit(3000);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_FALSE(heap.exceeded());
+    fill(heap.allocate(1500), 1500, 1);
+    EXPECT_FALSE(heap.exceeded()) << heap.bytesReserved();
+    void* big = heap.allocate(4000);  // a large allocation: past the limit
+    fill(big, 4000, 2);
+    EXPECT_TRUE(heap.exceeded());
+    EXPECT_TRUE(holds(big, 4000, 2));
+    heap.release();
+  }
+  heap.setLimit(0);
+  heap.allocate(100000);
+  EXPECT_FALSE(heap.exceeded());
+}
+
 TEST(BlockPoolTest, ReusesBlocksUpToMaxCached) {
   BlockPool pool(1024, 2);
   EXPECT_EQ(pool.blockSize(), 1024u);

@@ -104,6 +104,36 @@ class LimitsTest(ServerTestCase):
             self.assertEqual(reader.buf + extra, b"")
 
 
+class RequestMemoryTest(ServerTestCase):
+    """--max-request-memory bounds the request heap (16 KiB blocks): a head that fits the head
+    limit (64 KiB) but not this one is answered 503, after the responses before it, and the
+    connection closes; smaller requests are served."""
+
+    FLAGS = ("--max-request-memory", "32768")
+
+    def test_a_head_past_the_limit_gets_503(self):
+        big = request("GET", "/hello", headers=[(f"X-H{i}", "v" * 1000) for i in range(40)])
+        r = self.assertRefusedAndClosed(big, 503)
+        self.assertEqual(r.body, b"Request memory limit exceeded\n")
+        self.assertHealthy()
+
+    def test_after_the_responses_before_it(self):
+        with self.connect() as s:
+            s.sendall(request("GET", "/id?id=1") +
+                      request("GET", "/id?id=2", headers={"X-Big": "v" * 40000}) +
+                      request("GET", "/id?id=3"))
+            reader = Reader(s)
+            self.assertEqual(reader.response().body, b"id=1\n")
+            self.assertEqual(reader.response().status, 503)
+            closed, extra = closed_within(s, 10)
+            self.assertTrue(closed)
+            self.assertEqual(reader.buf + extra, b"")
+
+    def test_within_the_limit(self):
+        r = self.exchange(request("GET", "/hello", headers={"X-Big": "v" * 10000}))
+        self.assertEqual(r.status, 200)
+
+
 class MaxConnectionsTest(ServerTestCase):
     FLAGS = ("--max-connections", "2")
 
