@@ -18,25 +18,58 @@ namespace torus::js {
 
 namespace {
 
-// One code cache per built-in, produced by the first realm that compiles it without one and
-// read by every later realm on any thread. An entry is written once and never changed, so
-// a reader may use its bytes after dropping the lock.
+// One code cache per built-in: the build's (EmbeddedCodeCache) while V8 accepts it, else
+// one produced by the first realm that compiles the file without one, read by every later
+// realm on any thread. An entry is written once and never changed, so a reader may use its
+// bytes after dropping the lock.
 class CodeCache {
  public:
-  const std::vector<uint8_t>* get(size_t i) {
+  struct Entry {
+    const uint8_t* data;
+    size_t size;
+    bool embedded;
+  };
+  bool get(size_t i, Entry& out) {
     std::lock_guard lock(mu_);
-    if (entries_.size() <= i || !entries_[i]) return nullptr;
-    return entries_[i].get();
+    if (i < entries_.size() && entries_[i]) {
+      out = {entries_[i]->data(), entries_[i]->size(), false};
+      return true;
+    }
+    if (i < embedded_.count && embedded_.sizes[i] && !embeddedRejected_[i]) {
+      out = {embedded_.data[i], embedded_.sizes[i], true};
+      return true;
+    }
+    return false;
   }
   void put(size_t i, const uint8_t* data, int length) {
     std::lock_guard lock(mu_);
     if (entries_.size() <= i) entries_.resize(i + 1);
     if (!entries_[i]) entries_[i] = std::make_unique<std::vector<uint8_t>>(data, data + length);
   }
+  void embed(const EmbeddedCodeCache& cache) {
+    std::lock_guard lock(mu_);
+    // A cache for other sources (a stale build) would not line up: take none of it.
+    embedded_ = cache.count == kBuiltinCount ? cache : EmbeddedCodeCache{nullptr, nullptr, 0};
+    embeddedRejected_.assign(embedded_.count, false);
+  }
+  void rejectEmbedded(size_t i) {
+    std::lock_guard lock(mu_);
+    if (i < embeddedRejected_.size()) embeddedRejected_[i] = true;
+  }
+  std::vector<std::vector<uint8_t>> entries() {
+    std::lock_guard lock(mu_);
+    std::vector<std::vector<uint8_t>> out(kBuiltinCount);
+    for (size_t i = 0; i < entries_.size() && i < out.size(); ++i) {
+      if (entries_[i]) out[i] = *entries_[i];
+    }
+    return out;
+  }
 
  private:
   std::mutex mu_;
   std::vector<std::unique_ptr<std::vector<uint8_t>>> entries_;
+  EmbeddedCodeCache embedded_{nullptr, nullptr, 0};
+  std::vector<bool> embeddedRejected_;
 };
 
 std::atomic<size_t> gFromCache{0};
@@ -126,10 +159,11 @@ bool runBuiltin(Realm& realm, size_t i, bool eager = false) {
                                     realm.internalized("internals")};
   v8::Local<v8::Value> args[] = {realm.natives(), realm.internals()};
   v8::ScriptOrigin origin(iso, v8Str(iso, b.name));
-  const std::vector<uint8_t>* cached = codeCache().get(i);
-  // Source owns the CachedData it is given.
-  auto* data = cached ? new v8::ScriptCompiler::CachedData(cached->data(), int(cached->size()))
-                      : nullptr;
+  CodeCache::Entry cached;
+  bool haveCache = codeCache().get(i, cached);
+  // Source owns the CachedData it is given (not the bytes: BufferNotOwned).
+  auto* data = haveCache ? new v8::ScriptCompiler::CachedData(cached.data, int(cached.size))
+                         : nullptr;
   v8::ScriptCompiler::Source source(v8Str(iso, b.source), origin, data);
   v8::Local<v8::Function> fn;
   if (!v8::ScriptCompiler::CompileFunction(
@@ -139,7 +173,14 @@ bool runBuiltin(Realm& realm, size_t i, bool eager = false) {
     builtinFailed(realm, b.name, tc);  // our source does not compile: a bug either way
   }
   bool needCache = !data || source.GetCachedData()->rejected;
-  if (!needCache) ++gFromCache;
+  if (!needCache) {
+    ++gFromCache;
+    ++realm.builtinsCached();
+  }
+  if (data && needCache && cached.embedded) {
+    LOG_DEBUG("built-in %s: V8 rejected the build's code cache; compiled from source", b.name);
+    codeCache().rejectEmbedded(i);
+  }
   if (fn->Call(ctx, v8::Undefined(iso), 2, args).IsEmpty()) {
     if (eager) builtinFailed(realm, b.name, tc);
     done[i] = false;  // the next use tries again (and throws again while it cannot run)
@@ -325,5 +366,20 @@ bool builtinHasRun(Realm& realm, size_t index) {
 }
 
 size_t builtinsFromCodeCache() { return gFromCache; }
+
+void useEmbeddedCodeCache(const EmbeddedCodeCache& cache) { codeCache().embed(cache); }
+
+void runAllBuiltins(Realm& realm) {
+  v8::HandleScope scope(realm.isolate());
+  for (size_t i = 0; i < kBuiltinCount; ++i) {
+    v8::TryCatch tc(realm.isolate());
+    if (!runLazy(realm, i, {})) {
+      LOG_WARN("built-in %s does not run in a bare realm: no build-time code cache for it",
+               kBuiltins[i].name);
+    }
+  }
+}
+
+std::vector<std::vector<uint8_t>> codeCacheEntries() { return codeCache().entries(); }
 
 }  // namespace torus::js

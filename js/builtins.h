@@ -28,6 +28,8 @@
 #include <v8.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 #include "js/realm.h"
 
@@ -76,6 +78,25 @@ size_t builtinsRun(Realm& realm);
 // up once (a static), the check is then a bit test.
 size_t builtinIndex(const char* file);
 bool builtinHasRun(Realm& realm, size_t index);
+
+// The code cache made at build time (js/tools/code_cache_gen.cc runs every built-in in a
+// realm and writes it out; the torus executable links it as kEmbeddedCodeCache): one entry
+// per file, in kBuiltins order, size 0 for none. Given to useEmbeddedCodeCache() before the
+// first realm, it spares the process's first isolate the compile from source; an entry V8
+// rejects (another V8, other flags) is set aside and the first realm to need it makes a
+// fresh one, as without it.
+struct EmbeddedCodeCache {
+  const uint8_t* const* data;
+  const uint32_t* sizes;
+  size_t count;
+};
+extern const EmbeddedCodeCache kEmbeddedCodeCache;  // defined only in the torus executable
+void useEmbeddedCodeCache(const EmbeddedCodeCache& cache);
+
+// For the generator: runs every lazy built-in too (one that cannot run in a bare realm is
+// skipped), so the process-wide cache has an entry for each file that ran; then its entries.
+void runAllBuiltins(Realm& realm);
+std::vector<std::vector<uint8_t>> codeCacheEntries();
 
 // How many built-in files were compiled from the process-wide code cache so far (for tests
 // and the startup log).

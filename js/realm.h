@@ -155,6 +155,8 @@ class Realm {
   void setHelperLoader(HelperLoader loader) { helperLoader_ = loader; }
   // Which built-in files have run in this realm, by index (js/builtins.cc).
   std::vector<bool>& builtinsRun() { return builtinsRun_; }
+  // How many of them were compiled from a code cache (js/builtins.cc).
+  size_t& builtinsCached() { return builtinsCached_; }
 
   // The private objects of the built-in JavaScript (js/builtins.h): the natives handed to
   // it, and the internals its files share. Created empty on first use.
@@ -182,6 +184,7 @@ class Realm {
   std::unordered_map<std::string, v8::Global<v8::Function>> helpers_;
   HelperLoader helperLoader_ = nullptr;
   std::vector<bool> builtinsRun_;
+  size_t builtinsCached_ = 0;
   v8::Global<v8::Object> natives_;
   v8::Global<v8::Object> internals_;
   Wrappable* live_ = nullptr;

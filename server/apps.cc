@@ -3,8 +3,10 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "base/log.h"
+#include "js/builtins.h"
 
 namespace torus::server {
 
@@ -151,8 +153,15 @@ Result<std::unique_ptr<AppSet::Instance>> AppSet::load(const std::shared_ptr<Slo
   if (a.limits.heapMb) options.realm.maxHeapBytes = size_t(a.limits.heapMb) << 20;
   options.realm.appName = a.name;
   options.realm.worker = worker_;
+  auto started = std::chrono::steady_clock::now();
   instance->runtime = std::make_unique<js::Runtime>(loop_, options);
   js::Runtime& runtime = *instance->runtime;
+  LOG_DEBUG("app '%s' (worker %u): isolate ready in %.2f ms, %zu of %zu built-ins run from the "
+            "code cache",
+            a.name.c_str(), worker_,
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count(),
+            runtime.realm().builtinsCached(), js::builtinsRun(runtime.realm()));
   if (a.limits.cpuMs) {
     CpuWatchdog::instance().watch(&runtime, a.limits.cpuMs);
     instance->watched = true;

@@ -23,6 +23,7 @@
 #include "base/fault.h"
 #include "base/log.h"
 #include "js/api/url.h"
+#include "js/builtins.h"
 #include "js/http_app.h"
 #include "js/realm.h"
 #include "js/runtime.h"
@@ -440,6 +441,8 @@ int main(int argc, char** argv) {
     }
     LOG_WARN("fault injection is on (TORUS_FAULTS=%s): for tests only", faults);
   }
+  // Before any isolate: the first one compiles the built-ins from the build's code cache.
+  torus::js::useEmbeddedCodeCache(torus::js::kEmbeddedCodeCache);
   if (argc < 2) {
     printUsage(stderr);
     return 2;

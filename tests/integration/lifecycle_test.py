@@ -187,6 +187,20 @@ class WorkersTest(BinaryTestCase):
         self.assertCleanExit(server, server.stop())
 
 
+class CodeCacheTest(BinaryTestCase):
+    def test_the_first_isolate_uses_the_build_code_cache(self):
+        # The process's first isolate compiles its built-ins from the code cache baked in at
+        # build time (js/tools/code_cache_gen.cc), not from source.
+        server = self.start("--log-level", "debug")
+        m = re.search(r"isolate ready in [\d.]+ ms, (\d+) of (\d+) built-ins run from the code "
+                      r"cache", server.stderr.text())
+        self.assertIsNotNone(m, server.stderr.text())
+        self.assertGreater(int(m.group(2)), 0)
+        self.assertEqual(m.group(1), m.group(2))
+        self.assertEqual(server.get("/hello").status, 200)
+        self.assertCleanExit(server, server.stop())
+
+
 class StartupErrorTest(BinaryTestCase):
     def fails(self, *args, expect_in=(), code=None):
         rc, out, err = run_torus(*args)

@@ -40,6 +40,40 @@ TEST_F(BuiltinsTest, LaterRealmsCompileFromTheCodeCache) {
   EXPECT_EQ(builtinsFromCodeCache() - before, eager + 2);
 }
 
+// A build-time cache V8 does not accept (here: bytes that are no code cache) costs only the
+// compile from source: the first realm works, compiled nothing from it, and the caches it
+// made serve the next realm. In a fresh process, so that no earlier realm filled the cache.
+TEST(BuiltinsCodeCacheTest, ARejectedEmbeddedCacheFallsBackToSource) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        static std::vector<uint8_t> junk(4096, 0x5a);
+        static std::vector<const uint8_t*> data(kBuiltinCount, junk.data());
+        static std::vector<uint32_t> sizes(kBuiltinCount, uint32_t(junk.size()));
+        useEmbeddedCodeCache(EmbeddedCodeCache{data.data(), sizes.data(), kBuiltinCount});
+        ensureV8();
+        int code = 0;
+        for (int round = 0; round < 2; ++round) {
+          Realm realm(RealmOptions{});
+          v8::HandleScope scope(realm.isolate());
+          installGlobals(realm);
+          size_t want = round == 0 ? 0 : builtinsRun(realm);
+          if (builtinsRun(realm) == 0 || realm.builtinsCached() != want) code |= 1 << round;
+          v8::Isolate* iso = realm.isolate();
+          v8::Local<v8::Value> out;
+          v8::Local<v8::Script> script;
+          if (!v8::Script::Compile(realm.context(), v8Str(iso, "structuredClone(6 * 7)"))
+                   .ToLocal(&script) ||
+              !script->Run(realm.context()).ToLocal(&out) ||
+              !out->StrictEquals(v8::Integer::New(iso, 42))) {
+            code |= 4;
+          }
+        }
+        _exit(code);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 TEST_F(BuiltinsTest, LazyFilesRunOnFirstUseOfTheirGlobals) {
   size_t eager = builtinsRun(*realm_);
   EXPECT_LT(eager, kBuiltinCount);
