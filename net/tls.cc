@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -32,6 +33,8 @@
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
+
+#include "base/log.h"
 
 namespace torus::net {
 namespace {
@@ -202,6 +205,11 @@ struct TlsContextState {
   WOLFSSL_CTX* ctx = nullptr;
   TlsClientOptions options;
   SessionLru sessions;  // resumable sessions, one per resumption key
+  // The CA bundle is parsed at the first connection, not at start: a few milliseconds of
+  // every worker's start-up (a Debian bundle is ~140 certificates) that an app which never
+  // fetches over HTTPS would pay for nothing. Empty caError: loaded (or not needed).
+  bool casLoaded = false;
+  std::string caError;
 
   ~TlsContextState() {
     if (ctx) wolfSSL_CTX_free(ctx);
@@ -829,13 +837,8 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   WOLFSSL_CTX* ctx = state->ctx;
   if (auto policy = applyPolicy(ctx); !policy.ok()) return makeError(policy.error());
   const std::string& caFile = options.caFile.empty() ? kSystemCaFile : options.caFile;
-  // One unparsable certificate in a large bundle must not drop the rest; a file with no
-  // usable certificate at all still fails.
-  if (wolfSSL_CTX_load_verify_locations_ex(ctx, caFile.c_str(), nullptr,
-                                           WOLFSSL_LOAD_FLAG_IGNORE_ERR) != WOLFSSL_SUCCESS) {
-    if (options.verifyPeer) {
-      return makeError("tls: no CA certificates loaded from " + caFile);
-    }
+  if (options.verifyPeer && access(caFile.c_str(), R_OK) != 0) {
+    return makeError("tls: cannot read the CA file " + caFile + ": " + strerror(errno));
   }
   if (!options.extraCaFile.empty() &&
       wolfSSL_CTX_load_verify_locations(ctx, options.extraCaFile.c_str(), nullptr) !=
@@ -863,7 +866,25 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   std::unique_ptr<TlsSession> session(new TlsSession(std::move(s)));
   TlsSession::Impl* si = session->impl_.get();
 
-  if (!si->setUp(impl_->state->ctx)) return session;
+  TlsContextState& state = *impl_->state;
+  if (!state.casLoaded) {
+    state.casLoaded = true;
+    const std::string& caFile = state.options.caFile.empty() ? kSystemCaFile : state.options.caFile;
+    // One unparsable certificate in a large bundle must not drop the rest; a file with no
+    // usable certificate at all fails every verified connection.
+    if (wolfSSL_CTX_load_verify_locations_ex(state.ctx, caFile.c_str(), nullptr,
+                                             WOLFSSL_LOAD_FLAG_IGNORE_ERR) != WOLFSSL_SUCCESS &&
+        state.options.verifyPeer) {
+      state.caError = "no CA certificates loaded from " + caFile;
+      LOG_WARN("https fetches fail: %s", state.caError.c_str());
+    }
+  }
+  if (!state.caError.empty()) {
+    si->state = TlsSession::State::kFailed;
+    si->error = state.caError;
+    return session;
+  }
+  if (!si->setUp(state.ctx)) return session;
   WOLFSSL* ssl = si->ssl;
   auto setupFailed = [&](const char* what) {
     si->state = TlsSession::State::kFailed;

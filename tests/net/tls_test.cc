@@ -3,6 +3,9 @@
 // does from completions. The peer, the certificates and the pump are in tls_peer.h.
 #include "net/tls.h"
 
+#include <unistd.h>
+
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -467,6 +470,23 @@ TEST(Tls, BadCaFileIsAnError) {
   auto noStore = TlsClientContext::create(options);
   ASSERT_FALSE(noStore.ok());
   EXPECT_NE(noStore.error().find("missing-store.pem"), std::string::npos) << noStore.error();
+
+  // A store that reads but holds no certificate: it is parsed at the first connection (not
+  // at start), and every verified connection fails, naming it.
+  std::string empty = path("no-certificates.pem");
+  {
+    std::ofstream f(empty);
+    f << "not a certificate\n";
+  }
+  options.caFile = empty;
+  auto hollow = TlsClientContext::create(options);
+  ASSERT_TRUE(hollow.ok()) << hollow.error();
+  for (int i = 0; i < 2; ++i) {
+    std::unique_ptr<TlsSession> s = (*hollow)->connect("localhost", "localhost:1");
+    EXPECT_EQ(s->state(), State::kFailed);
+    EXPECT_EQ(s->error(), "no CA certificates loaded from " + empty);
+  }
+  unlink(empty.c_str());
 
   // A CA file instead of the system store: only that CA is trusted.
   options.caFile = path("ca.pem");
