@@ -8,8 +8,9 @@ CPU 1. Per run: the time from spawn to the first 200 response (a client polls wi
 connection every 0.5 ms), then, after a second idle, the RSS of the server's process tree
 and, for torus, how much of it is libnode's file-backed mappings (V8's code, shared with any
 other process that maps the library). Medians and min-max. Builds nothing: TORUS_BIN
-(default build/bench/server/torus); Bun and Deno from bench/wrk/.peers (bench/wrk/run.sh
-installs them).
+(default build/bench/server/torus); the server `torus-base` is TORUS_BASE_BIN, another torus
+build (a change's parent), for a before/after in the same run; Bun and Deno from
+bench/wrk/.peers (bench/wrk/run.sh installs them).
 """
 
 import argparse
@@ -66,9 +67,12 @@ def main():
                             os.path.join(REPO, "build", "bench", "server", "torus"))
     names = [s for s in args.servers.split(",") if s]
     paths, why = wrk.ensure_npm_peers([n for n in names if n in ("bun", "deno")], False)
+    base = os.environ.get("TORUS_BASE_BIN")
+    serve = ["serve", os.path.join(REPO, "examples", "hello"), "--listen", "127.0.0.1:{port}",
+             "--workers", "1"]
     argv = {
-        "torus": [torus, "serve", os.path.join(REPO, "examples", "hello"), "--listen",
-                  "127.0.0.1:{port}", "--workers", "1"],
+        "torus": [torus, *serve],
+        "torus-base": [os.path.abspath(base or "torus-base"), *serve],
         "node": ["node", os.path.join(wrk.PEERS, "node_hello.mjs"), "{port}"],
         "deno": [paths.get("deno") or "deno", "run", "--allow-net", "--no-prompt",
                  os.path.join(wrk.PEERS, "deno_hello.ts"), "{port}"],
@@ -76,6 +80,8 @@ def main():
     }
     versions = {"torus": wrk.tool_version([torus, "--version"]),
                 "node": wrk.tool_version(["node", "--version"])}
+    if base:
+        versions["torus-base"] = wrk.tool_version([argv["torus-base"][0], "--version"])
     for n in ("deno", "bun"):
         if paths.get(n):
             versions[n] = wrk.tool_version([paths[n], "--version"])
@@ -99,7 +105,7 @@ def main():
                 continue
             time.sleep(1)
             rss = wrk.rss_bytes(proc.pid) / (1 << 20)
-            lib = libnode_rss_kib(proc.pid) / 1024 if name == "torus" else None
+            lib = libnode_rss_kib(proc.pid) / 1024 if name.startswith("torus") else None
             proc.terminate()
             proc.wait(30)
             results[name].append({"ms": (got - start) * 1000, "rss": rss, "lib": lib})
