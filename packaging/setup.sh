@@ -141,7 +141,8 @@ fi
 # wolfssl/options.h, which every user includes first. Our fixes to 5.5.4
 # (packaging/patches/wolfssl-*.patch: a TLS 1.3 server leaked its OCSP staple and a decoded
 # certificate per handshake; an X25519 public key, one per TLS key share, is computed on
-# Ed25519's fixed-base comb instead of the generic ladder) are applied after Debian's. The stamp holds the version, the
+# Ed25519's fixed-base comb instead of the generic ladder; SHA-256 uses the CPU's SHA
+# extensions where it has them) are applied after Debian's. The stamp holds the version, the
 # flags and the patches: a change to any rebuilds.
 wolfssl_dir="$root/third_party/wolfssl"
 wolfssl_flags=(

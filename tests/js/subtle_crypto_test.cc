@@ -41,6 +41,26 @@ TEST(SubtleCrypto, Digests) {
   EXPECT_FALSE(digest(0, text("abc"), out));
 }
 
+// SHA-256 at every length from 0 to 1100 bytes (each padding case, one to eighteen blocks,
+// through the one-block and the many-block transforms; on a CPU with the SHA extensions,
+// packaging/patches/wolfssl-sha256-shani.patch's code), checked as the SHA-256 of all 1101
+// digests against Python's hashlib; and FIPS 180-2's two-block and million-'a' messages.
+TEST(SubtleCrypto, Sha256EveryLength) {
+  Bytes msg(1100), all, out;
+  for (size_t i = 0; i < msg.size(); ++i) msg[i] = uint8_t(i * 7 + 3);
+  for (size_t n = 0; n <= msg.size(); ++n) {
+    ASSERT_TRUE(digest(hashType("SHA-256"), Bytes(msg.begin(), msg.begin() + n), out));
+    all.insert(all.end(), out.begin(), out.end());
+  }
+  ASSERT_TRUE(digest(hashType("SHA-256"), all, out));
+  EXPECT_EQ(toHex(out), "d3fdf16ea21145f7a8828961cebd5bea389926b3a6fd39df2169752a616440a2");
+  ASSERT_TRUE(digest(hashType("SHA-256"),
+                     text("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"), out));
+  EXPECT_EQ(toHex(out), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  ASSERT_TRUE(digest(hashType("SHA-256"), Bytes(1000000, 'a'), out));
+  EXPECT_EQ(toHex(out), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 TEST(SubtleCrypto, HmacRfc4231) {
   Bytes out;
   Bytes key(20, 0x0b);
