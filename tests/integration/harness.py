@@ -382,6 +382,12 @@ class ServerTestCase(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertEqual(r.body, b"Hello, world!\n")
 
+    def assertClosedAfter(self, sock, reader, timeout=10):
+        """The server closes `sock` with nothing after what `reader` has read."""
+        closed, extra = closed_within(sock, timeout)
+        self.assertTrue(closed, "the connection was left open")
+        self.assertEqual(reader.buf + extra, b"", "bytes after the last response")
+
     def assertRefusedAndClosed(self, data, statuses, close_timeout=10):
         """`data` gets one of `statuses`, then the connection closes with nothing more."""
         if isinstance(statuses, int):

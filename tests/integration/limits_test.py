@@ -63,9 +63,7 @@ class LimitsTest(ServerTestCase):
             r = reader.response()
             self.assertEqual((r.status, r.reason), (413, "Content Too Large"))
             self.assertEqual(r.header("connection"), "close")
-            closed, extra = closed_within(s, 10)
-            self.assertTrue(closed)
-            self.assertEqual(reader.buf + extra, b"")
+            self.assertClosedAfter(s, reader)
 
     def test_body_too_large_with_expect_gets_no_100(self):
         with self.connect() as s:
@@ -99,9 +97,7 @@ class LimitsTest(ServerTestCase):
             self.assertEqual(reader.response().body, b"id=1\n")
             self.assertEqual(reader.response().body, b"id=2\n")
             self.assertEqual(reader.response().status, 414)
-            closed, extra = closed_within(s, 10)
-            self.assertTrue(closed)
-            self.assertEqual(reader.buf + extra, b"")
+            self.assertClosedAfter(s, reader)
 
 
 class RequestMemoryTest(ServerTestCase):
@@ -125,9 +121,7 @@ class RequestMemoryTest(ServerTestCase):
             reader = Reader(s)
             self.assertEqual(reader.response().body, b"id=1\n")
             self.assertEqual(reader.response().status, 503)
-            closed, extra = closed_within(s, 10)
-            self.assertTrue(closed)
-            self.assertEqual(reader.buf + extra, b"")
+            self.assertClosedAfter(s, reader)
 
     def test_within_the_limit(self):
         r = self.exchange(request("GET", "/hello", headers={"X-Big": "v" * 10000}))
