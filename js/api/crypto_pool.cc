@@ -228,10 +228,12 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
       if (!wasQueued && (state != kRunning || !job.state->compare_exchange_strong(state, kAbandoned))) {
         continue;  // it just finished: its outcome is on the way
       }
-      if (!wasQueued && !Pool::get().replace()) {
-        LOG_WARN("crypto: a job ran past %llu ms and its helper thread could not be replaced",
-                 (unsigned long long)gPoolOptions.jobTimeoutMs);
-      }
+      bool replaced = !wasQueued && Pool::get().replace();
+      LOG_WARN("crypto: a job %s for %llu ms: rejected%s", wasQueued ? "waited" : "ran",
+               (unsigned long long)gPoolOptions.jobTimeoutMs,
+               wasQueued ? "" : replaced ? "; its helper thread is replaced"
+                                         : "; its helper thread could not be replaced (16 "
+                                           "already stand in)");
       job.finished = true;
       loop_->addExternal(-1);
       CryptoOutcome out;

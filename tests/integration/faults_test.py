@@ -151,6 +151,8 @@ class HungCryptoJobTest(ServerTestCase):
         r = self.server.get(f"/pbkdf2?iterations={self.ITERATIONS}")
         self.assertEqual(r.status, 200, r.body)
         self.assertEqual(r.body.decode(), want)
+        self.assertIn("crypto: a job ran for 400 ms: rejected; its helper thread is replaced",
+                      self.server.stderr.text())
 
 
 if __name__ == "__main__":
