@@ -832,11 +832,12 @@ Result<std::unique_ptr<TlsClientContext>> TlsClientContext::create(
   initOnce();
   auto state = std::make_shared<TlsContextState>();
   state->options = options;
+  if (state->options.caFile.empty()) state->options.caFile = kSystemCaFile;
   state->ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
   if (!state->ctx) return makeError("tls: wolfSSL_CTX_new failed");
   WOLFSSL_CTX* ctx = state->ctx;
   if (auto policy = applyPolicy(ctx); !policy.ok()) return makeError(policy.error());
-  const std::string& caFile = options.caFile.empty() ? kSystemCaFile : options.caFile;
+  const std::string& caFile = state->options.caFile;
   if (options.verifyPeer && access(caFile.c_str(), R_OK) != 0) {
     return makeError("tls: cannot read the CA file " + caFile + ": " + strerror(errno));
   }
@@ -869,7 +870,7 @@ std::unique_ptr<TlsSession> TlsClientContext::connect(std::string_view serverNam
   TlsContextState& state = *impl_->state;
   if (!state.casLoaded) {
     state.casLoaded = true;
-    const std::string& caFile = state.options.caFile.empty() ? kSystemCaFile : state.options.caFile;
+    const std::string& caFile = state.options.caFile;
     // One unparsable certificate in a large bundle must not drop the rest; a file with no
     // usable certificate at all fails every verified connection.
     if (wolfSSL_CTX_load_verify_locations_ex(state.ctx, caFile.c_str(), nullptr,

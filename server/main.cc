@@ -439,7 +439,8 @@ int main(int argc, char** argv) {
       fprintf(stderr, "torus: %s\n", r.error().c_str());
       return 2;
     }
-    LOG_WARN("fault injection is on (TORUS_FAULTS=%s): for tests only", faults);
+    LOG_WARN("fault injection is on (TORUS_FAULTS=%s): for tests only",
+             torus::fault::describe().c_str());
   }
   // Before any isolate: the first one compiles the built-ins from the build's code cache.
   torus::js::useEmbeddedCodeCache(torus::js::kEmbeddedCodeCache);

@@ -29,6 +29,15 @@ CryptoPoolOptions gPoolOptions;
 enum JobState : int { kQueued, kRunning, kDone, kAbandoned };
 using JobStatePtr = std::shared_ptr<std::atomic<int>>;
 
+// Marks a job its owner gave up on as abandoned if it is still queued or running; returns
+// which of the two it was, or kDone when it finished first (its outcome is on the way).
+int abandon(std::atomic<int>& state) {
+  int s = state.load();
+  while ((s == kQueued || s == kRunning) && !state.compare_exchange_weak(s, kAbandoned)) {
+  }
+  return s;
+}
+
 // Threads started beyond the configured count to stand in for ones stuck in a job.
 constexpr unsigned kMaxReplacements = 16;
 
@@ -223,11 +232,9 @@ class CryptoJobs final : public Settlement, public std::enable_shared_from_this<
         next = next ? std::min(next, job.deadlineMs) : job.deadlineMs;
         continue;
       }
-      int state = kQueued;
-      bool wasQueued = job.state->compare_exchange_strong(state, kAbandoned);
-      if (!wasQueued && (state != kRunning || !job.state->compare_exchange_strong(state, kAbandoned))) {
-        continue;  // it just finished: its outcome is on the way
-      }
+      int was = abandon(*job.state);
+      if (was == kDone) continue;
+      bool wasQueued = was == kQueued;
       bool replaced = !wasQueued && Pool::get().replace();
       LOG_WARN("crypto: a job %s for %llu ms: rejected%s", wasQueued ? "waited" : "ran",
                (unsigned long long)gPoolOptions.jobTimeoutMs,
