@@ -156,6 +156,7 @@ def measure(p, args):
         "rps": w["requests"] / secs,
         "p50_ms": w["p50_us"] / 1000,
         "p99_ms": w["p99_us"] / 1000,
+        "p999_ms": w["p999_us"] / 1000,
         "max_ms": w["max_us"] / 1000,
         "cpu_s": pc,
         "proxy_cores": pc / secs,
@@ -221,9 +222,9 @@ def report(args, argv, proxies, results, skipped, notes, started, machine, load_
              "threads were runnable but not running (schedstat), in cores: other load on its CPU.")
     L.append("")
     L.append("| proxy | req/s median | req/s min–max | req per proxy-CPU-s median | min–max | "
-             "p50 ms | p99 ms | proxy cores | proxy waiting for a CPU | upstream conns per run | max open | req/conn | "
+             "p50 ms | p99 ms | p99.9 ms | proxy cores | proxy waiting for a CPU | upstream conns per run | max open | req/conn | "
              "upstream cores | wrk cores | RSS MiB | req/CPU-s vs torus |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = results.get("torus")
     for p in proxies:
         runs = results.get(p.name)
@@ -233,7 +234,8 @@ def report(args, argv, proxies, results, skipped, notes, started, machine, load_
         L.append(
             f"| {p.name} | {med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
             f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')} | "
-            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'proxy_cores'):.2f} | "
+            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'p999_ms'):.2f} | "
+            f"{med(runs, 'proxy_cores'):.2f} | "
             f"{med(runs, 'rq_cores'):.2f} | {fmt_conn(runs, 'new_conns')} | {fmt_conn(runs, 'max_open')} | "
             f"{fmt_rpc(statistics.median(r['req_per_conn'] for r in runs))} | "
             f"{med(runs, 'up_cores'):.2f} | {med(runs, 'wrk_cores'):.2f} | {med(runs, 'rss_mib'):.0f} | "

@@ -167,6 +167,7 @@ def measure(server, args, load):
         "rps": w["requests"] / (w["duration_us"] / 1e6),
         "p50_ms": w["p50_us"] / 1000,
         "p99_ms": w["p99_us"] / 1000,
+        "p999_ms": w["p999_us"] / 1000,
         "cpu_s": cpu,
         "req_per_cpu_s": w["requests"] / cpu if cpu > 0 else float("nan"),
         "wrk_cpu_s": w["wrk_cpu_s"],
@@ -231,10 +232,10 @@ def report(args, servers, results, skipped, started, machine, loads, checks):
     for load in loads:
         lines.append(f"## {LOAD_TITLES[load]}")
         lines.append("")
-        lines.append("| server | req/s (median) | req/s min–max | p50 ms | p99 ms | server CPU s | "
+        lines.append("| server | req/s (median) | req/s min–max | p50 ms | p99 ms | p99.9 ms | server CPU s | "
                      "req per CPU-s (median) | req/CPU-s min–max | wrk CPU s | errors | "
                      "req/s vs node | req/CPU-s vs node |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         node = results.get((load, "node"))
         for s in servers:
             runs = results.get((load, s.name))

@@ -23,6 +23,7 @@ Usage: bench/wrk/run.sh [--runs 5] [--duration 10] [--servers ceiling,torus,node
 
 import argparse
 import datetime
+import hashlib
 import os
 import platform
 import re
@@ -254,12 +255,25 @@ def ensure_npm_peers(names, allow_install):
 WRK_LINE = re.compile(r"TORUS_WRK (.*)")
 
 
+# What each --path asks: (method, request body bytes, what the report calls the response).
+LOADS = {
+    "/": ("GET", 0, "18-byte text body"),
+    "/json": ("GET", 0, "a 32-byte JSON body from Response.json"),
+    "/sha256": ("POST", 1024, "a 1 KiB body hashed with crypto.subtle.digest SHA-256, the hex "
+                "digest back"),
+    "/stream": ("GET", 0, "1 MiB from a ReadableStream in 16 chunks of 64 KiB, chunked"),
+}
+
+
 def run_wrk(port, duration, connections, cpu, headers=None, path="/"):
+    env = dict(os.environ)
+    if LOADS[path][1]:
+        env["TORUS_WRK_POST_BYTES"] = str(LOADS[path][1])
     argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
             "-s", os.path.join(HERE, "report.lua"), f"http://127.0.0.1:{port}{path}"]
     for k, v in (headers or {}).items():
         argv[-1:-1] = ["-H", f"{k}: {v}"]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120, env=env)
     m = WRK_LINE.search(p.stdout)
     if p.returncode != 0 or not m:
         raise RuntimeError(f"wrk failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
@@ -280,10 +294,12 @@ def measure(server, args):
         "p50_ms": w["p50_us"] / 1000,
         "p90_ms": w["p90_us"] / 1000,
         "p99_ms": w["p99_us"] / 1000,
+        "p999_ms": w["p999_us"] / 1000,
         "cpu_s": cpu,
         "req_per_cpu_s": w["requests"] / cpu if cpu > 0 else float("nan"),
         "rss_mib": rss / (1 << 20),
         "requests": w["requests"],
+        "bytes_per_request": w["bytes"] / w["requests"] if w["requests"] else 0,
         "errors": errors,
     }
 
@@ -301,9 +317,10 @@ def spread(runs, key, fmt):
 
 def load_cells(runs):
     """The cells of a summary row every wrk report shares, after the server's name:
-    req/s (median, min-max), p50, p99, server CPU s, req per CPU-s (median, min-max)."""
+    req/s (median, min-max), p50, p99, p99.9, server CPU s, req per CPU-s (median, min-max)."""
     return (f"{med(runs, 'rps'):,.0f} | {spread(runs, 'rps', '{:,.0f}')} | "
-            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'cpu_s'):.2f} | "
+            f"{med(runs, 'p50_ms'):.2f} | {med(runs, 'p99_ms'):.2f} | {med(runs, 'p999_ms'):.2f} | "
+            f"{med(runs, 'cpu_s'):.2f} | "
             f"{med(runs, 'req_per_cpu_s'):,.0f} | {spread(runs, 'req_per_cpu_s', '{:,.0f}')}")
 
 
@@ -328,9 +345,8 @@ def report(args, servers, results, skipped, started, machine):
                  f"load average before the run {machine['load']}.")
     lines.append(f"- Servers pinned to CPU {args.server_cpu}, wrk to CPU {args.wrk_cpu} (taskset); "
                  f"one server process each (torus `--workers 1`).")
-    body = ("18-byte text body" if args.path == "/" else
-            "a 32-byte JSON body from Response.json" if args.path == "/json" else "")
-    lines.append(f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s` GET {args.path} "
+    method, _, body = LOADS[args.path]
+    lines.append(f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s` {method} {args.path} "
                  f"({body}), {args.warmup} s warm-up per server, {args.runs} runs per "
                  f"server, the server order rotating each round.")
     lines.append("- Versions: " + "; ".join(f"{s.name}: {s.version}" for s in servers) +
@@ -338,11 +354,11 @@ def report(args, servers, results, skipped, started, machine):
     lines.append("- Server CPU is utime+stime of the server's process tree (all threads) during "
                  "the run; RSS is measured right after it.")
     lines.append("")
-    header = ("| server | req/s (median) | req/s min–max | p50 ms | p99 ms | server CPU s | "
+    header = ("| server | req/s (median) | req/s min–max | p50 ms | p99 ms | p99.9 ms | server CPU s | "
               "req per CPU-s (median) | req/CPU-s min–max | RSS MiB | req/s vs node | "
               "req/CPU-s vs node |")
     lines.append(header)
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     node = results.get("node")
     for s in servers:
         runs = results.get(s.name)
@@ -374,7 +390,11 @@ def report(args, servers, results, skipped, started, machine):
             else:
                 lines.append(f"- {s.name} printed no stats line at SIGTERM (exit code "
                              f"{s.exit_code}).")
-        errs = sum(r["errors"] for r in results.get(s.name, []))
+        runs = results.get(s.name, [])
+        if args.path == "/stream" and runs and med(runs, "bytes_per_request") < (1 << 20):
+            lines.append(f"- {s.name}: **short responses**, {med(runs, 'bytes_per_request'):,.0f} "
+                         "bytes per request on the wire (1 MiB expected).")
+        errs = sum(r["errors"] for r in runs)
         if errs:
             lines.append(f"- {s.name}: wrk counted {errs} errors (socket errors, timeouts, non-2xx).")
         for note in s.notes:
@@ -427,13 +447,18 @@ def main():
     ap.add_argument("--torus-base", default=os.environ.get("TORUS_BASE_BIN"),
                     help="a second torus binary (e.g. the build before a change), measured "
                          "in the same run as 'torus-base'; added to --servers")
-    ap.add_argument("--path", default="/", choices=["/", "/json"],
-                    help="what every server is asked: hello world, or /json (Response.json)")
+    ap.add_argument("--path", default="/", choices=list(LOADS),
+                    help="what every server is asked: hello world, /json (Response.json), "
+                         "/sha256 (a 1 KiB POST hashed), /stream (1 MiB streamed)")
     ap.add_argument("--output", help="report path (default bench/results/wrk-DATE.md)")
     args = ap.parse_args()
+    Server.probe_path = args.path
     if args.path == "/json":
-        Server.probe_path = "/json"
         Server.expect_body = b'{"hello":"world","method":"GET"}'
+    elif args.path == "/sha256":  # the probe is a GET: the digest of no bytes
+        Server.expect_body = hashlib.sha256(b"").hexdigest().encode() + b"\n"
+    elif args.path == "/stream":  # chunked, in each server's own chunk sizes: any 200 start
+        Server.expect_body = b""
 
     started = datetime.datetime.now()
     torus_bin = os.environ.get("TORUS_BIN") or os.path.join(REPO, "build", "bench", "server", "torus")
@@ -465,6 +490,9 @@ def main():
         elif name == "ceiling":
             binary = os.environ.get("CEILING_BIN") or os.path.join(
                 os.path.dirname(os.path.dirname(torus_bin)), "bench", "ceiling", "ceiling")
+            if args.path not in ("/", "/json"):
+                skipped[name] = f"the ceiling answers only GET / and /json, not {args.path}"
+                continue
             if not os.access(binary, os.X_OK):
                 skipped[name] = f"no ceiling binary at {binary} (the bench preset builds it)"
                 continue
@@ -505,6 +533,8 @@ def main():
                 log(str(e))
                 skipped[s.name] = "failed to start: " + str(e).splitlines()[0]
                 servers.remove(s)
+        if not servers:
+            sys.exit("run.py: no server started: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
         for s in servers:
             log(f"warming up {s.name} ({args.warmup} s)")
             run_wrk(s.port, args.warmup, args.connections, args.wrk_cpu, path=args.path)

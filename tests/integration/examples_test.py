@@ -4,6 +4,7 @@ request.formData(), structuredClone, TextEncoder), and examples/streaming (serve
 an upload echoed through request.body, a gzip'ed stream), and examples/proxy in front of the
 streaming example."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -16,14 +17,14 @@ from harness import REPO, ServerTestCase
 EXAMPLES = os.path.join(REPO, "examples")
 
 
-def curl(server, path, *args):
+def curl(server, path, *args, input=None):
     """(status, body) of curl's request to the server; curl fails the test if it cannot run."""
     if not shutil.which("curl"):
         raise AssertionError("curl is not installed (packaging/setup.sh installs it)")
     out = subprocess.run(
         ["curl", "-sS", "--max-time", "30", "-w", "\n%{http_code}", *args,
          f"http://127.0.0.1:{server.port}{path}"],
-        capture_output=True, check=True, timeout=60)
+        capture_output=True, check=True, timeout=60, input=input)
     body, _, status = out.stdout.rpartition(b"\n")
     return int(status), body
 
@@ -37,6 +38,23 @@ class HelloExampleTest(ServerTestCase):
     def test_json(self):
         status, body = curl(self.server, "/json")
         self.assertEqual((status, json.loads(body)), (200, {"hello": "world", "method": "GET"}))
+
+    def test_sha256_of_the_posted_body(self):
+        payload = bytes(range(256)) * 4 + b"tail"
+        status, body = curl(self.server, "/sha256", "--data-binary", "@-", input=payload)
+        self.assertEqual((status, body), (200, hashlib.sha256(payload).hexdigest().encode() + b"\n"))
+
+    def test_stream_is_one_mebibyte_chunked(self):
+        status, body = curl(self.server, "/stream", "--raw")
+        self.assertEqual(status, 200)
+        decoded, rest = b"", body
+        while True:  # RFC 9112 chunked framing, as sent
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            decoded, rest = decoded + rest[:size], rest[size + 2:]
+        self.assertEqual(decoded, b"a" * (1 << 20))
 
 
 class PlatformExampleTest(ServerTestCase):

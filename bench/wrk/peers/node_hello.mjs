@@ -5,6 +5,26 @@ import http from "node:http";
 const port = Number(process.argv[2] ?? 8080);
 const body = "Hello from torus!\n";  // byte-for-byte the torus example's reply
 const length = Buffer.byteLength(body);
+const CHUNK = Buffer.alloc(64 * 1024, 0x61);  // examples/hello's /stream: 16 x 64 KiB
+const CHUNKS = 16;
+
+function readBody(req, done) {
+  const parts = [];
+  req.on("data", (chunk) => parts.push(chunk));
+  req.on("end", () => done(Buffer.concat(parts)));
+}
+
+// The rest of the stream after `sent` chunks, waiting for 'drain' when the socket is full.
+function writeChunks(res, sent) {
+  while (sent < CHUNKS) {
+    sent++;
+    if (!res.write(CHUNK)) {
+      res.once("drain", () => writeChunks(res, sent));
+      return;
+    }
+  }
+  res.end();
+}
 
 http
   .createServer((req, res) => {
@@ -14,10 +34,19 @@ http
       res.end(json);
       return;
     }
+    if (req.url === "/sha256") {  // crypto.subtle, as the other servers use
+      readBody(req, async (data) => {
+        const digest = await crypto.subtle.digest("SHA-256", data);
+        res.end(Buffer.from(digest).toString("hex") + "\n");
+      });
+      return;
+    }
+    if (req.url === "/stream") {
+      writeChunks(res, 0);
+      return;
+    }
     if (req.method === "POST") {
-      let n = 0;
-      req.on("data", (chunk) => (n += chunk.length));
-      req.on("end", () => res.end(`you sent ${n} bytes\n`));
+      readBody(req, (data) => res.end(`you sent ${data.length} bytes\n`));
       return;
     }
     // An explicit length, like the other servers send (without it node:http would chunk).
