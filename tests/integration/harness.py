@@ -109,6 +109,8 @@ class Server:
         last = ""
         for _ in range(8):
             self.port = free_port()
+            while any(f":{self.port}" in f for f in self.flags):  # a port a flag already has
+                self.port = free_port()
             entry = [self.entry] if self.entry else []  # None: the apps come from --config
             # The text log (the tests read its lines) unless a test picks a format: a pipe
             # would otherwise get JSON (auto).
