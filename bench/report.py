@@ -31,7 +31,6 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-PEERS = "torus,torus-epoll,ceiling,bun,deno,node"
 
 
 def log(msg):
@@ -123,20 +122,21 @@ def main():
     env = dict(os.environ, TORUS_BIN=torus)
     common = ["--runs", str(args.runs), "--duration", str(args.duration)]
     install = ["--no-install"] if args.no_install else []
-    wrk = [sys.executable, os.path.join(HERE, "wrk", "run.py")]
+
+    def wrk(servers, *extra):  # bench/wrk/run.py, torus-epoll as its torus-base
+        return ([sys.executable, os.path.join(HERE, "wrk", "run.py")] + common + install +
+                ["--servers", servers, "--torus-base", wrapper, *extra])
+
     steps = [
-        ("hello-64", "Hello world, 64 connections", wrk + common + install + [
-            "--servers", "torus,ceiling,bun,deno,node", "--torus-base", wrapper]),
-        ("hello-256", "Hello world, 256 connections", wrk + common + install + [
-            "--servers", "torus,ceiling,bun,deno,node", "--torus-base", wrapper,
-            "--connections", "256"]),
-        ("json-64", "Response.json, 64 connections", wrk + common + install + [
-            "--servers", "torus,ceiling,bun,deno,node", "--torus-base", wrapper,
-            "--path", "/json"]),
-        ("sha256-64", "A 1 KiB POST hashed with SHA-256, 64 connections", wrk + common + install + [
-            "--servers", "torus,bun,deno,node", "--torus-base", wrapper, "--path", "/sha256"]),
-        ("stream-64", "A 1 MiB streamed response, 64 connections", wrk + common + install + [
-            "--servers", "torus,bun,deno,node", "--torus-base", wrapper, "--path", "/stream"]),
+        ("hello-64", "Hello world, 64 connections", wrk("torus,ceiling,bun,deno,node")),
+        ("hello-256", "Hello world, 256 connections",
+         wrk("torus,ceiling,bun,deno,node", "--connections", "256")),
+        ("json-64", "Response.json, 64 connections",
+         wrk("torus,ceiling,bun,deno,node", "--path", "/json")),
+        ("sha256-64", "A 1 KiB POST hashed with SHA-256, 64 connections",
+         wrk("torus,bun,deno,node", "--path", "/sha256")),
+        ("stream-64", "A 1 MiB streamed response, 64 connections",
+         wrk("torus,bun,deno,node", "--path", "/stream")),
         ("https", "HTTPS hello world", [sys.executable, os.path.join(HERE, "tls", "run.py")] +
          common + install + ["--servers", "torus,bun,deno,node", "--loads", "keepalive,full"]),
         ("proxy", "fetch() proxy", [sys.executable, os.path.join(HERE, "proxy", "run.py")] +

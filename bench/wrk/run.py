@@ -255,20 +255,21 @@ def ensure_npm_peers(names, allow_install):
 WRK_LINE = re.compile(r"TORUS_WRK (.*)")
 
 
-# What each --path asks: (method, request body bytes, what the report calls the response).
+# What each --path asks: (request body bytes, a POST when > 0; the body the start-up probe, a
+# GET, must see after the head; what the report calls the response).
 LOADS = {
-    "/": ("GET", 0, "18-byte text body"),
-    "/json": ("GET", 0, "a 32-byte JSON body from Response.json"),
-    "/sha256": ("POST", 1024, "a 1 KiB body hashed with crypto.subtle.digest SHA-256, the hex "
-                "digest back"),
-    "/stream": ("GET", 0, "1 MiB from a ReadableStream in 16 chunks of 64 KiB, chunked"),
+    "/": (0, b"Hello from torus!\n", "18-byte text body"),
+    "/json": (0, b'{"hello":"world","method":"GET"}', "a 32-byte JSON body from Response.json"),
+    "/sha256": (1024, hashlib.sha256(b"").hexdigest().encode() + b"\n",
+                "a 1 KiB body hashed with crypto.subtle.digest SHA-256, the hex digest back"),
+    "/stream": (0, b"", "1 MiB from a ReadableStream in 16 chunks of 64 KiB, chunked"),
 }
 
 
 def run_wrk(port, duration, connections, cpu, headers=None, path="/"):
     env = dict(os.environ)
-    if LOADS[path][1]:
-        env["TORUS_WRK_POST_BYTES"] = str(LOADS[path][1])
+    if LOADS[path][0]:
+        env["TORUS_WRK_POST_BYTES"] = str(LOADS[path][0])
     argv = ["taskset", "-c", str(cpu), "wrk", "-t1", f"-c{connections}", f"-d{duration}s",
             "-s", os.path.join(HERE, "report.lua"), f"http://127.0.0.1:{port}{path}"]
     for k, v in (headers or {}).items():
@@ -345,7 +346,8 @@ def report(args, servers, results, skipped, started, machine):
                  f"load average before the run {machine['load']}.")
     lines.append(f"- Servers pinned to CPU {args.server_cpu}, wrk to CPU {args.wrk_cpu} (taskset); "
                  f"one server process each (torus `--workers 1`).")
-    method, _, body = LOADS[args.path]
+    post, _, body = LOADS[args.path]
+    method = "POST" if post else "GET"
     lines.append(f"- Load: `wrk -t1 -c{args.connections} -d{args.duration}s` {method} {args.path} "
                  f"({body}), {args.warmup} s warm-up per server, {args.runs} runs per "
                  f"server, the server order rotating each round.")
@@ -453,12 +455,7 @@ def main():
     ap.add_argument("--output", help="report path (default bench/results/wrk-DATE.md)")
     args = ap.parse_args()
     Server.probe_path = args.path
-    if args.path == "/json":
-        Server.expect_body = b'{"hello":"world","method":"GET"}'
-    elif args.path == "/sha256":  # the probe is a GET: the digest of no bytes
-        Server.expect_body = hashlib.sha256(b"").hexdigest().encode() + b"\n"
-    elif args.path == "/stream":  # chunked, in each server's own chunk sizes: any 200 start
-        Server.expect_body = b""
+    Server.expect_body = LOADS[args.path][1]
 
     started = datetime.datetime.now()
     torus_bin = os.environ.get("TORUS_BIN") or os.path.join(REPO, "build", "bench", "server", "torus")

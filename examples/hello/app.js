@@ -1,5 +1,6 @@
 // The bundled example: `torus serve examples/hello`, then `curl http://127.0.0.1:8080/`.
-// bench/wrk runs it (and the same app on Bun, Deno and Node, in bench/wrk/peers/):
+// bench/wrk runs it on torus, Bun and Deno (bench/wrk/peers/ import this module) and the
+// same routes on node:http (bench/wrk/peers/node_hello.mjs):
 //   GET /            hello world
 //   GET /json        Response.json
 //   POST /sha256     the body's SHA-256 in hex, from crypto.subtle
